@@ -1,0 +1,3 @@
+module openim-jssdk-server/testcore
+
+go 1.19

@@ -1,0 +1,312 @@
+/**
+ * The pool of core workers: compiles the core build once, keeps `workers` threads alive
+ * with a heartbeat each, places each new core on the least-loaded worker, and reports
+ * every core it loses (its own exit, or its worker's hang or death) so the gateway can
+ * re-create it.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { pino, type Logger } from 'pino';
+import { loadCoreBuild, type CoreBuildIdentity, type LoadedCoreBuild } from '../../core-wasm/core-build.ts';
+import { CoreInstance } from '../../core-wasm/core-instance.ts';
+import { CoreCallError, type CoreExitReason } from '../../core-wasm/call-result.ts';
+import type { CoreWorkerData, CreateCoreResult } from '../../workers/protocol.ts';
+import { CoreSession, type SessionEnd, type SessionHandlers } from './core-session.ts';
+import { Placement, type TaskRoute } from './placement.ts';
+import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
+import { coreWorkerEntry } from './worker-entry.ts';
+import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
+
+export interface CoreBuildInfo extends CoreBuildIdentity {
+  /** Version the core printed about itself while warming up, if any. */
+  reportedVersion: string | undefined;
+  /** The API functions the core registers (its JS global names). */
+  functions: readonly string[];
+  memoryLimitMiB: number;
+  /** Linear memory of a freshly started core. */
+  startMemoryMiB: number;
+}
+
+export interface SessionLost {
+  sessionId: string;
+  userID: string;
+  platformID: number;
+  workerId: number;
+  reason: Exclude<CoreExitReason, 'disposed'>;
+  message: string;
+}
+
+export interface WorkerStatus extends WorkerHealth {
+  id: number;
+  /** Cores placed on this worker, including ones still starting. */
+  residentCores: number;
+}
+
+interface PoolEvents {
+  sessionLost: [SessionLost];
+  workerReplaced: [{ workerId: number; reason: 'hang' | 'exit'; lostSessions: number }];
+}
+
+export interface NewSession extends SessionHandlers {
+  userID: string;
+  platformID: number;
+}
+
+export class CorePool extends EventEmitter<PoolEvents> {
+  readonly options: PoolOptions;
+  readonly build: CoreBuildInfo;
+  readonly #logger: Logger;
+  readonly #piscina: Piscina;
+  readonly #placement: Placement;
+  readonly #monitors = new Map<number, WorkerMonitor>();
+  readonly #sessions = new Map<string, CoreSession>();
+  /** Why we are taking a worker down, so its loss is reported with the right reason. */
+  readonly #takedown = new Map<number, { reason: 'hang' | 'exit'; lostSessions: number }>();
+  #closing = false;
+  #workersAttached: Promise<void>;
+
+  private constructor(options: PoolOptions, loaded: LoadedCoreBuild, build: CoreBuildInfo, logger: Logger) {
+    super();
+    this.options = options;
+    this.build = build;
+    this.#logger = logger;
+    this.#placement = new Placement(options.coresPerWorker);
+    const { filename, execArgv } = coreWorkerEntry();
+    const workerData: CoreWorkerData = { module: loaded.module, abi: build.goAbi, logLevel: options.logLevel };
+    let attachedAll: () => void = () => {};
+    this.#workersAttached = new Promise((resolve) => (attachedAll = resolve));
+    this.#piscina = new Piscina({
+      filename,
+      execArgv,
+      workerData,
+      // 'sync' would park idle workers in Atomics.wait, freezing their event loops and
+      // with them every core's timers, sockets and ports.
+      atomics: 'disabled',
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 64,
+      loadBalancer: this.#placement.balancer(),
+    });
+    this.#piscina.on('workerCreate', (w: { id: number }) => {
+      this.#attach(w.id).then(
+        () => {
+          if (this.#monitors.size >= options.workers) attachedAll();
+        },
+        (err: unknown) => this.#logger.error({ err, workerId: w.id }, 'could not attach to core worker'),
+      );
+    });
+    // A destroyed worker's id already reads -1 here, so find which of ours is gone.
+    this.#piscina.on('workerDestroy', () => setImmediate(() => this.#reconcileWorkers()));
+    // Without a listener, piscina's 'error' (a worker failing with no task) would throw.
+    this.#piscina.on('error', (err: unknown) => this.#logger.error({ err }, 'core worker error'));
+  }
+
+  /**
+   * Loads and checks the core build, warms one instance, and starts the workers.
+   * Rejects with a CoreBuildError (one line naming the file) for an unusable build.
+   */
+  static async start(config: PoolConfig = {}): Promise<CorePool> {
+    const options = resolvePoolOptions(config);
+    const logger = config.logger ?? pino({ level: options.logLevel });
+    const loaded = await loadCoreBuild(options.core, { memoryLimitMiB: options.coreMemoryLimitMiB });
+    const build = await warmUp(loaded, logger);
+    logger.info({ core: { ...build, functions: build.functions.length } }, 'core build loaded');
+    const pool = new CorePool(options, loaded, build, logger);
+    await pool.#workersAttached;
+    return pool;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  sessions(): CoreSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  workers(): WorkerStatus[] {
+    return [...this.#monitors.values()].map((m) => ({
+      id: m.workerId,
+      residentCores: this.#placement.count(m.workerId),
+      ...m.health(),
+    }));
+  }
+
+  /** Starts a new core on the worker with the fewest cores that has room. */
+  async createSession(spec: NewSession): Promise<CoreSession> {
+    const name = `${spec.userID}/${spec.platformID}`;
+    if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
+    if (this.#placement.freeSlots() === 0) {
+      throw new CoreCallError({
+        kind: 'pool-full',
+        message: `cannot start core ${name}: all ${this.#monitors.size} workers hold ${this.options.coresPerWorker} cores`,
+      });
+    }
+    const sessionId = randomUUID();
+    const { port1, port2 } = new MessageChannel();
+    let workerId: number | undefined;
+    const route: TaskRoute = { kind: 'new-core', placed: (id) => (workerId = id) };
+    const task = {
+      type: 'create-core' as const,
+      sessionId,
+      userID: spec.userID,
+      platformID: spec.platformID,
+      port: port2,
+      [Piscina.queueOptionsSymbol]: route,
+    };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.coreStartTimeoutMs);
+    let result: CreateCoreResult;
+    try {
+      result = (await this.#piscina.run(task, { transferList: [port2], signal: abort.signal })) as CreateCoreResult;
+    } catch (err) {
+      if (workerId !== undefined) this.#placement.release(workerId);
+      port1.close();
+      const why = abort.signal.aborted ? `no answer within ${this.options.coreStartTimeoutMs} ms` : errorText(err);
+      throw new CoreCallError({ kind: 'core-exited', message: `cannot start core ${name}: ${why}` });
+    } finally {
+      clearTimeout(timer);
+    }
+    const session = new CoreSession(
+      { id: sessionId, userID: spec.userID, platformID: spec.platformID, workerId: result.threadId, port: port1 },
+      spec,
+      (s) => this.#sessionEnded(s),
+    );
+    this.#sessions.set(sessionId, session);
+    if (!this.#monitors.has(result.threadId)) {
+      session.end({ reason: 'exit', message: `worker ${result.threadId} went away while core ${name} was starting` });
+    }
+    return session;
+  }
+
+  /**
+   * Terminates a worker and lets piscina start a fresh one. Its sessions are reported
+   * lost (reason `exit`) so their owners can re-create them elsewhere.
+   */
+  restartWorker(workerId: number, why = 'restarted on request'): boolean {
+    return this.#takeDown(workerId, 'exit', why);
+  }
+
+  /** Stops the workers. Sessions still open end with reason `disposed`. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const m of this.#monitors.values()) m.stop();
+    await Promise.all([...this.#sessions.values()].map((s) => s.dispose()));
+    await this.#piscina.destroy();
+    this.#monitors.clear();
+  }
+
+  async #attach(workerId: number): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const route: TaskRoute = { kind: 'worker', workerId };
+    await this.#piscina.run(
+      { type: 'attach-control', port: port2, [Piscina.queueOptionsSymbol]: route },
+      { transferList: [port2] },
+    );
+    if (this.#closing) {
+      port1.close();
+      return;
+    }
+    const monitor = new WorkerMonitor(
+      workerId,
+      port1,
+      { intervalMs: this.options.heartbeatIntervalMs, hangThresholdMs: this.options.hangThresholdMs },
+      (silentForMs) => this.#takeDown(workerId, 'hang', `no heartbeat for ${Math.round(silentForMs)} ms`),
+    );
+    this.#monitors.set(workerId, monitor);
+    this.#placement.addWorker(workerId);
+    this.#logger.debug({ workerId }, 'core worker ready');
+  }
+
+  #takeDown(workerId: number, reason: 'hang' | 'exit', message: string): boolean {
+    const thread = this.#piscina.threads.find((t) => t.threadId === workerId);
+    if (!thread || this.#takedown.has(workerId)) return false;
+    this.#placement.close(workerId);
+    this.#logger.warn({ workerId, reason }, `taking down core worker: ${message}`);
+    // Report now rather than on exit: re-creating the lost cores elsewhere should not wait
+    // for the thread to finish dying.
+    const what = reason === 'hang' ? 'hung' : 'was restarted';
+    const lostSessions = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} ${what} (${message})`);
+    this.#takedown.set(workerId, { reason, lostSessions });
+    void thread.terminate();
+    return true;
+  }
+
+  #reconcileWorkers(): void {
+    const alive = new Set(this.#piscina.threads.map((t) => t.threadId));
+    for (const id of [...this.#monitors.keys()]) if (!alive.has(id)) this.#workerGone(id);
+  }
+
+  #workerGone(workerId: number): void {
+    this.#monitors.get(workerId)?.stop();
+    this.#monitors.delete(workerId);
+    if (this.#closing) return;
+    const takedown = this.#takedown.get(workerId);
+    this.#takedown.delete(workerId);
+    const reason = takedown?.reason ?? 'exit';
+    const lost = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} exited unexpectedly`);
+    this.#placement.removeWorker(workerId);
+    this.emit('workerReplaced', { workerId, reason, lostSessions: lost + (takedown?.lostSessions ?? 0) });
+  }
+
+  #loseWorkerSessions(workerId: number, reason: 'hang' | 'exit', message: string): number {
+    let lost = 0;
+    for (const s of [...this.#sessions.values()]) {
+      if (s.workerId !== workerId) continue;
+      s.end({ reason, message });
+      lost++;
+    }
+    return lost;
+  }
+
+  #sessionEnded(session: CoreSession): void {
+    if (!this.#sessions.delete(session.id)) return;
+    this.#placement.release(session.workerId);
+    const end = session.ended as SessionEnd;
+    if (end.reason === 'disposed' || this.#closing) return;
+    const lost: SessionLost = {
+      sessionId: session.id,
+      userID: session.userID,
+      platformID: session.platformID,
+      workerId: session.workerId,
+      reason: end.reason,
+      message: end.message,
+    };
+    this.#logger.warn({ userID: session.userID, platformID: session.platformID, reason: end.reason }, `core lost: ${end.message}`);
+    this.emit('sessionLost', lost);
+  }
+}
+
+/** Starts one instance in this thread: proves the build runs and learns what it offers. */
+async function warmUp(loaded: LoadedCoreBuild, logger: Logger): Promise<CoreBuildInfo> {
+  const core = await CoreInstance.start({
+    module: loaded.module,
+    abi: loaded.identity.goAbi,
+    name: 'warm-up',
+    logger: logger.child({ core: 'warm-up' }, { level: 'warn' }),
+  }).catch((err: unknown) => {
+    throw new Error(`core build ${loaded.identity.file}: does not start: ${errorText(err)}`);
+  });
+  // Give the core's init goroutines a turn to print their banner.
+  await new Promise((r) => setTimeout(r, 10));
+  const info: CoreBuildInfo = {
+    ...loaded.identity,
+    reportedVersion: core.version,
+    functions: core.functionNames().sort(),
+    memoryLimitMiB: loaded.memoryLimitMiB,
+    startMemoryMiB: core.memoryBytes / 2 ** 20,
+  };
+  core.dispose();
+  if (info.functions.length === 0) {
+    throw new Error(`core build ${loaded.identity.file}: registered no API functions; is it an OpenIM core?`);
+  }
+  return info;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,127 @@
+/**
+ * Main-thread handle of one core living in a worker. Calls go over the session's own
+ * MessagePort with comlink; events and the core's exit come back on the same port.
+ * Comlink cannot notice a dead peer, so the session keeps its own list of calls in flight
+ * and fails them itself when the core or its worker goes away.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { wrap, type Remote } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { CoreCallError, type CallFailure, type CoreExitReason, type CoreValue } from '../../core-wasm/call-result.ts';
+import { isSessionNotice, type SessionApi } from '../../workers/protocol.ts';
+
+export interface SessionEnd {
+  reason: CoreExitReason;
+  code?: number;
+  message: string;
+}
+
+export interface SessionHandlers {
+  /** A listener event, as the JSON text the core emitted. */
+  onEvent?(json: string): void;
+  /** The core is gone (its own exit, its worker's loss, or dispose). Called once. */
+  onEnd?(end: SessionEnd): void;
+}
+
+export class CoreSession {
+  readonly id: string;
+  readonly userID: string;
+  readonly platformID: number;
+  readonly workerId: number;
+  #port: MessagePort;
+  #remote: Remote<SessionApi>;
+  #handlers: SessionHandlers;
+  #failPending = new Set<(failure: CallFailure) => void>();
+  #end: SessionEnd | undefined;
+  #onEnded: (session: CoreSession) => void;
+
+  /** @internal created by CorePool */
+  constructor(
+    init: { id: string; userID: string; platformID: number; workerId: number; port: MessagePort },
+    handlers: SessionHandlers,
+    onEnded: (session: CoreSession) => void,
+  ) {
+    this.id = init.id;
+    this.userID = init.userID;
+    this.platformID = init.platformID;
+    this.workerId = init.workerId;
+    this.#port = init.port;
+    this.#handlers = handlers;
+    this.#onEnded = onEnded;
+    this.#remote = wrap<SessionApi>(nodeEndpoint(init.port));
+    init.port.on('message', (data: unknown) => {
+      if (!isSessionNotice(data)) return;
+      if (data.type === 'core-event') this.#handlers.onEvent?.(data.json);
+      else this.end({ ...data.info });
+    });
+  }
+
+  get ended(): SessionEnd | undefined {
+    return this.#end;
+  }
+
+  /**
+   * Calls core function `fn` (its JS global name) with operationID and arguments.
+   * Resolves with the core's answer; rejects with CoreCallError for every failure.
+   */
+  call(fn: string, operationID: string, args: unknown[] = []): Promise<CoreValue> {
+    if (this.#end) return Promise.reject(new CoreCallError(this.#endFailure(fn)));
+    return new Promise<CoreValue>((resolve, reject) => {
+      const fail = (failure: CallFailure): void => {
+        this.#failPending.delete(fail);
+        reject(new CoreCallError(failure));
+      };
+      this.#failPending.add(fail);
+      this.#remote.call(fn, operationID, args).then(
+        (result) => {
+          if (!this.#failPending.delete(fail)) return;
+          if (result.ok) resolve(result.value);
+          else reject(new CoreCallError(result.error));
+        },
+        (err: unknown) => fail({ kind: 'core-error', message: `call ${fn} on ${this.#name()} failed in transit: ${String(err)}` }),
+      );
+    });
+  }
+
+  /** Memory and activity of the core, read from its worker. */
+  async stats(): Promise<{ memoryBytes: number; inFlight: number; openSockets: number }> {
+    if (this.#end) throw new CoreCallError(this.#endFailure('stats'));
+    return this.#remote.stats();
+  }
+
+  /** Ends the core (no logout: callers log out first if they want one). Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#end) return;
+    try {
+      // Bounded: a hung worker will be replaced by the pool; don't wait on it here.
+      await Promise.race([this.#remote.dispose(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    } catch {
+      // The port may already be closed by a worker that died meanwhile; the end stands.
+    }
+    this.end({ reason: 'disposed', message: `core ${this.#name()} was disposed` });
+  }
+
+  /** @internal Marks the session over: fails calls in flight, closes the port, notifies. */
+  end(end: SessionEnd): void {
+    if (this.#end) return;
+    this.#end = end;
+    const failure = this.#endFailure('the call');
+    for (const fail of [...this.#failPending]) fail(failure);
+    this.#port.close();
+    this.#onEnded(this);
+    this.#handlers.onEnd?.(end);
+  }
+
+  #name(): string {
+    return `${this.userID}/${this.platformID}`;
+  }
+
+  #endFailure(fn: string): CallFailure {
+    const end = this.#end;
+    const lost = end?.reason === 'hang' || (end?.reason === 'exit' && end.code === undefined);
+    return {
+      kind: lost ? 'session-lost' : 'core-exited',
+      message: `core ${this.#name()} cannot answer ${fn}: ${end?.message ?? 'it has ended'}`,
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
+
+export interface PoolOptions {
+  /** `official` (default), `test`, or a path to any Go js/wasm core build. */
+  core: CoreBuildSpec;
+  /** Worker threads; each holds up to `coresPerWorker` cores. */
+  workers: number;
+  coresPerWorker: number;
+  /** Cap on each core's linear memory; a core that needs more dies alone (reason `oom`). */
+  coreMemoryLimitMiB: number;
+  heartbeatIntervalMs: number;
+  /** A worker silent this long is declared hung, terminated and replaced. */
+  hangThresholdMs: number;
+  /** How long a new core may take to start before the attempt fails. */
+  coreStartTimeoutMs: number;
+  /** Level for the workers' own pino loggers (core output included). */
+  logLevel: string;
+}
+
+export const POOL_DEFAULTS: Readonly<PoolOptions> = {
+  core: 'official',
+  workers: availableParallelism(),
+  coresPerWorker: 50,
+  coreMemoryLimitMiB: 256,
+  heartbeatIntervalMs: 250,
+  hangThresholdMs: 1000,
+  coreStartTimeoutMs: 15_000,
+  logLevel: 'info',
+};
+
+export type PoolConfig = Partial<PoolOptions> & { logger?: Logger };
+
+function positiveInt(name: keyof PoolOptions, v: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`pool option ${name} must be an integer 1..${max}, got ${v}`);
+  return v;
+}
+
+export function resolvePoolOptions(config: PoolConfig): PoolOptions {
+  const o: PoolOptions = { ...POOL_DEFAULTS, ...stripUndefined(config) };
+  positiveInt('workers', o.workers, 256);
+  positiveInt('coresPerWorker', o.coresPerWorker, 10_000);
+  positiveInt('heartbeatIntervalMs', o.heartbeatIntervalMs, 60_000);
+  positiveInt('hangThresholdMs', o.hangThresholdMs, 600_000);
+  positiveInt('coreStartTimeoutMs', o.coreStartTimeoutMs, 600_000);
+  if (o.hangThresholdMs <= o.heartbeatIntervalMs) {
+    throw new RangeError(`pool option hangThresholdMs (${o.hangThresholdMs}) must exceed heartbeatIntervalMs (${o.heartbeatIntervalMs})`);
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Suites start real worker pools and wasm cores; on a 2-core machine running
+    // files in parallel makes timing-sensitive checks (heartbeats) flaky.
+    fileParallelism: false,
+  },
+});

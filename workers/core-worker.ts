@@ -1,0 +1,89 @@
+/**
+ * Piscina worker holding many cores. Tasks only place things here (a control port, a
+ * new core); each session's calls then arrive over its own MessagePort via comlink.
+ */
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { expose } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { pino } from 'pino';
+import { Piscina } from 'piscina';
+import { CoreInstance } from '../core-wasm/core-instance.ts';
+import type {
+  ControlReply,
+  ControlRequest,
+  CoreWorkerData,
+  CoreWorkerTask,
+  CreateCoreResult,
+  CreateCoreTask,
+  SessionApi,
+  SessionNotice,
+} from './protocol.ts';
+
+const data = Piscina.workerData as CoreWorkerData;
+const logger = pino({ level: data.logLevel, base: { worker: threadId } });
+const cores = new Map<string, CoreInstance>();
+
+function attachControl(port: MessagePort): void {
+  port.on('message', (msg: ControlRequest) => {
+    if (msg.type !== 'ping') return;
+    let coreMemoryBytes = 0;
+    for (const core of cores.values()) coreMemoryBytes += core.memoryBytes;
+    const reply: ControlReply = {
+      type: 'pong',
+      seq: msg.seq,
+      cores: cores.size,
+      coreMemoryBytes,
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    };
+    port.postMessage(reply);
+  });
+  // The control port must not keep a worker alive on its own; piscina owns its lifetime.
+  port.unref();
+}
+
+async function createCore(task: CreateCoreTask): Promise<CreateCoreResult> {
+  const { sessionId, userID, platformID, port } = task;
+  const started = performance.now();
+  const coreLog = logger.child({ userID, platformID, sessionId });
+  const notify = (notice: SessionNotice): void => port.postMessage(notice);
+  let core: CoreInstance;
+  try {
+    core = await CoreInstance.start({
+      module: data.module,
+      abi: data.abi,
+      name: `${userID}/${platformID}`,
+      logger: coreLog,
+      onEvent: (json) => notify({ type: 'core-event', json }),
+      onExit: (info) => {
+        cores.delete(sessionId);
+        notify({ type: 'core-exit', info });
+      },
+    });
+  } catch (err) {
+    port.close();
+    throw err;
+  }
+  cores.set(sessionId, core);
+  // The main thread closes its end when it is done with the session (or gave up waiting
+  // for this start): the core must not outlive its only caller.
+  port.on('close', () => core.dispose());
+  const api: SessionApi = {
+    call: (fn, operationID, args) => core.call(fn, operationID, args),
+    dispose: () => core.dispose(),
+    stats: () => ({ memoryBytes: core.memoryBytes, inFlight: core.inFlight, openSockets: core.openSockets }),
+  };
+  expose(api, nodeEndpoint(port));
+  coreLog.debug({ startMs: Math.round(performance.now() - started) }, 'core started');
+  return { threadId, startMs: performance.now() - started };
+}
+
+export default async function handleTask(task: CoreWorkerTask): Promise<CreateCoreResult | { threadId: number }> {
+  switch (task.type) {
+    case 'attach-control':
+      attachControl(task.port);
+      return { threadId };
+    case 'create-core':
+      return createCore(task);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Messages between the pool (main thread) and a core worker. Tasks go through piscina;
+ * after placement everything else travels on MessagePorts: one control port per worker
+ * (heartbeat) and one port per session (comlink calls main → worker, raw event/exit
+ * messages worker → main).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { CallResult, CoreExitInfo } from '../core-wasm/call-result.ts';
+import type { GoAbi } from '../core-wasm/wasm-binary.ts';
+
+/** Given to every worker at start (structured clone; a WebAssembly.Module shares its code). */
+export interface CoreWorkerData {
+  module: WebAssembly.Module;
+  abi: GoAbi;
+  logLevel: string;
+}
+
+export interface AttachControlTask {
+  type: 'attach-control';
+  port: MessagePort;
+}
+
+export interface CreateCoreTask {
+  type: 'create-core';
+  sessionId: string;
+  userID: string;
+  platformID: number;
+  port: MessagePort;
+}
+
+export type CoreWorkerTask = AttachControlTask | CreateCoreTask;
+
+export interface CreateCoreResult {
+  threadId: number;
+  startMs: number;
+}
+
+/** main → worker on the control port. */
+export type ControlRequest = { type: 'ping'; seq: number };
+
+/** worker → main on the control port. */
+export type ControlReply = {
+  type: 'pong';
+  seq: number;
+  cores: number;
+  /** Sum of the cores' linear memory. */
+  coreMemoryBytes: number;
+  heapUsedBytes: number;
+};
+
+/** worker → main on a session port, besides comlink's own replies. */
+export type SessionNotice =
+  | { type: 'core-event'; json: string }
+  | { type: 'core-exit'; info: CoreExitInfo };
+
+/** What a session port exposes through comlink. */
+export interface SessionApi {
+  call(fn: string, operationID: string, args: unknown[]): Promise<CallResult>;
+  /** Ends the core; resolves once it is gone. */
+  dispose(): void;
+  stats(): { memoryBytes: number; inFlight: number; openSockets: number };
+}
+
+export function isSessionNotice(data: unknown): data is SessionNotice {
+  const type = (data as { type?: unknown } | null)?.type;
+  return type === 'core-event' || type === 'core-exit';
+}
