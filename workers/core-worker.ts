@@ -42,7 +42,20 @@ function attachControl(port: MessagePort): void {
   port.unref();
 }
 
-async function createCore(task: CreateCoreTask): Promise<CreateCoreResult> {
+/**
+ * Core starts run one at a time with a turn of the event loop between them: each start
+ * blocks the thread for tens of milliseconds (Go's init runs synchronously), and a burst
+ * of them back to back would starve the heartbeat and get a healthy worker killed as hung.
+ */
+let startQueue: Promise<unknown> = Promise.resolve();
+
+function createCore(task: CreateCoreTask): Promise<CreateCoreResult> {
+  const turn = startQueue.then(() => new Promise<void>((r) => setImmediate(r))).then(() => startCore(task));
+  startQueue = turn.catch(() => {});
+  return turn;
+}
+
+async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
   const { sessionId, userID, platformID, port } = task;
   const started = performance.now();
   const coreLog = logger.child({ userID, platformID, sessionId });

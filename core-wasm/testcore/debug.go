@@ -29,9 +29,14 @@ var (
 // core crash is usually in. (Go 1.19's runtime registers only its earliest
 // timer with the host and re-registers it on every resume, so no host
 // setTimeout is left outstanding after the exit.)
+//
+// It also leaves a JS-side setTimeout pending whose callback is a Go function:
+// when it fires after the exit, the host must treat it as a no-op (Go's stock
+// glue throws "Go program has already exited" there, killing the thread).
 func debugPanic(this js.Value, args []js.Value) interface{} {
 	time.AfterFunc(time.Hour, func() {})
 	go time.Sleep(10 * time.Second)
+	js.Global().Call("setTimeout", js.FuncOf(func(js.Value, []js.Value) interface{} { return nil }), 20)
 	return newPromise(func(resolve, reject js.Value) {
 		go func() {
 			time.Sleep(time.Millisecond)

@@ -1,0 +1,220 @@
+/**
+ * Every server setting in one place: its type, default, and the single table that
+ * drives command-line parsing, environment variables, error messages and `--help`.
+ * Keeping all of that in one table means a new flag cannot be documented in one
+ * place and forgotten in another.
+ */
+import { availableParallelism } from 'node:os';
+import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
+
+export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
+export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
+
+export const AUTH_MODES = ['openim', 'jwt'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** IM HTTP API base, no trailing slash (paths are appended to it). */
+  openimApi: string | undefined;
+  /** IM WebSocket gateway, no trailing slash (the core appends `?…`). */
+  openimWs: string | undefined;
+  dataDir: string;
+  core: CoreBuildSpec;
+  workers: number;
+  coresPerWorker: number;
+  coreMemoryLimitMiB: number;
+  /** Per userID + platformID. */
+  maxConnsPerUser: number;
+  gracePeriodSeconds: number;
+  newMessageEvents: NewMessageEvents;
+  auth: AuthMode;
+  jwtSecret: string | undefined;
+  adminToken: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const ENV_PREFIX = 'OPENIM_JSSDK_';
+
+export type FlagType = 'string' | 'integer' | 'choice' | 'url' | 'secret';
+
+export interface FlagSpec<T> {
+  /** Long name without the leading dashes. */
+  readonly flag: string;
+  readonly env: string;
+  readonly type: FlagType;
+  /** Placeholder for the value in `--help`. */
+  readonly metavar: string;
+  readonly default: T;
+  /** Shown in `--help` instead of the value when the default depends on the machine or is absent. */
+  readonly defaultText?: string;
+  /** Completes "--flag must be …"; also shown in `--help`. */
+  readonly expects: string;
+  readonly choices?: readonly string[];
+  readonly help: string;
+  /** `undefined` means the text is not acceptable. */
+  readonly parse: (text: string) => Exclude<T, undefined> | undefined;
+}
+
+export type FlagTable = { readonly [K in keyof ServerOptions]: FlagSpec<ServerOptions[K]> };
+
+export function envNameFor(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replaceAll('-', '_');
+}
+
+const DIGITS = /^[0-9]+$/;
+
+function integerFlag(flag: string, def: number, min: number, max: number, help: string, defaultText?: string): FlagSpec<number> {
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'integer',
+    metavar: 'N',
+    default: def,
+    ...(defaultText === undefined ? {} : { defaultText }),
+    expects: `an integer from ${min} to ${max}`,
+    help,
+    parse(text) {
+      // Number() alone would accept " 7", "0x10", "1e3" and "7.0".
+      if (!DIGITS.test(text)) return undefined;
+      const n = Number(text);
+      return n >= min && n <= max ? n : undefined;
+    },
+  };
+}
+
+function choiceFlag<C extends string>(flag: string, choices: readonly C[], def: C, help: string): FlagSpec<C> {
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'choice',
+    metavar: choices.join('|'),
+    default: def,
+    expects: `one of ${choices.join(', ')}`,
+    choices,
+    help,
+    parse: (text) => (choices as readonly string[]).includes(text) ? (text as C) : undefined,
+  };
+}
+
+function stringFlag(flag: string, metavar: string, def: string, expects: string, help: string): FlagSpec<string> {
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'string',
+    metavar,
+    default: def,
+    expects,
+    help,
+    parse: (text) => (text === '' ? undefined : text),
+  };
+}
+
+function secretFlag(flag: string, help: string): FlagSpec<string | undefined> {
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'secret',
+    metavar: 'SECRET',
+    default: undefined,
+    defaultText: 'none',
+    expects: 'a non-empty string',
+    help,
+    parse: (text) => (text === '' ? undefined : text),
+  };
+}
+
+function urlFlag(flag: string, protocols: readonly string[], example: string, help: string): FlagSpec<string | undefined> {
+  const schemes = protocols.map((p) => `${p}//`);
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'url',
+    metavar: 'URL',
+    default: undefined,
+    defaultText: 'none',
+    expects: `a ${schemes.join(' or ')} URL without query, fragment or credentials, e.g. ${example}`,
+    help,
+    parse(text) {
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        return undefined;
+      }
+      // Paths are appended by string concatenation (ours and the core's), so a query,
+      // fragment or trailing slash would produce a wrong address rather than an error.
+      if (!protocols.includes(url.protocol) || url.hostname === '') return undefined;
+      // WHATWG parsing forgives "http:host" and drops an empty "?"; the raw text is what gets used.
+      if (!text.toLowerCase().startsWith(`${url.protocol}//`) || text.includes('?') || text.includes('#')) return undefined;
+      // fetch() refuses URLs with credentials, so accepting them would only fail later.
+      if (url.username !== '' || url.password !== '') return undefined;
+      return text.replace(/\/+$/, '');
+    },
+  };
+}
+
+const MAX_WORKERS = 256;
+
+export const SERVER_FLAGS: FlagTable = {
+  host: stringFlag('host', 'ADDR', '0.0.0.0', 'a non-empty host name or address', 'Address to listen on for client WebSocket connections.'),
+  port: integerFlag('port', 10003, 0, 65535, 'TCP port to listen on (0 picks a free port).'),
+  openimApi: urlFlag('openim-api', ['http:', 'https:'], 'http://openim:10002', 'OpenIM server HTTP API address (its port 10002).'),
+  openimWs: urlFlag('openim-ws', ['ws:', 'wss:'], 'ws://openim:10001', 'OpenIM server WebSocket gateway address (its port 10001).'),
+  dataDir: stringFlag('data-dir', 'DIR', './data', 'a non-empty directory path', 'Directory for the cores\' per-user local databases.'),
+  core: stringFlag(
+    'core',
+    'official|test|PATH',
+    'official',
+    'official, test, or a path to a .wasm file',
+    'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core) or a path to a Go js/wasm build.',
+  ),
+  workers: integerFlag(
+    'workers',
+    Math.min(availableParallelism(), MAX_WORKERS),
+    1,
+    MAX_WORKERS,
+    'Worker threads that run cores.',
+    'number of CPUs',
+  ),
+  coresPerWorker: integerFlag('cores-per-worker', 50, 1, 10_000, 'Maximum cores (logged-in users) per worker thread.'),
+  coreMemoryLimitMiB: integerFlag('core-memory-limit', 256, 16, 4096, 'Memory cap per core in MiB; a core exceeding it is stopped alone.'),
+  maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),
+  gracePeriodSeconds: integerFlag(
+    'grace-period',
+    60,
+    0,
+    86_400,
+    'Seconds a core stays logged in after its last connection closes, so a reconnect finds it warm.',
+  ),
+  newMessageEvents: choiceFlag(
+    'new-message-events',
+    NEW_MESSAGE_EVENT_MODES,
+    'batch',
+    'How new messages reach clients: one OnRecvNewMessages per batch, one OnRecvNewMessage each, or both.',
+  ),
+  auth: choiceFlag(
+    'auth',
+    AUTH_MODES,
+    'openim',
+    'Token check at handshake: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret.',
+  ),
+  jwtSecret: secretFlag(
+    'jwt-secret',
+    'The OpenIM server\'s share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps.',
+  ),
+  adminToken: secretFlag('admin-token', 'An OpenIM admin token for administrative calls. Prefer the environment variable.'),
+  logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),
+};
+
+export const HELP_FLAG = { flag: 'help', short: 'h', help: 'Print this help and exit.' } as const;
+
+export function defaultServerOptions(): ServerOptions {
+  const entries = Object.entries(SERVER_FLAGS).map(([key, spec]: [string, FlagSpec<unknown>]) => [key, spec.default]);
+  // Object.fromEntries loses the key/value pairing; the table's mapped type guarantees it.
+  return Object.fromEntries(entries) as unknown as ServerOptions;
+}

@@ -1,0 +1,204 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CorePool, type SessionLost } from '../../src/pool/core-pool.ts';
+import type { CoreSession } from '../../src/pool/core-session.ts';
+import { CoreCallError } from '../../core-wasm/call-result.ts';
+import { silentLogger, sleep, TEST_SDK_CONFIG } from '../helpers/cores.ts';
+
+const pools: CorePool[] = [];
+async function pool(config: Parameters<typeof CorePool.start>[0] = {}): Promise<CorePool> {
+  const p = await CorePool.start({ core: 'test', workers: 1, logger: silentLogger, logLevel: 'silent', ...config });
+  pools.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+function lostEvents(p: CorePool): SessionLost[] {
+  const lost: SessionLost[] = [];
+  p.on('sessionLost', (l) => lost.push(l));
+  return lost;
+}
+
+async function sessions(p: CorePool, n: number, prefix = 'u'): Promise<CoreSession[]> {
+  const out: CoreSession[] = [];
+  for (let i = 0; i < n; i++) out.push(await p.createSession({ userID: `${prefix}${i}`, platformID: 5 }));
+  return out;
+}
+
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await sleep(10);
+  }
+}
+
+describe('CorePool with the test core', () => {
+  it('reports the build it loaded', async () => {
+    const p = await pool();
+    expect(p.build).toMatchObject({ kind: 'test', goAbi: 'go', reportedVersion: 'v1.0.0', memoryLimitMiB: 256 });
+    expect(p.build.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(p.build.functions).toEqual(expect.arrayContaining(['login', 'debugHang']));
+  });
+
+  it('calls a core over its session port and brings its events back', async () => {
+    const p = await pool();
+    const events: string[] = [];
+    const s = await p.createSession({ userID: 'alice', platformID: 5, onEvent: (j) => events.push(j) });
+    expect(await s.call('initSDK', 'op', [TEST_SDK_CONFIG])).toEqual([true]);
+    expect(await s.call('login', 'op', ['alice', 'tok'])).toBe('""');
+    const msg = (await s.call('createTextMessage', 'op', ['hi'])) as string[];
+    await s.call('sendMessageNotOss', 'op', [msg[0], 'bob', '', '{}', false]);
+    await until(() => events.some((e) => e.includes('OnRecvNewMessage')));
+    expect(events.map((e) => (JSON.parse(e) as { event: string }).event)).toContain('OnConnectSuccess');
+  });
+
+  it('places each new core on the worker with the fewest cores, up to coresPerWorker', async () => {
+    const p = await pool({ workers: 2, coresPerWorker: 3 });
+    const all = await sessions(p, 6);
+    const perWorker = new Map<number, number>();
+    for (const s of all) perWorker.set(s.workerId, (perWorker.get(s.workerId) ?? 0) + 1);
+    expect([...perWorker.values()]).toEqual([3, 3]);
+    await expect(p.createSession({ userID: 'one-too-many', platformID: 5 })).rejects.toMatchObject({ kind: 'pool-full' });
+    await all[0]!.dispose();
+    const again = await p.createSession({ userID: 'fits-again', platformID: 5 });
+    expect(again.workerId).toBe(all[0]!.workerId);
+  });
+
+  it('creating many cores at once never overfills a worker', async () => {
+    const p = await pool({ workers: 2, coresPerWorker: 4 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => p.createSession({ userID: `c${i}`, platformID: 5 })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
+    expect(p.workers().map((w) => w.residentCores)).toEqual([4, 4]);
+  });
+
+  it('a panic in one core of 20 in one worker ends only that core', async () => {
+    const p = await pool({ workers: 1, coresPerWorker: 20 });
+    const lost = lostEvents(p);
+    const all = await sessions(p, 20);
+    const workerId = all[0]!.workerId;
+    const [victim, ...others] = all as [CoreSession, ...CoreSession[]];
+    const inFlight = victim.call('debugPanic', 'op', []);
+    await expect(inFlight).rejects.toMatchObject({ kind: 'core-exited', message: expect.stringContaining('u0/5') });
+    await until(() => lost.length === 1);
+    expect(lost[0]).toMatchObject({ userID: 'u0', reason: 'panic', workerId });
+    await expect(victim.call('debugEcho', 'op', ['x'])).rejects.toBeInstanceOf(CoreCallError);
+    // Past the timer the dead core left behind: the worker and the 19 others are fine.
+    await sleep(60);
+    const answers = await Promise.all(others.map((s, i) => s.call('debugEcho', 'op', [`n${i}`])));
+    expect(answers).toEqual(others.map((_, i) => `"n${i}"`));
+    expect(p.workers().map((w) => w.id)).toEqual([workerId]);
+    expect(p.workers()[0]!.residentCores).toBe(19);
+  });
+
+  it('a hung core gets its worker replaced; its neighbours are reported lost; the main thread never blocks', async () => {
+    const p = await pool({ workers: 2, coresPerWorker: 10, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
+    const lost = lostEvents(p);
+    const all = await sessions(p, 6);
+    const hung = all[0]!;
+    const neighbours = all.filter((s) => s.workerId === hung.workerId);
+    const elsewhere = all.filter((s) => s.workerId !== hung.workerId);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const started = performance.now();
+    const hangCall = hung.call('debugHang', 'op', []);
+    await expect(hangCall).rejects.toMatchObject({ kind: 'session-lost' });
+    const detectedMs = performance.now() - started;
+    clearInterval(ticker);
+    expect(detectedMs).toBeLessThan(500 + 2 * 100 + 300);
+    expect(ticks).toBeGreaterThan(detectedMs / 20 / 3);
+    expect(lost.map((l) => l.sessionId).sort()).toEqual(neighbours.map((s) => s.id).sort());
+    expect(lost.every((l) => l.reason === 'hang')).toBe(true);
+    // The other worker's cores never noticed.
+    for (const s of elsewhere) expect(await s.call('getLoginStatus', 'op', [])).toEqual([-1001]);
+    // A fresh worker replaces the hung one and takes new cores.
+    await until(() => p.workers().length === 2 && !p.workers().some((w) => w.id === hung.workerId));
+    const fresh = await p.createSession({ userID: 'after', platformID: 5 });
+    expect(fresh.workerId).not.toBe(hung.workerId);
+    expect(await fresh.call('debugEcho', 'op', ['ok'])).toBe('"ok"');
+  });
+
+  it('debugAllocate(1024) under a 256 MiB cap ends only that core, reason oom', async () => {
+    const p = await pool({ workers: 1, coreMemoryLimitMiB: 256 });
+    const lost = lostEvents(p);
+    const [a, b] = (await sessions(p, 2)) as [CoreSession, CoreSession];
+    await expect(a.call('debugAllocate', 'op', [1024])).rejects.toMatchObject({ kind: 'core-exited' });
+    await until(() => lost.length === 1);
+    expect(lost[0]).toMatchObject({ userID: 'u0', reason: 'oom' });
+    expect(await b.call('debugAllocate', 'op', [16])).toBe('16');
+  });
+
+  it('restartWorker reports its sessions lost with reason exit', async () => {
+    const p = await pool({ workers: 1 });
+    const lost = lostEvents(p);
+    const [a] = await sessions(p, 1);
+    expect(p.restartWorker(a!.workerId)).toBe(true);
+    expect(lost).toMatchObject([{ userID: 'u0', reason: 'exit' }]);
+    await expect(a!.call('debugEcho', 'op', ['x'])).rejects.toMatchObject({ kind: 'session-lost' });
+    await until(() => p.workers().length === 1 && p.workers()[0]!.id !== a!.workerId);
+  });
+
+  it('dispose frees the core in its worker and is not reported as lost', async () => {
+    const p = await pool({ workers: 1 });
+    const lost = lostEvents(p);
+    const [a, b] = (await sessions(p, 2)) as [CoreSession, CoreSession];
+    await a.dispose();
+    await expect(a.call('debugEcho', 'op', ['x'])).rejects.toMatchObject({ kind: 'core-exited' });
+    expect(p.sessionCount).toBe(1);
+    await until(() => p.workers()[0]!.cores === 1);
+    expect(await b.call('debugEcho', 'op', ['y'])).toBe('"y"');
+    expect(lost).toEqual([]);
+  });
+
+  it('rejects invalid pool options with the option named', async () => {
+    await expect(CorePool.start({ core: 'test', workers: 0, logger: silentLogger })).rejects.toThrow(/workers must be an integer/);
+    await expect(
+      CorePool.start({ core: 'test', heartbeatIntervalMs: 500, hangThresholdMs: 400, logger: silentLogger }),
+    ).rejects.toThrow(/hangThresholdMs/);
+  });
+});
+
+describe('CorePool start-up with an unusable core file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'core-file-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['missing', async () => join(dir, 'nope.wasm'), /nope\.wasm.*(not found|no such|does not exist)/i],
+    [
+      'not wasm',
+      async () => {
+        const f = join(dir, 'text.wasm');
+        await writeFile(f, 'hello, not wasm');
+        return f;
+      },
+      /text\.wasm.*not a WebAssembly module/i,
+    ],
+    [
+      'not a Go program',
+      async () => {
+        const f = join(dir, 'plain.wasm');
+        // The smallest valid module: magic + version, no imports at all.
+        await writeFile(f, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+        return f;
+      },
+      /plain\.wasm.*not a Go/i,
+    ],
+  ])('%s → one clear error naming the file', async (_label, makeFile, message) => {
+    const file = await makeFile();
+    const err = await CorePool.start({ core: file, logger: silentLogger }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message.split('\n')).toHaveLength(1);
+  });
+});
