@@ -32,6 +32,7 @@ const RSS_STEPS = [1, 10, 50] as const;
 const SETTLE_MS = 500;
 /** The whole bench normally takes well under a minute; this only stops a stuck one. */
 const DEADLINE_MS = 115_000;
+/** rssPerCoreMB is in MiB, like the linear memory it tracks (24 MiB per initialised core). */
 const GOALS = { ratio: 0.8, rssPerCoreMB: 26 };
 
 const INIT_CONFIG = JSON.stringify({
@@ -71,46 +72,68 @@ async function initSDK(call: Caller, who: string): Promise<void> {
 }
 
 /**
+ * A bare core settles getLoginStatus's promise within the call itself, so a closed loop on
+ * it runs entirely in microtasks and starves this thread's event loop: no timer fires and
+ * no port message (the pool's heartbeat replies included) is read until the loop ends.
+ * Every YIELD_EVERY_MS all loops park on one setImmediate so the event loop gets a turn;
+ * otherwise the pool, silent for seconds, would declare its healthy workers hung.
+ */
+const YIELD_EVERY_MS = 5;
+
+class Yielder {
+  #gate: Promise<void> | undefined;
+  #next = performance.now() + YIELD_EVERY_MS;
+
+  /** Resolves at once, except about every YIELD_EVERY_MS, when it waits one event-loop turn. */
+  turn(now: number): Promise<void> | undefined {
+    if (this.#gate) return this.#gate;
+    if (now < this.#next) return undefined;
+    this.#gate = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#gate = undefined;
+      this.#next = performance.now() + YIELD_EVERY_MS;
+    });
+    return this.#gate;
+  }
+}
+
+/**
  * Closed loop: `inFlight` callers spread round-robin over `callers`, each issuing its next
- * call as soon as the previous one settles. Counts the calls completed inside the
- * measuring window only.
+ * call as soon as the previous one settles. Counts the calls that complete inside the
+ * measuring window. The windows are read off the clock, not from timers, which a
+ * microtask-only loop would never let fire.
  */
 async function throughput(callers: readonly Caller[], inFlight: number, warmupMs: number, measureMs: number): Promise<number> {
-  let measuring = false;
-  let stop = false;
+  const from = performance.now() + warmupMs;
+  const to = from + measureMs;
+  const yielder = new Yielder();
   let done = 0;
   const loop = async (call: Caller): Promise<void> => {
-    while (!stop) {
+    for (let now = performance.now(); now < to; ) {
       await call(CALL, []);
-      if (measuring) done++;
+      now = performance.now();
+      if (now >= from && now < to) done++;
+      const wait = yielder.turn(now);
+      if (wait) await wait;
     }
   };
-  const loops = Array.from({ length: inFlight }, (_, i) => loop(callers[i % callers.length] as Caller));
-  const all = Promise.all(loops);
-  // A failing call should end the bench at once, not after the timed sleeps.
-  const failed = all.then(() => new Promise<never>(() => {}));
-  await Promise.race([sleep(warmupMs), failed]);
-  measuring = true;
-  const t0 = performance.now();
-  await Promise.race([sleep(measureMs), failed]);
-  measuring = false;
-  const elapsed = performance.now() - t0;
-  const counted = done;
-  stop = true;
-  await all;
-  return (counted * 1000) / elapsed;
+  await Promise.all(Array.from({ length: inFlight }, (_, i) => loop(callers[i % callers.length] as Caller)));
+  return (done * 1000) / measureMs;
 }
 
 /** One call in flight; returns latency percentiles in microseconds. */
 async function latency(call: Caller, warmupMs: number, measureMs: number): Promise<{ p50: number; p99: number; n: number }> {
-  const warmEnd = performance.now() + warmupMs;
-  while (performance.now() < warmEnd) await call(CALL, []);
+  const from = performance.now() + warmupMs;
+  const to = from + measureMs;
+  const yielder = new Yielder();
   const samples: number[] = [];
-  const end = performance.now() + measureMs;
-  while (performance.now() < end) {
+  for (let now = performance.now(); now < to; ) {
     const t = performance.now();
     await call(CALL, []);
-    samples.push(performance.now() - t);
+    now = performance.now();
+    if (t >= from) samples.push(now - t);
+    // Outside the timed span, so the yield's own cost is not in the sample.
+    const wait = yielder.turn(now);
+    if (wait) await wait;
   }
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 0.5) * 1000, p99: percentile(samples, 0.99) * 1000, n: samples.length };
@@ -139,10 +162,11 @@ function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<str
 }
 
 /**
- * CorePool.close() as of this writing: each session's dispose() waits for a comlink reply
- * that never comes (the core-exit notice arrives first and closes the port), so it returns
- * only through an unref'd 1 s timer. With nothing else keeping the loop alive, Node would
- * exit mid-await with code 13; hold the loop open until close() has returned.
+ * CorePool.close() as of this writing: a session's dispose() often (about half the time)
+ * waits for a comlink reply that never comes, because the worker's core-exit notice got
+ * there first and closed the port; it then returns only through an unref'd 1 s timer.
+ * With nothing else keeping the loop alive, Node would exit mid-await with code 13, so
+ * hold the loop open until close() has returned.
  */
 async function closePool(pool: CorePool): Promise<void> {
   const keepAlive = setInterval(() => {}, 1000);
@@ -271,7 +295,7 @@ async function main(): Promise<void> {
       rss.steps.map((s) => [String(s.cores), round(s.rssMiB, 1).toFixed(1), round(s.linearMiB, 1).toFixed(1)]),
     ),
   );
-  console.log(`RSS per extra core: ${rss.perCoreMB.toFixed(1)} MB (1→50), ${rss.slope1to10MB.toFixed(1)} MB (1→10)`);
+  console.log(`RSS per extra core: ${rss.perCoreMB.toFixed(1)} MiB (1→50), ${rss.slope1to10MB.toFixed(1)} MiB (1→10)`);
 
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(`\ngoal ratio ≥ ${GOALS.ratio}: ${ratio.toFixed(2)} ${met(ratio >= GOALS.ratio)}`);

@@ -128,7 +128,7 @@ function secretFlag(flag: string, help: string): FlagSpec<string | undefined> {
   };
 }
 
-function urlFlag(flag: string, protocols: readonly string[], example: string, help: string): FlagSpec<string | undefined> {
+function urlFlag(flag: string, article: 'a' | 'an', protocols: readonly string[], example: string, help: string): FlagSpec<string | undefined> {
   const schemes = protocols.map((p) => `${p}//`);
   return {
     flag,
@@ -137,7 +137,7 @@ function urlFlag(flag: string, protocols: readonly string[], example: string, he
     metavar: 'URL',
     default: undefined,
     defaultText: 'none',
-    expects: `a ${schemes.join(' or ')} URL without query, fragment or credentials, e.g. ${example}`,
+    expects: `${article} ${schemes.join(' or ')} URL without query, fragment or credentials, e.g. ${example}`,
     help,
     parse(text) {
       let url: URL;
@@ -163,8 +163,8 @@ const MAX_WORKERS = 256;
 export const SERVER_FLAGS: FlagTable = {
   host: stringFlag('host', 'ADDR', '0.0.0.0', 'a non-empty host name or address', 'Address to listen on for client WebSocket connections.'),
   port: integerFlag('port', 10003, 0, 65535, 'TCP port to listen on (0 picks a free port).'),
-  openimApi: urlFlag('openim-api', ['http:', 'https:'], 'http://openim:10002', 'OpenIM server HTTP API address (its port 10002).'),
-  openimWs: urlFlag('openim-ws', ['ws:', 'wss:'], 'ws://openim:10001', 'OpenIM server WebSocket gateway address (its port 10001).'),
+  openimApi: urlFlag('openim-api', 'an', ['http:', 'https:'], 'http://openim:10002', 'OpenIM server HTTP API address (its port 10002).'),
+  openimWs: urlFlag('openim-ws', 'a', ['ws:', 'wss:'], 'ws://openim:10001', 'OpenIM server WebSocket gateway address (its port 10001).'),
   dataDir: stringFlag('data-dir', 'DIR', './data', 'a non-empty directory path', 'Directory for the cores\' per-user local databases.'),
   core: stringFlag(
     'core',

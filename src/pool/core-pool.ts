@@ -119,6 +119,13 @@ export class CorePool extends EventEmitter<PoolEvents> {
     return pool;
   }
 
+  /** The loaded core's API function names, for membership tests. */
+  get coreFunctions(): ReadonlySet<string> {
+    this.#coreFunctions ??= new Set(this.build.functions);
+    return this.#coreFunctions;
+  }
+  #coreFunctions: ReadonlySet<string> | undefined;
+
   get sessionCount(): number {
     return this.#sessions.size;
   }

@@ -34,6 +34,10 @@ export class CoreSession {
   #failPending = new Set<(failure: CallFailure) => void>();
   #end: SessionEnd | undefined;
   #onEnded: (session: CoreSession) => void;
+  #markEnded!: () => void;
+  readonly #ended = new Promise<void>((resolve) => {
+    this.#markEnded = resolve;
+  });
 
   /** @internal created by CorePool */
   constructor(
@@ -92,11 +96,21 @@ export class CoreSession {
   /** Ends the core (no logout: callers log out first if they want one). Idempotent. */
   async dispose(): Promise<void> {
     if (this.#end) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      // Bounded: a hung worker will be replaced by the pool; don't wait on it here.
-      await Promise.race([this.#remote.dispose(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      // Whichever comes first: comlink's answer, the core's exit notice (it can overtake
+      // that answer and closes the port), or a bound for a worker that no longer answers.
+      await Promise.race([
+        this.#remote.dispose(),
+        this.#ended,
+        new Promise((r) => {
+          timer = setTimeout(r, 1000);
+        }),
+      ]);
     } catch {
       // The port may already be closed by a worker that died meanwhile; the end stands.
+    } finally {
+      clearTimeout(timer);
     }
     this.end({ reason: 'disposed', message: `core ${this.#name()} was disposed` });
   }
@@ -105,6 +119,7 @@ export class CoreSession {
   end(end: SessionEnd): void {
     if (this.#end) return;
     this.#end = end;
+    this.#markEnded();
     const failure = this.#endFailure('the call');
     for (const fail of [...this.#failPending]) fail(failure);
     this.#port.close();

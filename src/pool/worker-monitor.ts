@@ -19,8 +19,11 @@ export class WorkerMonitor {
   #port: MessagePort;
   #timer: ReturnType<typeof setInterval>;
   #lastReplyAt = performance.now();
+  /** When the oldest ping still unanswered was sent; undefined when all are answered. */
+  #waitingSince: number | undefined;
   #seq = 0;
   #last: ControlReply | undefined;
+  #stopped = false;
 
   constructor(
     workerId: number,
@@ -32,19 +35,28 @@ export class WorkerMonitor {
     this.#port = port;
     port.on('message', (reply: ControlReply) => {
       this.#lastReplyAt = performance.now();
+      if (reply.seq === this.#seq) this.#waitingSince = undefined;
       this.#last = reply;
     });
     port.unref();
-    this.#timer = setInterval(() => {
-      const silent = performance.now() - this.#lastReplyAt;
-      if (silent > opts.hangThresholdMs) {
+    const check = (): void => {
+      if (this.#stopped) return;
+      const now = performance.now();
+      // Only time spent waiting on a ping counts. After a stall of the main thread itself,
+      // no ping was outstanding (or its reply is read first, see setImmediate below), so a
+      // busy main thread never gets healthy workers declared hung.
+      if (this.#waitingSince !== undefined && now - this.#waitingSince > opts.hangThresholdMs) {
         this.stop();
-        onHang(silent);
+        onHang(now - this.#waitingSince);
         return;
       }
+      this.#waitingSince ??= now;
       const ping: ControlRequest = { type: 'ping', seq: ++this.#seq };
       port.postMessage(ping);
-    }, opts.intervalMs);
+    };
+    // Timers run before queued port messages are read; checking in the next check phase
+    // lets replies that arrived meanwhile count first.
+    this.#timer = setInterval(() => setImmediate(check), opts.intervalMs);
     this.#timer.unref();
   }
 
@@ -58,6 +70,7 @@ export class WorkerMonitor {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#port.close();
   }

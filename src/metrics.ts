@@ -1,0 +1,103 @@
+/**
+ * Prometheus metrics for operators (GET /metrics). One registry per server, so tests and
+ * several servers in one process do not share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsSources {
+  connections(): number;
+  sessionsByState(): Record<string, number>;
+  outboundBytesQueued(): number;
+  coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number }>;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly calls: Counter<'function' | 'outcome'>;
+  readonly callSeconds: Histogram<'function'>;
+  readonly workerRestarts: Counter<'reason'>;
+  readonly coreExits: Counter<'reason'>;
+  readonly handshakes: Counter<'status'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'openim_jssdk_process_' });
+    new Gauge({
+      name: 'openim_jssdk_connections',
+      help: 'Open client WebSocket connections',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_sessions',
+      help: 'User sessions (one core each) by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(sources.sessionsByState())) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_outbound_bytes_queued',
+      help: 'Bytes waiting in client socket send buffers',
+      registers,
+      collect() {
+        this.set(sources.outboundBytesQueued());
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_worker_cores',
+      help: 'Cores resident per worker thread',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of sources.coresPerWorker()) this.set({ worker: String(w.workerId) }, w.cores);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_worker_core_memory_bytes',
+      help: 'Linear memory of the cores per worker thread',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of sources.coresPerWorker()) this.set({ worker: String(w.workerId) }, w.coreMemoryBytes);
+      },
+    });
+    this.calls = new Counter({
+      name: 'openim_jssdk_calls_total',
+      help: 'Client requests by function and outcome (ok, or the errCode)',
+      labelNames: ['function', 'outcome'],
+      registers,
+    });
+    this.callSeconds = new Histogram({
+      name: 'openim_jssdk_call_duration_seconds',
+      help: 'Time from request frame to response, by function',
+      labelNames: ['function'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.workerRestarts = new Counter({
+      name: 'openim_jssdk_worker_restarts_total',
+      help: 'Worker threads replaced, by reason (hang, exit)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.coreExits = new Counter({
+      name: 'openim_jssdk_core_exits_total',
+      help: 'Cores lost, by reason (exit, hang, oom, panic)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.handshakes = new Counter({
+      name: 'openim_jssdk_handshakes_total',
+      help: 'WebSocket handshakes by HTTP status (101 accepted)',
+      labelNames: ['status'],
+      registers,
+    });
+  }
+}

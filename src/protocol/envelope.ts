@@ -1,0 +1,121 @@
+/**
+ * The wire envelopes (spec §2): parsing a client's request frame, building the response.
+ */
+import { protocolError, type ErrorName, type ProtocolError } from './error-codes.ts';
+import { CLIENT_EVENTS } from './events.ts';
+
+/** Server → client, for responses and listener events alike. */
+export interface ClientEnvelope {
+  event: string;
+  errCode: number;
+  errMsg: string;
+  /** Always a string: JSON text of the result, a raw string for some events, or "". */
+  data: string;
+  operationID: string;
+}
+
+/** A request as the gateway uses it. The frame's `userID` is deliberately not here (§5 rec. 1). */
+export interface ClientRequest {
+  reqFuncName: string;
+  operationID: string;
+  /** The positional parameters, decoded from the frame's `data` text. */
+  data: unknown[];
+}
+
+/** A frame that is not a usable request, with what could be read of it so the error can be addressed. */
+export interface FrameError extends ProtocolError {
+  /** "" when the frame had no usable reqFuncName. */
+  readonly reqFuncName: string;
+  /** "" when the frame had no usable operationID: the client then cannot match the error. */
+  readonly operationID: string;
+}
+
+/**
+ * Response event for a frame whose name cannot be echoed. Not a client CbEvents name, not
+ * InitSDK/Login/Logout, so the client settles the request by operationID and nothing else.
+ */
+export const FALLBACK_RESPONSE_EVENT = 'Error';
+
+/**
+ * Decodes one inbound text frame (binary frames are decoded to text by the caller).
+ * `data` absent or "" means no parameters, as some clients omit it for parameterless calls.
+ */
+export function parseRequestFrame(frame: string): ClientRequest | FrameError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame);
+  } catch (err) {
+    return frameError('InvalidFrame', `request frame is not valid JSON: ${(err as Error).message}`, '', '');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return frameError('InvalidFrame', `request frame must be a JSON object, got ${kindOf(parsed)}`, '', '');
+  }
+  const frameObj = parsed as Record<string, unknown>;
+  const { reqFuncName, operationID, data } = frameObj;
+  // Keep what is usable so that the error still reaches the right pending request.
+  const name = typeof reqFuncName === 'string' ? reqFuncName : '';
+  const opID = typeof operationID === 'string' ? operationID : '';
+
+  if (typeof reqFuncName !== 'string' || reqFuncName === '') {
+    const got = typeof reqFuncName === 'string' ? 'an empty string' : kindOf(reqFuncName);
+    return frameError('InvalidEnvelope', `request reqFuncName must be a non-empty string, got ${got}`, name, opID);
+  }
+  if (typeof operationID !== 'string') {
+    return frameError(
+      'InvalidEnvelope',
+      `${reqFuncName}: request operationID must be a string, got ${kindOf(operationID)}`,
+      name,
+      opID,
+    );
+  }
+  const params = decodeData(data);
+  if (typeof params === 'string') {
+    return frameError('InvalidEnvelope', `${reqFuncName}: request data ${params}`, name, opID);
+  }
+  return { reqFuncName, operationID, data: params };
+}
+
+/** The array in `data`, or what is wrong with it. */
+function decodeData(data: unknown): unknown[] | string {
+  if (data === undefined || data === '') return [];
+  if (typeof data !== 'string') return `must be JSON text of an array, got ${kindOf(data)}`;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(data);
+  } catch (err) {
+    return `is not valid JSON: ${(err as Error).message}`;
+  }
+  if (!Array.isArray(decoded)) return `must be JSON text of an array, got JSON text of ${kindOf(decoded)}`;
+  return decoded;
+}
+
+function frameError(name: ErrorName, errMsg: string, reqFuncName: string, operationID: string): FrameError {
+  return { ...protocolError(name, errMsg), reqFuncName, operationID };
+}
+
+/**
+ * The `event` of a response: the request's name (§2.5), unless the client would act on that
+ * name instead of settling the request — a CbEvents name would be emitted to listeners (and
+ * OnKickedOffline would close the socket), InitSDK is swallowed.
+ */
+export function responseEvent(reqFuncName: string): string {
+  if (reqFuncName === '' || reqFuncName === 'InitSDK' || CLIENT_EVENTS.has(reqFuncName)) return FALLBACK_RESPONSE_EVENT;
+  return reqFuncName;
+}
+
+/** The response to a request: `data` on success, errCode/errMsg otherwise. */
+export function buildResponse(
+  request: { readonly reqFuncName: string; readonly operationID: string },
+  outcome: { readonly data: string } | ProtocolError,
+): ClientEnvelope {
+  const base = { event: responseEvent(request.reqFuncName), operationID: request.operationID };
+  if ('data' in outcome) return { ...base, errCode: 0, errMsg: '', data: outcome.data };
+  return { ...base, errCode: outcome.errCode, errMsg: outcome.errMsg, data: '' };
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

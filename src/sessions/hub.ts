@@ -1,0 +1,67 @@
+/**
+ * All user sessions by (userID, platformID), and the routing of pool losses to them.
+ */
+import type { Logger } from 'pino';
+import type { CorePool, SessionLost } from '../pool/core-pool.ts';
+import type { ClientConn } from '../transport/client-conn.ts';
+import { UserSession, type UserSessionDeps } from './user-session.ts';
+
+export type HubDeps = Omit<UserSessionDeps, 'onClosed'> & { pool: CorePool; logger: Logger };
+
+export function sessionKey(userID: string, platformID: number): string {
+  return `${platformID}:${userID}`;
+}
+
+export class Hub {
+  #deps: HubDeps;
+  #sessions = new Map<string, UserSession>();
+
+  constructor(deps: HubDeps) {
+    this.#deps = deps;
+    deps.pool.on('sessionLost', (lost: SessionLost) => this.#onLost(lost));
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  sessions(): UserSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  get(userID: string, platformID: number): UserSession | undefined {
+    return this.#sessions.get(sessionKey(userID, platformID));
+  }
+
+  connectionsOf(userID: string, platformID: number): number {
+    return this.get(userID, platformID)?.connections ?? 0;
+  }
+
+  /** Attaches a socket to its user's session, creating the session if needed. */
+  attach(conn: ClientConn): UserSession {
+    const { userID, platformID } = conn.identity;
+    const key = sessionKey(userID, platformID);
+    let session = this.#sessions.get(key);
+    if (!session || session.state === 'closed' || session.state === 'logging-out') {
+      const fresh: UserSession = new UserSession(userID, platformID, {
+        ...this.#deps,
+        onClosed: (closed) => {
+          if (this.#sessions.get(key) === closed) this.#sessions.delete(key);
+        },
+      });
+      session = fresh;
+      this.#sessions.set(key, fresh);
+    }
+    session.attach(conn);
+    return session;
+  }
+
+  #onLost(lost: SessionLost): void {
+    const session = this.get(lost.userID, lost.platformID);
+    session?.recover(lost);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#sessions.values()].map((s) => s.shutdown()));
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * One (userID, platformID): its core, the sockets sharing it, and the login state machine
+ *
+ *   idle ──Login──▶ logging-in ──ok──▶ logged-in ──Logout/kick/expiry/grace──▶ closed
+ *                       │ fail                │ core lost (worker hang/crash, panic)
+ *                       ▼                     ▼
+ *                     idle               recovering ──re-login ok──▶ logged-in
+ *
+ * Concurrent Logins share one attempt; requests that arrive while a login (or recovery)
+ * is under way wait for it; everything else before login is refused with 10004.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CorePool, SessionLost } from '../pool/core-pool.ts';
+import type { CoreSession } from '../pool/core-session.ts';
+import { CoreCallError, type CoreValue } from '../../core-wasm/call-result.ts';
+import type { ClientConn } from '../transport/client-conn.ts';
+import { CLOSE_CODES } from '../transport/close-codes.ts';
+import type { ClientEnvelope } from '../protocol/envelope.ts';
+import { GatewayError } from './gateway-error.ts';
+
+export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
+
+/** operationID that makes the core skip the IM server round-trip on logout (core constant). */
+export const SOCKET_CLOSE_OPERATION_ID = 'js sdk socket close';
+
+/** How a core event reaches clients: translated envelopes, and whether it ends the session. */
+export interface EventTranslation {
+  envelopes: ClientEnvelope[];
+  /** Kicked offline / token expired or invalid: the core has logged itself out. */
+  endsSession: boolean;
+  /** For logs: the core's own event name. */
+  coreEvent: string | undefined;
+}
+
+export interface UserSessionDeps {
+  pool: CorePool;
+  logger: Logger;
+  /** initSDK config JSON for a core of this platform. */
+  sdkConfig(platformID: number): string;
+  translateEvent(json: string): EventTranslation;
+  gracePeriodMs: number;
+  /** Called once the session is closed and its core freed. */
+  onClosed(session: UserSession): void;
+  /** Core panics within this window… */
+  panicWindowMs?: number;
+  /** …up to this many are survived by re-creating the core. */
+  maxPanicsInWindow?: number;
+}
+
+const connectionEvent = (event: string, errCode = 0, errMsg = ''): ClientEnvelope => ({
+  event,
+  errCode,
+  errMsg,
+  data: '',
+  operationID: '',
+});
+
+export class UserSession {
+  readonly userID: string;
+  readonly platformID: number;
+  #deps: UserSessionDeps;
+  #log: Logger;
+  #state: SessionState = 'idle';
+  #core: CoreSession | undefined;
+  /** Sockets attached to this session; `loggedIn` is the subset that receives events. */
+  #conns = new Set<ClientConn>();
+  #loggedIn = new Set<ClientConn>();
+  /** The login (or recovery) in progress: everyone who needs the core waits on it. */
+  #pendingLogin: Promise<void> | undefined;
+  /** The token the core is logged in with (already verified at a handshake). */
+  #token: string | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #panics: number[] = [];
+
+  constructor(userID: string, platformID: number, deps: UserSessionDeps) {
+    this.userID = userID;
+    this.platformID = platformID;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ userID, platformID });
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get connections(): number {
+    return this.#conns.size;
+  }
+
+  get coreSessionId(): string | undefined {
+    return this.#core?.id;
+  }
+
+  get workerId(): number | undefined {
+    return this.#core?.workerId;
+  }
+
+  attach(conn: ClientConn): void {
+    this.#conns.add(conn);
+    if (this.#graceTimer) {
+      clearTimeout(this.#graceTimer);
+      this.#graceTimer = undefined;
+    }
+  }
+
+  /** A socket went away. The last one starts the grace period (or frees an idle core now). */
+  detach(conn: ClientConn): void {
+    this.#conns.delete(conn);
+    this.#loggedIn.delete(conn);
+    if (this.#conns.size > 0 || this.#state === 'closed' || this.#state === 'logging-out') return;
+    if (this.#state === 'idle') {
+      void this.#close('no sockets left before login');
+      return;
+    }
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = undefined;
+      if (this.#conns.size === 0) void this.#close('grace period over', SOCKET_CLOSE_OPERATION_ID);
+    }, this.#deps.gracePeriodMs);
+    this.#graceTimer.unref();
+  }
+
+  /** Client Login. Resolves when this socket is logged in; rejects with GatewayError. */
+  async login(conn: ClientConn, operationID: string, token: string): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'logging-out') throw GatewayError.sessionClosed();
+    if (this.#state === 'logged-in') {
+      this.#loggedIn.add(conn);
+      return;
+    }
+    if (!this.#pendingLogin) {
+      this.#pendingLogin = this.#runLogin(operationID, token).finally(() => {
+        this.#pendingLogin = undefined;
+      });
+    }
+    await this.#pendingLogin;
+    if (conn.open) this.#loggedIn.add(conn);
+  }
+
+  async #runLogin(operationID: string, token: string): Promise<void> {
+    this.#state = 'logging-in';
+    try {
+      await this.#startCoreAndLogin(operationID, token);
+      this.#token = token;
+      this.#state = 'logged-in';
+      this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
+    } catch (err) {
+      // Back to a clean slate: a later Login starts over with a fresh core.
+      await this.#dropCore();
+      if (this.#state === 'logging-in') this.#state = 'idle';
+      this.#log.warn({ operationID, err: errText(err) }, 'login failed');
+      throw err;
+    }
+  }
+
+  async #startCoreAndLogin(operationID: string, token: string): Promise<void> {
+    const core = this.#core ?? (await this.#createCore());
+    const initOperationID = `init-${randomUUID()}`;
+    const init = await core.call('initSDK', initOperationID, [this.#deps.sdkConfig(this.platformID)]);
+    if (!Array.isArray(init) || init[0] !== true) {
+      throw GatewayError.internal(`core ${this.userID}/${this.platformID} refused its initSDK configuration`);
+    }
+    try {
+      await core.call('login', operationID, [this.userID, token]);
+    } catch (err) {
+      if (err instanceof CoreCallError) throw GatewayError.fromCore(err);
+      throw err;
+    }
+  }
+
+  async #createCore(): Promise<CoreSession> {
+    let core: CoreSession;
+    try {
+      core = await this.#deps.pool.createSession({
+        userID: this.userID,
+        platformID: this.platformID,
+        onEvent: (json) => this.#onCoreEvent(json),
+      });
+    } catch (err) {
+      if (err instanceof CoreCallError) throw GatewayError.fromCore(err);
+      throw err;
+    }
+    this.#core = core;
+    return core;
+  }
+
+  /**
+   * Calls the core once the session is logged in, waiting for a login or recovery under
+   * way; refused with 10004 otherwise.
+   */
+  async call(fn: string, operationID: string, args: unknown[]): Promise<CoreValue> {
+    if (this.#pendingLogin) await this.#pendingLogin.catch(() => {});
+    const core = this.#core;
+    if (this.#state !== 'logged-in' || !core) throw GatewayError.notLoggedIn(fn);
+    try {
+      return await core.call(fn, operationID, args);
+    } catch (err) {
+      if (err instanceof CoreCallError) throw GatewayError.fromCore(err);
+      throw err;
+    }
+  }
+
+  /** What GetLoginStatus answers from the session's own state (1 out, 2 logging in, 3 in). */
+  loginStatus(): number {
+    switch (this.#state) {
+      case 'logged-in':
+        return 3;
+      case 'logging-in':
+      case 'recovering':
+        return 2;
+      default:
+        return 1;
+    }
+  }
+
+  isLoggedIn(conn?: ClientConn): boolean {
+    return this.#state === 'logged-in' && (conn === undefined || this.#loggedIn.has(conn));
+  }
+
+  /**
+   * Client Logout: logs the core out (with the IM server round-trip), answers the caller
+   * through `reply`, tells the other sockets, closes them all and frees the core.
+   */
+  async logout(conn: ClientConn, operationID: string, reply: (result: { errCode: number; errMsg: string }) => void): Promise<void> {
+    if (this.#pendingLogin) await this.#pendingLogin.catch(() => {});
+    if (this.#state === 'closed' || this.#state === 'logging-out') {
+      reply({ errCode: 0, errMsg: '' });
+      conn.close(CLOSE_CODES.normal.code, CLOSE_CODES.normal.reason);
+      return;
+    }
+    const wasLoggedIn = this.#state === 'logged-in';
+    this.#state = 'logging-out';
+    let result = { errCode: 0, errMsg: '' };
+    if (wasLoggedIn && this.#core) {
+      try {
+        await this.#core.call('logout', operationID, []);
+      } catch (err) {
+        // The session ends either way; the caller learns what the core said.
+        const e = err instanceof CoreCallError ? GatewayError.fromCore(err) : GatewayError.internal(errText(err));
+        result = { errCode: e.errCode, errMsg: e.errMsg };
+      }
+    }
+    reply(result);
+    for (const other of this.#conns) if (other !== conn) other.send({ ...connectionEvent('Logout') });
+    this.#log.info({ operationID }, 'logged out by client');
+    await this.#close('logout');
+  }
+
+  #onCoreEvent(json: string): void {
+    const t = this.#deps.translateEvent(json);
+    if (t.envelopes.length === 0 && t.coreEvent === undefined) {
+      this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
+      return;
+    }
+    for (const conn of this.#loggedIn) for (const env of t.envelopes) conn.send(env);
+    if (t.endsSession) {
+      this.#log.info({ event: t.coreEvent }, 'session ended by the IM server');
+      // The core already logged itself out; just free it.
+      void this.#close(`core event ${t.coreEvent ?? ''}`);
+    }
+  }
+
+  /**
+   * The pool lost this session's core. Worker losses are re-created and logged in again
+   * transparently; a core that keeps crashing on its own is given up after a few tries.
+   */
+  recover(lost: SessionLost): void {
+    if (this.#core?.id !== lost.sessionId) return;
+    this.#core = undefined;
+    if (this.#state !== 'logged-in' && this.#state !== 'recovering') {
+      // Nothing to restore (not logged in yet): the next Login starts a fresh core.
+      if (this.#state === 'logging-in' || this.#state === 'idle') return;
+      return;
+    }
+    if (lost.reason === 'panic' || lost.reason === 'oom') {
+      const now = Date.now();
+      const windowMs = this.#deps.panicWindowMs ?? 60_000;
+      this.#panics = [...this.#panics.filter((t) => now - t < windowMs), now];
+      if (this.#panics.length >= (this.#deps.maxPanicsInWindow ?? 3)) {
+        this.#log.error({ reason: lost.reason, panics: this.#panics.length }, 'core keeps crashing; giving up on this session');
+        this.#broadcast(connectionEvent('OnConnectFailed', 10006, `core crashed ${this.#panics.length} times within a minute: ${lost.message}`));
+        void this.#close('repeated core crashes', undefined, CLOSE_CODES.coreFailed);
+        return;
+      }
+    }
+    const token = this.#token;
+    if (!token) return;
+    this.#state = 'recovering';
+    this.#broadcast(connectionEvent('OnConnecting'));
+    this.#log.warn({ reason: lost.reason }, `re-creating lost core: ${lost.message}`);
+    this.#pendingLogin = this.#startCoreAndLogin(`recover-${randomUUID()}`, token)
+      .then(
+        () => {
+          if (this.#state !== 'recovering') return;
+          this.#state = 'logged-in';
+          this.#broadcast(connectionEvent('OnConnectSuccess'));
+          this.#log.info({ workerId: this.#core?.workerId }, 'core re-created and logged in again');
+        },
+        async (err: unknown) => {
+          this.#log.error({ err: errText(err) }, 'could not re-create the lost core');
+          this.#broadcast(connectionEvent('OnConnectFailed', 10006, `could not restore the session: ${errText(err)}`));
+          await this.#close('recovery failed', undefined, CLOSE_CODES.coreFailed);
+        },
+      )
+      .finally(() => {
+        this.#pendingLogin = undefined;
+      });
+  }
+
+  /** Operator kick: clients get OnKickedOffline (no auto-reconnect), the core is logged out locally. */
+  async kick(why: string): Promise<void> {
+    this.#broadcast(connectionEvent('OnKickedOffline'));
+    await this.#close(why, SOCKET_CLOSE_OPERATION_ID);
+  }
+
+  /** Server shutdown: log the core out the socket-close way, close sockets, free. */
+  async shutdown(): Promise<void> {
+    await this.#close('server shutdown', SOCKET_CLOSE_OPERATION_ID, CLOSE_CODES.goingAway);
+  }
+
+  #broadcast(envelope: ClientEnvelope): void {
+    for (const conn of this.#loggedIn) conn.send(envelope);
+  }
+
+  async #close(why: string, logoutOperationID?: string, closeCode: { code: number; reason: string } = CLOSE_CODES.normal): Promise<void> {
+    if (this.#state === 'closed') return;
+    const loggedIn = this.#state === 'logged-in';
+    this.#state = 'closed';
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
+    this.#conns.clear();
+    this.#loggedIn.clear();
+    if (loggedIn && logoutOperationID && this.#core) {
+      // Local logout only (no IM round-trip): closes the core's DB and gateway socket.
+      await this.#core.call('logout', logoutOperationID, []).catch(() => {});
+    }
+    await this.#dropCore();
+    this.#log.info({ why }, 'session closed');
+    this.#deps.onClosed(this);
+  }
+
+  async #dropCore(): Promise<void> {
+    const core = this.#core;
+    this.#core = undefined;
+    await core?.dispose();
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

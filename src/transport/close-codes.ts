@@ -1,0 +1,15 @@
+/** Every WebSocket close code the gateway sends, in one place. */
+export const CLOSE_CODES = {
+  /** Logout finished, or the session was kicked / its token expired (events sent first). */
+  normal: { code: 1000, reason: 'session ended' },
+  /** The server is shutting down. */
+  goingAway: { code: 1001, reason: 'server shutting down' },
+  /** A frame above the 10 MiB limit (ws sends this itself when maxPayload is exceeded). */
+  tooBig: { code: 1009, reason: 'message too big' },
+  /** The core could not be kept alive (repeated crashes). */
+  coreFailed: { code: 1011, reason: 'core failed' },
+  /** The client does not read fast enough: its send buffer passed the cap. */
+  slowConsumer: { code: 1013, reason: 'slow consumer' },
+  /** Nothing received (frame or pong) for the liveness window. */
+  dead: { code: 4000, reason: 'no activity' },
+} as const satisfies Record<string, { code: number; reason: string }>;

@@ -1,0 +1,262 @@
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { helpText, parseServerArgs, type ParseServerArgsResult } from '../../src/config/parse-args.ts';
+import { SERVER_FLAGS, type ServerOptions } from '../../src/config/options.ts';
+
+function options(result: ParseServerArgsResult): ServerOptions {
+  if (!('ok' in result) || !result.ok) throw new Error(`expected options, got ${JSON.stringify(result)}`);
+  return result.options;
+}
+
+function errorOf(result: ParseServerArgsResult): string {
+  if (!('ok' in result) || result.ok) throw new Error(`expected an error, got ${JSON.stringify(result)}`);
+  expect(result.exitCode).toBe(2);
+  expect(result.message).not.toContain('\n');
+  return result.message;
+}
+
+describe('parseServerArgs defaults', () => {
+  it('gives every documented default with no flags and no environment', () => {
+    expect(options(parseServerArgs([], {}))).toEqual({
+      host: '0.0.0.0',
+      port: 10003,
+      openimApi: undefined,
+      openimWs: undefined,
+      dataDir: './data',
+      core: 'official',
+      workers: Math.min(availableParallelism(), 256),
+      coresPerWorker: 50,
+      coreMemoryLimitMiB: 256,
+      maxConnsPerUser: 10,
+      gracePeriodSeconds: 60,
+      newMessageEvents: 'batch',
+      auth: 'openim',
+      jwtSecret: undefined,
+      adminToken: undefined,
+      logLevel: 'info',
+    } satisfies ServerOptions);
+  });
+
+  it('ignores environment variables of other programs', () => {
+    expect(options(parseServerArgs([], { PORT: '1', WORKERS: 'x' })).port).toBe(10003);
+  });
+});
+
+describe('parseServerArgs values', () => {
+  it('reads every flag from the command line', () => {
+    const o = options(
+      parseServerArgs(
+        [
+          '--host', '127.0.0.1',
+          '--port', '0',
+          '--openim-api', 'https://im.example:10002/api/',
+          '--openim-ws', 'wss://im.example:10001',
+          '--data-dir', '/var/lib/x',
+          '--core', 'test',
+          '--workers', '3',
+          '--cores-per-worker', '7',
+          '--core-memory-limit', '16',
+          '--max-conns-per-user', '2',
+          '--grace-period', '0',
+          '--new-message-events', 'both',
+          '--auth', 'jwt',
+          '--jwt-secret', 'openIM123',
+          '--admin-token', 'tok',
+          '--log-level', 'silent',
+        ],
+        {},
+      ),
+    );
+    expect(o).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      // The trailing slash is dropped because paths get appended to it.
+      openimApi: 'https://im.example:10002/api',
+      openimWs: 'wss://im.example:10001',
+      dataDir: '/var/lib/x',
+      core: 'test',
+      workers: 3,
+      coresPerWorker: 7,
+      coreMemoryLimitMiB: 16,
+      maxConnsPerUser: 2,
+      gracePeriodSeconds: 0,
+      newMessageEvents: 'both',
+      auth: 'jwt',
+      jwtSecret: 'openIM123',
+      adminToken: 'tok',
+      logLevel: 'silent',
+    } satisfies ServerOptions);
+  });
+
+  it('accepts --flag=value', () => {
+    expect(options(parseServerArgs(['--port=8080', '--core=/x/core.wasm'], {}))).toMatchObject({ port: 8080, core: '/x/core.wasm' });
+  });
+
+  it('reads every flag from OPENIM_JSSDK_* variables', () => {
+    const env = {
+      OPENIM_JSSDK_HOST: '::1',
+      OPENIM_JSSDK_PORT: '1234',
+      OPENIM_JSSDK_OPENIM_API: 'http://openim:10002',
+      OPENIM_JSSDK_OPENIM_WS: 'ws://openim:10001',
+      OPENIM_JSSDK_DATA_DIR: 'd',
+      OPENIM_JSSDK_CORE: 'official',
+      OPENIM_JSSDK_WORKERS: '256',
+      OPENIM_JSSDK_CORES_PER_WORKER: '10000',
+      OPENIM_JSSDK_CORE_MEMORY_LIMIT: '4096',
+      OPENIM_JSSDK_MAX_CONNS_PER_USER: '1000',
+      OPENIM_JSSDK_GRACE_PERIOD: '86400',
+      OPENIM_JSSDK_NEW_MESSAGE_EVENTS: 'single',
+      OPENIM_JSSDK_AUTH: 'jwt',
+      OPENIM_JSSDK_JWT_SECRET: 's',
+      OPENIM_JSSDK_ADMIN_TOKEN: 'a',
+      OPENIM_JSSDK_LOG_LEVEL: 'trace',
+    };
+    expect(options(parseServerArgs([], env))).toEqual({
+      host: '::1',
+      port: 1234,
+      openimApi: 'http://openim:10002',
+      openimWs: 'ws://openim:10001',
+      dataDir: 'd',
+      core: 'official',
+      workers: 256,
+      coresPerWorker: 10000,
+      coreMemoryLimitMiB: 4096,
+      maxConnsPerUser: 1000,
+      gracePeriodSeconds: 86400,
+      newMessageEvents: 'single',
+      auth: 'jwt',
+      jwtSecret: 's',
+      adminToken: 'a',
+      logLevel: 'trace',
+    } satisfies ServerOptions);
+  });
+
+  it('lists an env var for every flag, named after the flag', () => {
+    for (const spec of Object.values(SERVER_FLAGS)) {
+      expect(spec.env).toBe(`OPENIM_JSSDK_${spec.flag.toUpperCase().replaceAll('-', '_')}`);
+    }
+  });
+
+  it('lets the command line win over the environment', () => {
+    const o = options(parseServerArgs(['--workers', '2', '--log-level', 'warn'], { OPENIM_JSSDK_WORKERS: '9', OPENIM_JSSDK_LOG_LEVEL: 'debug' }));
+    expect(o.workers).toBe(2);
+    expect(o.logLevel).toBe('warn');
+  });
+
+  it('does not even look at an environment value the command line overrides', () => {
+    expect(options(parseServerArgs(['--workers', '2'], { OPENIM_JSSDK_WORKERS: 'garbage' })).workers).toBe(2);
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    expect(options(parseServerArgs([], { OPENIM_JSSDK_PORT: '' })).port).toBe(10003);
+  });
+
+  it('uses the last of a repeated flag', () => {
+    expect(options(parseServerArgs(['--port', '1', '--port', '2'], {})).port).toBe(2);
+  });
+
+  it('takes --auth jwt with the secret from the environment', () => {
+    expect(options(parseServerArgs(['--auth', 'jwt'], { OPENIM_JSSDK_JWT_SECRET: 'openIM123' })).jwtSecret).toBe('openIM123');
+  });
+});
+
+describe('parseServerArgs bad values', () => {
+  const cases: [string[], string][] = [
+    [['--host', ''], '--host must be a non-empty host name or address (got "")'],
+    [['--port', '65536'], '--port must be an integer from 0 to 65535 (got "65536")'],
+    [['--port', '80.5'], '--port must be an integer from 0 to 65535 (got "80.5")'],
+    [['--port', '0x50'], '--port must be an integer from 0 to 65535 (got "0x50")'],
+    [['--openim-api', 'ws://openim:10002'], '--openim-api must be an http:// or https:// URL without query, fragment or credentials, e.g. http://openim:10002 (got "ws://openim:10002")'],
+    [['--openim-api', 'openim:10002'], '--openim-api must be an http:// or https:// URL'],
+    [['--openim-api', 'http://openim:10002/?x=1'], '--openim-api must be an http:// or https:// URL'],
+    [['--openim-api', 'http://u:p@openim:10002'], '--openim-api must be an http:// or https:// URL'],
+    [['--openim-api', 'http:openim'], '--openim-api must be an http:// or https:// URL'],
+    [['--openim-ws', 'http://openim:10001'], '--openim-ws must be a ws:// or wss:// URL without query, fragment or credentials, e.g. ws://openim:10001 (got "http://openim:10001")'],
+    [['--openim-ws', 'ws://openim:10001#x'], '--openim-ws must be a ws:// or wss:// URL'],
+    [['--data-dir', ''], '--data-dir must be a non-empty directory path (got "")'],
+    [['--core', ''], '--core must be official, test, or a path to a .wasm file (got "")'],
+    [['--workers', 'abc'], '--workers must be an integer from 1 to 256 (got "abc")'],
+    [['--workers', '0'], '--workers must be an integer from 1 to 256 (got "0")'],
+    [['--workers', '257'], '--workers must be an integer from 1 to 256 (got "257")'],
+    [['--cores-per-worker', '0'], '--cores-per-worker must be an integer from 1 to 10000 (got "0")'],
+    [['--core-memory-limit', '15'], '--core-memory-limit must be an integer from 16 to 4096 (got "15")'],
+    [['--core-memory-limit', '4097'], '--core-memory-limit must be an integer from 16 to 4096 (got "4097")'],
+    [['--max-conns-per-user', '0'], '--max-conns-per-user must be an integer from 1 to 1000 (got "0")'],
+    [['--grace-period', '1.5'], '--grace-period must be an integer from 0 to 86400 (got "1.5")'],
+    [['--grace-period', '-1'], '--grace-period must be an integer from 0 to 86400 (got "-1")'],
+    [['--new-message-events', 'all'], '--new-message-events must be one of batch, single, both (got "all")'],
+    [['--auth', 'none'], '--auth must be one of openim, jwt (got "none")'],
+    [['--log-level', 'verbose'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+  ];
+  it.each(cases)('%j → %s', (argv, expected) => {
+    expect(errorOf(parseServerArgs(argv, {}))).toContain(expected);
+  });
+
+  it('does not echo a bad secret', () => {
+    expect(errorOf(parseServerArgs(['--jwt-secret='], {}))).toBe('--jwt-secret must be a non-empty string');
+    expect(errorOf(parseServerArgs(['--admin-token='], {}))).toBe('--admin-token must be a non-empty string');
+  });
+
+  it('names the environment variable when the bad value came from there', () => {
+    expect(errorOf(parseServerArgs([], { OPENIM_JSSDK_CORES_PER_WORKER: 'lots' }))).toBe(
+      'OPENIM_JSSDK_CORES_PER_WORKER (--cores-per-worker) must be an integer from 1 to 10000 (got "lots")',
+    );
+  });
+
+  it('requires --jwt-secret with --auth jwt', () => {
+    expect(errorOf(parseServerArgs(['--auth', 'jwt'], {}))).toBe('--auth jwt needs --jwt-secret (or OPENIM_JSSDK_JWT_SECRET)');
+  });
+
+  it('requires --openim-ws with --openim-api and the other way round', () => {
+    expect(errorOf(parseServerArgs(['--openim-api', 'http://openim:10002'], {}))).toBe(
+      '--openim-ws (or OPENIM_JSSDK_OPENIM_WS) is required when --openim-api is given',
+    );
+    expect(errorOf(parseServerArgs([], { OPENIM_JSSDK_OPENIM_WS: 'ws://openim:10001' }))).toBe(
+      '--openim-api (or OPENIM_JSSDK_OPENIM_API) is required when --openim-ws is given',
+    );
+  });
+});
+
+describe('parseServerArgs command-line mistakes', () => {
+  it('names an unknown flag', () => {
+    expect(errorOf(parseServerArgs(['--port', '1', '--wrokers', '2'], {}))).toBe('unknown option --wrokers (see --help)');
+    expect(errorOf(parseServerArgs(['--bogus=1'], {}))).toBe('unknown option --bogus (see --help)');
+    expect(errorOf(parseServerArgs(['-x'], {}))).toBe('unknown option -x (see --help)');
+  });
+
+  it('names a stray argument', () => {
+    expect(errorOf(parseServerArgs(['serve'], {}))).toBe('unexpected argument "serve" (all settings are --flags; see --help)');
+    expect(errorOf(parseServerArgs(['--', '--port'], {}))).toContain('unexpected argument "--port"');
+  });
+
+  it('names a flag whose value is missing', () => {
+    expect(errorOf(parseServerArgs(['--port'], {}))).toBe('--port needs a value');
+    expect(errorOf(parseServerArgs(['--port', '--host', 'x'], {}))).toBe(
+      '--port needs a value (got "--host"; a value starting with "-" must be attached with "=")',
+    );
+  });
+});
+
+describe('--help', () => {
+  it('returns the help text for --help and -h, even next to mistakes', () => {
+    for (const argv of [['--help'], ['-h'], ['--bogus', '--help'], ['--workers', 'x', '-h']]) {
+      const r = parseServerArgs(argv, { OPENIM_JSSDK_PORT: 'bad' });
+      expect(r).toEqual({ help: helpText() });
+    }
+  });
+
+  it('lists every flag with its env var, default and description', () => {
+    const help = helpText();
+    for (const spec of Object.values(SERVER_FLAGS)) {
+      const at = help.indexOf(`  --${spec.flag} `);
+      expect(at, spec.flag).toBeGreaterThanOrEqual(0);
+      const block = help.slice(at, help.indexOf('\n  -', at + 1));
+      expect(block).toContain(spec.env);
+      expect(block).toContain(spec.help);
+      expect(block).toContain(`Default: ${spec.defaultText ?? String(spec.default)}`);
+    }
+    expect(help).toContain('--new-message-events batch|single|both');
+    expect(help).toContain('Default: number of CPUs');
+    expect(help).toContain('-h, --help');
+  });
+});
