@@ -18,6 +18,7 @@ export class GatewayMetrics {
   readonly workerRestarts: Counter<'reason'>;
   readonly coreExits: Counter<'reason'>;
   readonly handshakes: Counter<'status'>;
+  readonly disconnects: Counter<'code'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -91,6 +92,12 @@ export class GatewayMetrics {
       name: 'openim_jssdk_core_exits_total',
       help: 'Cores lost, by reason (exit, hang, oom, panic)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'openim_jssdk_disconnects_total',
+      help: 'Client sockets closed by the server, by close code (1013 slow consumer, 4000 silent...)',
+      labelNames: ['code'],
       registers,
     });
     this.handshakes = new Counter({

@@ -165,7 +165,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   function onConnection(ws: WebSocket, identity: ClientConn['identity']): void {
-    const conn = new ClientConn(ws, identity, { maxBufferedBytes: MAX_BUFFERED_BYTES });
+    const conn = new ClientConn(ws, identity, {
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      onServerClose: (code) => metrics.disconnects.inc({ code: String(code) }),
+    });
     conns.add(conn);
     const session = hub.attach(conn);
     const log = logger.child({ userID: identity.userID, platformID: identity.platformID, conn: conn.id });

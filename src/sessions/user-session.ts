@@ -63,7 +63,7 @@ export class UserSession {
   #log: Logger;
   #state: SessionState = 'idle';
   #core: CoreSession | undefined;
-  /** Sockets attached to this session; `loggedIn` is the subset that receives events. */
+  /** Sockets attached to this session; `loggedIn` is the subset that receives events (logged in or logging in). */
   #conns = new Set<ClientConn>();
   #loggedIn = new Set<ClientConn>();
   /** The login (or recovery) in progress: everyone who needs the core waits on it. */
@@ -132,8 +132,15 @@ export class UserSession {
         this.#pendingLogin = undefined;
       });
     }
-    await this.#pendingLogin;
-    if (conn.open) this.#loggedIn.add(conn);
+    // A socket logging in already hears the login's own events (connecting, sync progress).
+    this.#loggedIn.add(conn);
+    try {
+      await this.#pendingLogin;
+    } catch (err) {
+      this.#loggedIn.delete(conn);
+      throw err;
+    }
+    if (!conn.open) this.#loggedIn.delete(conn);
   }
 
   async #runLogin(operationID: string, token: string): Promise<void> {

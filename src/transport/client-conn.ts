@@ -19,6 +19,8 @@ export interface ConnIdentity {
 export interface ConnLimits {
   /** Close with 1013 once this many bytes wait in the socket's send buffer. */
   maxBufferedBytes: number;
+  /** Told each time the server closes a socket, with the code (for metrics). */
+  onServerClose?(code: number): void;
 }
 
 let nextConnId = 1;
@@ -80,6 +82,7 @@ export class ClientConn {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#limits.onServerClose?.(code);
     if (code === CLOSE_CODES.slowConsumer.code || code === CLOSE_CODES.dead.code) {
       // A socket that is not draining would hold a graceful close for as long as it stalls.
       this.#ws.close(code, reason);

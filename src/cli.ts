@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * `openim-jssdk-server [options]`: parse flags, start the gateway, stop it cleanly on
+ * SIGTERM/SIGINT. All behaviour lives in startServer(); this file only talks to the shell.
+ */
+import { pino } from 'pino';
+import { parseServerArgs } from './config/parse-args.ts';
+import { SERVER_FLAGS } from './config/options.ts';
+import { startServer, type RunningServer } from './server.ts';
+import { CoreBuildError } from '../core-wasm/core-build.ts';
+
+/** SIGTERM to exit: healthz 503, sockets closed 1001, cores logged out, DBs closed. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseServerArgs(argv, process.env);
+  if ('help' in parsed) {
+    process.stdout.write(`${parsed.help}\n`);
+    return 0;
+  }
+  if (!parsed.ok) {
+    process.stderr.write(`openim-jssdk-server: ${parsed.message}\n`);
+    return parsed.exitCode;
+  }
+  const options = parsed.options;
+  if (options.openimApi === undefined || options.openimWs === undefined) {
+    process.stderr.write(
+      `openim-jssdk-server: --${SERVER_FLAGS.openimApi.flag} and --${SERVER_FLAGS.openimWs.flag} are required ` +
+        `(the IM server's API and gateway addresses, e.g. http://openim:10002 and ws://openim:10001)\n`,
+    );
+    return 2;
+  }
+  const logger = pino({ level: options.logLevel });
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...options, openimApi: options.openimApi, openimWs: options.openimWs, logger });
+  } catch (err) {
+    // Start-up problems (a bad core file, a port in use) are one line for the operator.
+    const message = err instanceof CoreBuildError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`openim-jssdk-server: cannot start: ${message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      const deadline = setTimeout(() => {
+        logger.error('shutdown took longer than 10 s; exiting anyway');
+        resolve(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      server.close().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Pino and worker threads flush on their own; force the exit only if something lingers.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`openim-jssdk-server: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,179 @@
+/**
+ * A real gateway for tests: test core, real worker pool, a small parse_token responder on
+ * loopback standing in for the IM server, and ws clients that speak the client protocol.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
+import { defaultServerOptions } from '../../src/config/options.ts';
+import type { ClientEnvelope } from '../../src/protocol/envelope.ts';
+import { silentLogger } from './cores.ts';
+
+/** Tokens the fake IM server knows: token → owner (or an IM errCode). */
+export type TokenTable = Map<string, { userID: string; platformID: number } | { errCode: number }>;
+
+export interface FakeIm {
+  url: string;
+  tokens: TokenTable;
+  calls: number;
+  close(): Promise<void>;
+}
+
+export function tokenFor(userID: string, platformID = 5): string {
+  return `tok.${userID}.${platformID}`;
+}
+
+export async function startFakeIm(): Promise<FakeIm> {
+  const tokens: TokenTable = new Map();
+  const state = { calls: 0 };
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      state.calls++;
+      const reply = (o: object): void => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ errMsg: '', errDlt: '', ...o }));
+      };
+      if (req.url !== '/auth/parse_token' || !req.headers.operationid) return reply({ errCode: 1001, errMsg: 'ArgsError' });
+      let token: string;
+      try {
+        token = (JSON.parse(body) as { token: string }).token;
+      } catch {
+        return reply({ errCode: 1001, errMsg: 'ArgsError' });
+      }
+      const known = tokens.get(token) ?? (/^tok\.([^.]+)\.(\d+)$/.exec(token) ? parseDefault(token) : undefined);
+      if (!known) return reply({ errCode: 1503, errMsg: 'TokenMalformedError' });
+      if ('errCode' in known) return reply({ errCode: known.errCode, errMsg: 'TokenError' });
+      reply({ errCode: 0, data: { ...known, expireTimeSeconds: Math.floor(Date.now() / 1000) + 3600 } });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tokens,
+    get calls() {
+      return state.calls;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+function parseDefault(token: string): { userID: string; platformID: number } {
+  const [, userID, platform] = /^tok\.([^.]+)\.(\d+)$/.exec(token)!;
+  return { userID: userID!, platformID: Number(platform) };
+}
+
+export async function startGateway(im: FakeIm, extra: Partial<StartOptions> = {}): Promise<RunningServer> {
+  return startServer({
+    ...defaultServerOptions(),
+    host: '127.0.0.1',
+    port: 0,
+    core: 'test',
+    workers: 1,
+    openimApi: im.url,
+    openimWs: 'ws://127.0.0.1:1',
+    logLevel: 'silent',
+    logger: silentLogger,
+    gracePeriodSeconds: 60,
+    ...extra,
+  });
+}
+
+/** A client socket speaking the JSON envelope protocol, like open-im-sdk 3.5.2. */
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly events: ClientEnvelope[] = [];
+  readonly responses: ClientEnvelope[] = [];
+  #waiters = new Map<string, (e: ClientEnvelope) => void>();
+  #eventWaiters: Array<{ match: (e: ClientEnvelope) => boolean; resolve: (e: ClientEnvelope) => void }> = [];
+  #seq = 0;
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (data: Buffer) => {
+      const env = JSON.parse(data.toString()) as ClientEnvelope;
+      const waiter = env.operationID ? this.#waiters.get(env.operationID) : undefined;
+      if (waiter) {
+        this.#waiters.delete(env.operationID);
+        this.responses.push(env);
+        waiter(env);
+        return;
+      }
+      this.events.push(env);
+      for (const w of [...this.#eventWaiters]) {
+        if (w.match(env)) {
+          this.#eventWaiters.splice(this.#eventWaiters.indexOf(w), 1);
+          w.resolve(env);
+        }
+      }
+    });
+  }
+
+  static url(gw: RunningServer, q: Record<string, string | number>): string {
+    return `${gw.url}/?${Object.entries(q)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&')}`;
+  }
+
+  static async connect(gw: RunningServer, userID: string, platformID = 5, token = tokenFor(userID, platformID)): Promise<TestClient> {
+    const ws = new WebSocket(TestClient.url(gw, { sendID: userID, token, platformID, operationID: `hs-${userID}` }));
+    await once(ws, 'open');
+    return new TestClient(ws);
+  }
+
+  /** Sends a request and resolves with its response (matched by operationID). */
+  request(reqFuncName: string, data: unknown[] = [], operationID = `op-${++this.#seq}-${Math.random()}`): Promise<ClientEnvelope> {
+    const answer = new Promise<ClientEnvelope>((resolve) => this.#waiters.set(operationID, resolve));
+    this.ws.send(JSON.stringify({ reqFuncName, operationID, userID: 'ignored', data: JSON.stringify(data) }));
+    return answer;
+  }
+
+  sendRaw(frame: string | Buffer, binary = false): void {
+    this.ws.send(frame, { binary });
+  }
+
+  nextEvent(match: (e: ClientEnvelope) => boolean | string): Promise<ClientEnvelope> {
+    const test = (e: ClientEnvelope): boolean => {
+      const m = match(e);
+      return typeof m === 'string' ? e.event === m : m;
+    };
+    const seen = this.events.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#eventWaiters.push({ match: test, resolve }));
+  }
+
+  event(name: string): Promise<ClientEnvelope> {
+    return this.nextEvent((e) => e.event === name);
+  }
+
+  async login(userID: string, token = tokenFor(userID)): Promise<ClientEnvelope> {
+    return this.request('Login', [userID, token]);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Handshake outcome without upgrading: the HTTP status and body of a refusal, or 101. */
+export async function handshakeStatus(gw: RunningServer, query: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${gw.url}/?${query}`);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ status: 101, body: '' });
+    });
+    ws.on('error', () => {});
+  });
+}

@@ -1,0 +1,346 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import { handshakeStatus, startFakeIm, startGateway, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
+import { sleep } from './helpers/cores.ts';
+
+let im: FakeIm;
+beforeAll(async () => {
+  im = await startFakeIm();
+});
+afterAll(() => im.close());
+
+const gateways: RunningServer[] = [];
+const clients: TestClient[] = [];
+async function gateway(extra: Parameters<typeof startGateway>[1] = {}): Promise<RunningServer> {
+  const gw = await startGateway(im, extra);
+  gateways.push(gw);
+  return gw;
+}
+async function client(gw: RunningServer, userID: string, platformID = 5, token?: string): Promise<TestClient> {
+  const c = await TestClient.connect(gw, userID, platformID, token);
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+});
+
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await sleep(10);
+  }
+}
+
+describe('handshake', () => {
+  it.each([
+    { label: 'no parameters', query: '', status: 400 },
+    { label: 'missing token', query: 'sendID=alice&platformID=5', status: 400 },
+    { label: 'empty sendID', query: `sendID=&token=${tokenFor('alice')}&platformID=5`, status: 400 },
+    { label: 'non-numeric platformID', query: `sendID=alice&token=${tokenFor('alice')}&platformID=web`, status: 400 },
+    { label: 'unknown platformID', query: `sendID=alice&token=${tokenFor('alice', 99)}&platformID=99`, status: 400 },
+    { label: 'token of another user', query: `sendID=alice&token=${tokenFor('bob')}&platformID=5`, status: 401 },
+    { label: 'token of another platform', query: `sendID=alice&token=${tokenFor('alice', 1)}&platformID=5`, status: 401 },
+    { label: 'malformed token', query: 'sendID=alice&token=garbage&platformID=5', status: 401 },
+    { label: 'valid', query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=x`, status: 101 },
+  ])('$label → $status', async ({ query, status }) => {
+    const gw = await gateway();
+    const result = await handshakeStatus(gw, query);
+    expect(result.status).toBe(status);
+    if (status === 401) expect(JSON.parse(result.body)).toMatchObject({ errCode: expect.any(Number), errMsg: expect.any(String) });
+    if (status === 400) expect(JSON.parse(result.body).errMsg).toMatch(/sendID|token|platformID/);
+  });
+
+  it('an expired or kicked token is 401 carrying the IM errCode', async () => {
+    const gw = await gateway();
+    im.tokens.set('expired-token', { errCode: 1501 });
+    im.tokens.set('kicked-token', { errCode: 1506 });
+    const expired = await handshakeStatus(gw, 'sendID=alice&token=expired-token&platformID=5');
+    expect(expired.status).toBe(401);
+    expect(JSON.parse(expired.body).errCode).toBe(1501);
+    const kicked = await handshakeStatus(gw, 'sendID=alice&token=kicked-token&platformID=5');
+    expect(JSON.parse(kicked.body).errCode).toBe(1506);
+  });
+
+  it('an unreachable IM API is 503, never 401', async () => {
+    const gw = await gateway({ openimApi: 'http://127.0.0.1:1' });
+    const r = await handshakeStatus(gw, `sendID=alice&token=${tokenFor('alice')}&platformID=5`);
+    expect(r.status).toBe(503);
+  });
+
+  it('caches a verified token: a second socket makes no IM call', async () => {
+    const gw = await gateway();
+    await client(gw, 'carol');
+    const calls = im.calls;
+    await client(gw, 'carol');
+    expect(im.calls).toBe(calls);
+  });
+
+  it('refuses the 11th socket of one user+platform with 429, not other platforms', async () => {
+    const gw = await gateway({ maxConnsPerUser: 10 });
+    for (let i = 0; i < 10; i++) await client(gw, 'dave');
+    const r = await handshakeStatus(gw, `sendID=dave&token=${tokenFor('dave')}&platformID=5`);
+    expect(r.status).toBe(429);
+    await client(gw, 'dave', 1);
+  });
+});
+
+describe('requests', () => {
+  it('logs in, answers GetSelfUserInfo for the handshake user only, and ignores the body userID', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    expect(await c.login('alice')).toMatchObject({ event: 'Login', errCode: 0 });
+    const me = await c.request('GetSelfUserInfo');
+    expect(me.errCode).toBe(0);
+    expect(JSON.parse(me.data)).toMatchObject({ userID: 'alice' });
+    expect(JSON.parse((await c.request('GetLoginUserID')).data)).toBe('alice');
+    expect((await c.request('GetLoginStatus')).data).toBe('3');
+  });
+
+  it('refuses a Login for another userID without touching any core', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    const r = await c.login('bob', tokenFor('bob'));
+    expect(r).toMatchObject({ event: 'Login', errCode: 10002 });
+    expect(r.errMsg).toMatch(/bob|alice|sendID|handshake/);
+    expect(gw.pool.sessionCount).toBe(0);
+  });
+
+  it('answers requests before login with 10004, and bad frames with a clear error, keeping the socket', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    expect(await c.request('GetSelfUserInfo')).toMatchObject({ errCode: 10004, event: 'GetSelfUserInfo' });
+    c.sendRaw('{not json');
+    await until(() => c.events.some((e) => e.errCode === 20000));
+    expect(await c.request('NoSuchFunction')).toMatchObject({ errCode: 20002 });
+    await c.login('alice');
+    expect(await c.request('CreateTextMessage', [42])).toMatchObject({ errCode: 10002 });
+    expect(JSON.parse((await c.request('CreateTextMessage', ['hi'])).data)).toMatchObject({ textElem: { content: 'hi' } });
+  });
+
+  it('answers binary frames with binary frames', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    const reply = new Promise<boolean>((resolve) => c.ws.once('message', (_d, isBinary) => resolve(isBinary)));
+    c.sendRaw(Buffer.from(JSON.stringify({ reqFuncName: 'GetLoginStatus', operationID: 'b1', data: '[]' })), true);
+    expect(await reply).toBe(true);
+  });
+
+  it('passes unknown names to functions the core registered (DebugEcho)', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    await c.login('alice');
+    expect(await c.request('DebugEcho', ['x'])).toMatchObject({ errCode: 0, data: '"x"' });
+  });
+
+  it('closes a socket sending a frame above 10 MiB with 1009', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'alice');
+    c.sendRaw('x'.repeat(10 * 2 ** 20 + 1));
+    expect((await c.closed).code).toBe(1009);
+    const other = await client(gw, 'alice');
+    expect((await other.request('GetLoginStatus')).errCode).toBe(0);
+  });
+});
+
+describe('sessions', () => {
+  it('concurrent Logins from several sockets share one core and one outcome', async () => {
+    const gw = await gateway();
+    const sockets = await Promise.all([0, 1, 2].map(() => client(gw, 'erin')));
+    const answers = await Promise.all(sockets.map((s) => s.login('erin')));
+    expect(answers.map((a) => a.errCode)).toEqual([0, 0, 0]);
+    expect(gw.pool.sessionCount).toBe(1);
+    // Events go to every logged-in socket.
+    await sockets[0]!.request('DebugEmit', ['OnConversationChanged', '[1]']);
+    await Promise.all(sockets.map((s) => s.event('OnConversationChanged')));
+    // Repeat Login on a logged-in session answers at once.
+    expect((await sockets[1]!.login('erin')).errCode).toBe(0);
+  });
+
+  it('new messages reach every socket as OnRecvNewMessages (batch mode)', async () => {
+    const gw = await gateway();
+    const [a, b] = await Promise.all([client(gw, 'frank'), client(gw, 'frank')]);
+    await a!.login('frank');
+    await b!.login('frank');
+    const msg = JSON.parse((await a!.request('CreateTextMessage', ['hello'])).data) as object;
+    const sent = await a!.request('SendMessageNotOss', [JSON.stringify(msg), 'bob', '', JSON.stringify({}), false]);
+    expect(sent.errCode).toBe(0);
+    for (const s of [a!, b!]) {
+      const ev = await s.event('OnRecvNewMessages');
+      expect(JSON.parse(ev.data)).toHaveLength(1);
+      expect(ev.operationID).toBe('');
+    }
+    expect(a!.events.some((e) => e.event === 'OnRecvNewMessage')).toBe(false);
+  });
+
+  it('Logout logs the core out, tells the other sockets, closes them and frees the core', async () => {
+    const gw = await gateway();
+    const a = await client(gw, 'gina');
+    const b = await client(gw, 'gina');
+    await a.login('gina');
+    await b.login('gina');
+    expect(gw.pool.sessionCount).toBe(1);
+    expect(await a.request('Logout')).toMatchObject({ event: 'Logout', errCode: 0 });
+    expect((await b.event('Logout')).operationID).toBe('');
+    await a.closed;
+    await b.closed;
+    await until(() => gw.pool.sessionCount === 0 && gw.hub.size === 0);
+  });
+
+  it('the last socket closing frees the core after the grace period, not before', async () => {
+    const gw = await gateway({ gracePeriodSeconds: 1 });
+    const a = await client(gw, 'hank');
+    await a.login('hank');
+    a.close();
+    await sleep(300);
+    expect(gw.pool.sessionCount).toBe(1);
+    // A reconnect within the grace period finds the session logged in.
+    const back = await client(gw, 'hank');
+    expect((await back.login('hank')).errCode).toBe(0);
+    expect((await back.request('GetLoginStatus')).data).toBe('3');
+    back.close();
+    await until(() => gw.pool.sessionCount === 0, 4000);
+    expect(gw.hub.size).toBe(0);
+  });
+
+  it.each(['OnKickedOffline', 'OnUserTokenExpired', 'OnUserTokenInvalid'])(
+    '%s from the core reaches every socket, which are then closed and the core freed',
+    async (coreEvent) => {
+      const gw = await gateway();
+      const a = await client(gw, 'ivan');
+      const b = await client(gw, 'ivan');
+      await a.login('ivan');
+      await b.login('ivan');
+      void a.request('DebugEmit', [coreEvent, 'reason']);
+      const expected = coreEvent === 'OnUserTokenInvalid' ? 'OnUserTokenExpired' : coreEvent;
+      await a.event(expected);
+      await b.event(expected);
+      await a.closed;
+      await b.closed;
+      await until(() => gw.pool.sessionCount === 0);
+    },
+  );
+
+  it('recovers sessions whose worker hung: sockets stay open, OnConnecting then OnConnectSuccess', async () => {
+    const gw = await gateway({ workers: 2, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
+    const hanger = await client(gw, 'jill');
+    await hanger.login('jill');
+    const hangerWorker = gw.hub.get('jill', 5)!.workerId;
+    // Find a neighbour on the same worker.
+    let neighbour: TestClient | undefined;
+    for (let i = 0; i < 6 && !neighbour; i++) {
+      const c = await client(gw, `n${i}`);
+      await c.login(`n${i}`);
+      if (gw.hub.get(`n${i}`, 5)!.workerId === hangerWorker) neighbour = c;
+    }
+    expect(neighbour).toBeDefined();
+    const n = neighbour!;
+    const nUser = gw.hub.sessions().find((s) => s.workerId === hangerWorker && s.userID !== 'jill')!.userID;
+    n.events.length = 0; // forget the events of its own first login
+    void hanger.request('DebugHang');
+    await n.event('OnConnecting');
+    await n.event('OnConnectSuccess');
+    expect(JSON.parse((await n.request('GetSelfUserInfo')).data)).toMatchObject({ userID: nUser });
+    expect(gw.hub.get(nUser, 5)!.workerId).not.toBe(hangerWorker);
+    expect(n.ws.readyState).toBe(n.ws.OPEN);
+  });
+
+  it('a core that panics three times within a minute gives up: OnConnectFailed and close', async () => {
+    const gw = await gateway();
+    const c = await client(gw, 'kate');
+    await c.login('kate');
+    expect(c.events.map((e) => e.event)).toEqual(expect.arrayContaining(['OnConnectSuccess', 'OnSyncServerFinish']));
+    for (let i = 0; i < 2; i++) {
+      const before = gw.hub.get('kate', 5)!.coreSessionId;
+      expect((await c.request('DebugPanic')).errCode).toBe(10006);
+      await until(() => gw.hub.get('kate', 5)!.state === 'logged-in' && gw.hub.get('kate', 5)!.coreSessionId !== before);
+    }
+    expect(c.events.filter((e) => e.event === 'OnConnecting').length).toBeGreaterThanOrEqual(2);
+    void c.request('DebugPanic');
+    await c.event('OnConnectFailed');
+    expect((await c.closed).code).toBe(1011);
+    await until(() => gw.pool.sessionCount === 0);
+  });
+
+  it('closes a socket that does not read once 8 MiB wait for it (1013), others unaffected', async () => {
+    const gw = await gateway();
+    const slow = await client(gw, 'liam');
+    const fast = await client(gw, 'liam');
+    await slow.login('liam');
+    await fast.login('liam');
+    // Stop reading on the slow socket's side; the server's send buffer then fills up.
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const chunk = 'y'.repeat(2 ** 20);
+    const slowClosed = async (): Promise<boolean> =>
+      (await gw.metrics.registry.getSingleMetric('openim_jssdk_disconnects_total')?.get())?.values.some(
+        (v) => v.labels.code === "1013" && v.value === 1,
+      ) ?? false;
+    for (let i = 0; i < 60 && !(await slowClosed()); i++) await fast.request('DebugEmit', ['OnCustomBusiness', chunk]);
+    expect(await slowClosed()).toBe(true);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    // Its close frame sits behind the unread data, so the client may only see the cut.
+    expect([1013, 1006]).toContain((await slow.closed).code);
+    expect((await fast.request('GetLoginStatus')).data).toBe('3');
+  });
+});
+
+describe('liveness', () => {
+  it('pings sockets and drops one that stays silent', async () => {
+    const gw = await gateway({ pingIntervalMs: 50, silenceLimitMs: 300 });
+    const quiet = await client(gw, 'pete');
+    // Disable the automatic pong: the socket now looks dead to the server.
+    (quiet.ws as unknown as { pong(): void }).pong = () => {};
+    const chatty = await client(gw, 'pete');
+    const keepAlive = setInterval(() => void chatty.request('GetLoginStatus'), 100);
+    try {
+      expect((await quiet.closed).code).toBe(4000);
+      expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
+});
+
+describe('operations', () => {
+  it('serves /healthz and Prometheus /metrics', async () => {
+    const gw = await gateway();
+    const base = `http://127.0.0.1:${gw.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const c = await client(gw, 'mona');
+    await c.login('mona');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain('openim_jssdk_connections 1');
+    expect(text).toMatch(/openim_jssdk_sessions\{state="logged-in"\} 1/);
+    expect(text).toMatch(/openim_jssdk_calls_total\{function="Login",outcome="ok"\} 1/);
+    expect(text).toContain('openim_jssdk_call_duration_seconds_bucket');
+  });
+
+  it('close(): healthz 503, sockets closed 1001, every core logged out and freed', async () => {
+    const gw = await startGateway(im);
+    const c = await client(gw, 'nick');
+    await c.login('nick');
+    const closing = gw.close();
+    expect((await c.closed).code).toBe(1001);
+    await closing;
+    expect(gw.pool.sessionCount).toBe(0);
+  });
+
+  it('admin API needs the admin token and can kick a user', async () => {
+    const gw = await gateway({ adminToken: 'sekret' });
+    const base = `http://127.0.0.1:${gw.port}`;
+    expect((await fetch(`${base}/admin/sessions`)).status).toBe(401);
+    const c = await client(gw, 'olga');
+    await c.login('olga');
+    const list = (await (await fetch(`${base}/admin/sessions`, { headers: { authorization: 'Bearer sekret' } })).json()) as {
+      sessions: Array<{ userID: string; state: string }>;
+    };
+    expect(list.sessions).toEqual([expect.objectContaining({ userID: 'olga', state: 'logged-in' })]);
+    const kick = await fetch(`${base}/admin/kick?userID=olga`, { method: 'POST', headers: { authorization: 'Bearer sekret' } });
+    expect(await kick.json()).toEqual({ kicked: 1 });
+    await c.event('OnKickedOffline');
+    await c.closed;
+    await until(() => gw.pool.sessionCount === 0);
+  });
+});
