@@ -207,7 +207,7 @@ export const SERVER_FLAGS: FlagTable = {
     'jwt-secret',
     'The OpenIM server\'s share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps.',
   ),
-  adminToken: secretFlag('admin-token', 'An OpenIM admin token for administrative calls. Prefer the environment variable.'),
+  adminToken: secretFlag('admin-token', "Bearer token for this server's admin HTTP API (/admin/...); the API is off without it. Prefer the environment variable."),
   logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),
 };
 
