@@ -304,7 +304,8 @@ export function inspectWasm(bytes: Uint8Array): WasmInfo {
   return { goAbi, importModules, exports, memory };
 }
 
-function encodeU32(value: number): number[] {
+/** Unsigned LEB128, as every size and count in the binary format is written. */
+export function encodeU32(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import { handshakeStatus, startFakeIm, startGateway, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
-import { sleep } from './helpers/cores.ts';
+import { sleep, until } from './helpers/cores.ts';
 
 let im: FakeIm;
 beforeAll(async () => {
@@ -26,13 +26,6 @@ afterEach(async () => {
   await Promise.all(gateways.splice(0).map((g) => g.close()));
 });
 
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
 
 describe('handshake', () => {
   it.each([

@@ -305,6 +305,19 @@ export class GoHost {
     this.#mem.setUint8(sp + resultOffset + 8, ok);
   }
 
+  /** Copies as much as fits; writes the count at `resultAddr` and the ok flag 8 bytes after. */
+  #copyBytes(resultAddr: number, dst: unknown, src: unknown): void {
+    const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array || v instanceof Uint8ClampedArray;
+    if (!isBytes(dst) || !isBytes(src)) {
+      this.#mem.setUint8(resultAddr + 8, 0);
+      return;
+    }
+    const part = src.subarray(0, dst.length);
+    dst.set(part);
+    this.#setInt64(resultAddr, part.length);
+    this.#mem.setUint8(resultAddr + 8, 1);
+  }
+
   #imports(): Record<string, (sp: number) => void> {
     const h = this;
     return {
@@ -440,29 +453,11 @@ export class GoHost {
       },
       'syscall/js.copyBytesToGo': (sp) => {
         sp >>>= 0;
-        const dst = h.#loadSlice(sp + 8);
-        const src = h.#loadValue(sp + 32);
-        if (!(src instanceof Uint8Array || src instanceof Uint8ClampedArray)) {
-          h.#mem.setUint8(sp + 48, 0);
-          return;
-        }
-        const part = src.subarray(0, dst.length);
-        dst.set(part);
-        h.#setInt64(sp + 40, part.length);
-        h.#mem.setUint8(sp + 48, 1);
+        h.#copyBytes(sp + 40, h.#loadSlice(sp + 8), h.#loadValue(sp + 32));
       },
       'syscall/js.copyBytesToJS': (sp) => {
         sp >>>= 0;
-        const dst = h.#loadValue(sp + 8);
-        const src = h.#loadSlice(sp + 16);
-        if (!(dst instanceof Uint8Array || dst instanceof Uint8ClampedArray)) {
-          h.#mem.setUint8(sp + 48, 0);
-          return;
-        }
-        const part = src.subarray(0, dst.length);
-        dst.set(part);
-        h.#setInt64(sp + 40, part.length);
-        h.#mem.setUint8(sp + 48, 1);
+        h.#copyBytes(sp + 40, h.#loadValue(sp + 8), h.#loadSlice(sp + 16));
       },
       debug: (value) => {
         h.#opts.write(2, encoder.encode(`go debug: ${value}\n`));

@@ -3,6 +3,7 @@
  * imports, one memory, exports run/resume/getsp/mem) but tiny, so tests of the
  * binary tooling do not depend on a Go toolchain.
  */
+import { encodeU32 } from '../../core-wasm/wasm-binary.ts';
 
 export interface FixtureMemory {
   min: number;
@@ -25,17 +26,7 @@ export interface FixtureOptions {
 export const GO_EXPORTS = ['run', 'resume', 'getsp', 'mem'] as const;
 export const FIXTURE_IMPORT_FIELD = 'debug';
 
-function u32(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v % 128;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
+const u32 = encodeU32;
 
 function name(s: string): number[] {
   const b = [...new TextEncoder().encode(s)];
