@@ -44,6 +44,11 @@ export const ERROR_CODES = {
   },
   ServerBusy: { code: 20003, origin: 'gateway', meaning: 'no room for another core on this server; retry later' },
   ServerClosing: { code: 20004, origin: 'gateway', meaning: 'the server is shutting down' },
+  TooManyRequests: {
+    code: 20005,
+    origin: 'gateway',
+    meaning: 'too many requests of this socket are still unanswered; wait for some answers',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

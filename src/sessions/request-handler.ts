@@ -38,6 +38,12 @@ const LOCAL_WHEN_LOGGED_OUT: Readonly<Record<string, string>> = {
   GetLoginUserID: '""',
 };
 
+/**
+ * Requests one socket may have unanswered. Bursts far beyond what apps do at start-up are
+ * fine; an unbounded flood would only queue memory behind a single core.
+ */
+export const MAX_IN_FLIGHT_PER_SOCKET = 1024;
+
 export async function handleFrame(ctx: RequestContext, conn: ClientConn, session: UserSession, text: string): Promise<void> {
   const started = performance.now();
   const request = parseRequestFrame(text);
@@ -46,6 +52,21 @@ export async function handleFrame(ctx: RequestContext, conn: ClientConn, session
     ctx.metrics.calls.inc({ function: 'invalid', outcome: String(request.errCode) });
     return;
   }
+  if (conn.inFlight >= MAX_IN_FLIGHT_PER_SOCKET) {
+    const busy = protocolError('TooManyRequests', `more than ${MAX_IN_FLIGHT_PER_SOCKET} requests of this socket are unanswered`);
+    conn.send(buildResponse(request, busy));
+    ctx.metrics.calls.inc({ function: 'throttled', outcome: String(busy.errCode) });
+    return;
+  }
+  conn.inFlight++;
+  try {
+    await answer(ctx, conn, session, request, started);
+  } finally {
+    conn.inFlight--;
+  }
+}
+
+async function answer(ctx: RequestContext, conn: ClientConn, session: UserSession, request: ClientRequest, started: number): Promise<void> {
   const { userID, platformID } = conn.identity;
   const coreFunctions = ctx.pool.coreFunctions;
   const plan = planRequest(request.reqFuncName, request.data, { userID, platformID }, coreFunctions);

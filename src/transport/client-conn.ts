@@ -28,6 +28,8 @@ let nextConnId = 1;
 export class ClientConn {
   readonly id = nextConnId++;
   readonly identity: ConnIdentity;
+  /** Requests of this socket not answered yet (kept by the request handler). */
+  inFlight = 0;
   #ws: WebSocket;
   #limits: ConnLimits;
   /** Reply in the frame type the client last used (3.4.1 speaks binary, 3.5.2 text). */
