@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** name → module, relative to this directory. A module runs its benchmark when executed. */
 const BENCHMARKS: Readonly<Record<string, string>> = {
   'core-calls': './core-calls.ts',
+  storage: './storage.ts',
+  gateway: './gateway.ts',
 };
 
 /** A benchmark promises to finish within ~2 min; this only catches one that hangs. */

@@ -30,6 +30,11 @@ export class CoreSession {
   readonly workerId: number;
   #port: MessagePort;
   #remote: Remote<SessionApi>;
+  /**
+   * comlink builds a fresh Proxy (with a finalizer) on every property access; the call
+   * path is hot, so its method proxy is taken once.
+   */
+  #remoteCall: Remote<SessionApi>['call'];
   #handlers: SessionHandlers;
   #failPending = new Set<(failure: CallFailure) => void>();
   #end: SessionEnd | undefined;
@@ -53,6 +58,7 @@ export class CoreSession {
     this.#handlers = handlers;
     this.#onEnded = onEnded;
     this.#remote = wrap<SessionApi>(nodeEndpoint(init.port));
+    this.#remoteCall = this.#remote.call;
     init.port.on('message', (data: unknown) => {
       if (!isSessionNotice(data)) return;
       if (data.type === 'core-event') this.#handlers.onEvent?.(data.json);
@@ -76,7 +82,7 @@ export class CoreSession {
         reject(new CoreCallError(failure));
       };
       this.#failPending.add(fail);
-      this.#remote.call(fn, operationID, args).then(
+      this.#remoteCall(fn, operationID, args).then(
         (result) => {
           if (!this.#failPending.delete(fail)) return;
           if (result.ok) resolve(result.value);
