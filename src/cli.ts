@@ -8,11 +8,17 @@ import { parseServerArgs } from './config/parse-args.ts';
 import { SERVER_FLAGS } from './config/options.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { CoreBuildError } from '../core-wasm/core-build.ts';
+import { devServerBanner, runDevServerCli } from './devserver/cli.ts';
+import { startDevServer, type DevServer } from './devserver/index.ts';
+
+/** Subcommands that are not the gateway itself. */
+const DEV_SERVER_COMMANDS: ReadonlySet<string> = new Set(['dev-server', 'token']);
 
 /** SIGTERM to exit: healthz 503, sockets closed 1001, cores logged out, DBs closed. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== undefined && DEV_SERVER_COMMANDS.has(argv[0])) return runDevServerCli(argv);
   const parsed = parseServerArgs(argv, process.env);
   if ('help' in parsed) {
     process.stdout.write(`${parsed.help}\n`);
@@ -23,21 +29,36 @@ async function main(argv: string[]): Promise<number> {
     return parsed.exitCode;
   }
   const options = parsed.options;
-  if (options.openimApi === undefined || options.openimWs === undefined) {
-    process.stderr.write(
-      `openim-jssdk-server: --${SERVER_FLAGS.openimApi.flag} and --${SERVER_FLAGS.openimWs.flag} are required ` +
-        `(the IM server's API and gateway addresses, e.g. http://openim:10002 and ws://openim:10001)\n`,
-    );
-    return 2;
-  }
   const logger = pino({ level: options.logLevel });
+  let devServer: DevServer | undefined;
+  if (options.openimApi === undefined || options.openimWs === undefined) {
+    if (process.env.NODE_ENV === 'production') {
+      process.stderr.write(
+        `openim-jssdk-server: --${SERVER_FLAGS.openimApi.flag} and --${SERVER_FLAGS.openimWs.flag} are required in production ` +
+          `(the IM server's API and gateway addresses, e.g. http://openim:10002 and ws://openim:10001)\n`,
+      );
+      return 2;
+    }
+    // A newcomer with nothing else running gets a working gateway: an in-memory IM server
+    // on loopback, announced loudly so nobody mistakes it for production.
+    try {
+      devServer = await startDevServer({ logger: logger.child({ component: 'dev-server' }) });
+    } catch (err) {
+      process.stderr.write(`openim-jssdk-server: cannot start the embedded dev server: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    process.stderr.write(devServerBanner(devServer, { embedded: true }));
+  }
+  const openimApi = options.openimApi ?? devServer!.apiUrl;
+  const openimWs = options.openimWs ?? devServer!.wsUrl;
   let server: RunningServer;
   try {
-    server = await startServer({ ...options, openimApi: options.openimApi, openimWs: options.openimWs, logger });
+    server = await startServer({ ...options, openimApi, openimWs, logger });
   } catch (err) {
     // Start-up problems (a bad core file, a port in use) are one line for the operator.
     const message = err instanceof CoreBuildError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`openim-jssdk-server: cannot start: ${message}\n`);
+    await devServer?.close();
     return 1;
   }
   return new Promise<number>((resolve) => {
@@ -47,7 +68,10 @@ async function main(argv: string[]): Promise<number> {
         logger.error('shutdown took longer than 10 s; exiting anyway');
         resolve(1);
       }, SHUTDOWN_DEADLINE_MS);
-      server.close().then(
+      server
+        .close()
+        .then(() => devServer?.close())
+        .then(
         () => {
           clearTimeout(deadline);
           resolve(0);

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -61,6 +62,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     coresPerWorker: options.coresPerWorker,
     coreMemoryLimitMiB: options.coreMemoryLimitMiB,
     logLevel: options.logLevel,
+    dataDir: join(options.dataDir, 'users'),
     logger,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     hangThresholdMs: options.hangThresholdMs,

@@ -25,6 +25,18 @@ async function finish(child: ChildProcess): Promise<{ code: number | null; stdou
   return { code, stdout, stderr };
 }
 
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const m = /"port":(\d+).*gateway listening/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`cli exited early: ${buf}`)));
+  });
+}
+
 describe('command line', () => {
   let im: FakeIm;
   beforeAll(async () => {
@@ -44,12 +56,37 @@ describe('command line', () => {
     [['--workers', 'lots'], /--workers/],
     [['--new-message-events', 'maybe'], /--new-message-events.*batch/],
     [['--no-such-flag'], /no-such-flag/],
-    [[], /--openim-api and --openim-ws are required/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
     const r = await finish(runCli(args));
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('in production, missing IM addresses exit 2 instead of starting the dev server', async () => {
+    const r = await finish(runCli([], { NODE_ENV: 'production' }));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--openim-api and --openim-ws are required in production/);
+  });
+
+  it('without IM addresses it embeds the dev server, says so loudly, and serves logins', async () => {
+    const child = runCli(['--core', 'test', '--port', '0', '--host', '127.0.0.1', '--workers', '1'], { OPENIM_JSSDK_LOG_LEVEL: 'info' });
+    const done = finish(child);
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const port = await listeningPort(child);
+    expect(stderr).toMatch(/EMBEDDED OPENIM DEV SERVER.*NOT FOR PRODUCTION/);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    // The banner's own recipe: get a token from the embedded server, then log in with it.
+    const tokenRun = await finish(runCli(['token', '--user', 'alice', '--api', 'http://127.0.0.1:10002']));
+    expect(tokenRun.code).toBe(0);
+    const token = tokenRun.stdout.trim();
+    const c = await TestClient.connect({ url: `ws://127.0.0.1:${port}` } as RunningServer, 'alice', 5, token);
+    expect((await c.login('alice', token)).errCode).toBe(0);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
   });
 
   it('a core file that is not wasm stops start-up with one line naming it', async () => {
@@ -65,15 +102,7 @@ describe('command line', () => {
       { OPENIM_JSSDK_LOG_LEVEL: 'info' },
     );
     const done = finish(child);
-    const port = await new Promise<number>((resolve, reject) => {
-      let buf = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        buf += c.toString();
-        const m = /"port":(\d+).*gateway listening/.exec(buf);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', () => reject(new Error(`cli exited early: ${buf}`)));
-    });
+    const port = await listeningPort(child);
     const gw = { url: `ws://127.0.0.1:${port}` } as RunningServer;
     const c = await TestClient.connect(gw, 'quinn', 5, tokenFor('quinn'));
     expect((await c.login('quinn')).errCode).toBe(0);

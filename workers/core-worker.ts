@@ -9,6 +9,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
 import { CoreInstance } from '../core-wasm/core-instance.ts';
+import { closeAllStorageBridges, createStorageBridge } from '../core-wasm/storage/index.ts';
 import type {
   ControlReply,
   ControlRequest,
@@ -60,6 +61,9 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
   const started = performance.now();
   const coreLog = logger.child({ userID, platformID, sessionId });
   const notify = (notice: SessionNotice): void => port.postMessage(notice);
+  // The core's local database lives here, not in the core: it reaches it only through
+  // these functions, installed on its own scope (no core can reach another's file).
+  const storage = createStorageBridge({ dataDir: data.dataDir, userID, platformID, logger: coreLog });
   let core: CoreInstance;
   try {
     core = await CoreInstance.start({
@@ -67,13 +71,16 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
       abi: data.abi,
       name: `${userID}/${platformID}`,
       logger: coreLog,
+      globals: storage.globals,
       onEvent: (json) => notify({ type: 'core-event', json }),
       onExit: (info) => {
+        storage.close();
         cores.delete(sessionId);
         notify({ type: 'core-exit', info });
       },
     });
   } catch (err) {
+    storage.close();
     port.close();
     throw err;
   }
@@ -90,6 +97,9 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
   coreLog.debug({ startMs: Math.round(performance.now() - started) }, 'core started');
   return { threadId, startMs: performance.now() - started };
 }
+
+// Databases are committed per call; closing them on the way out only tidies the WAL.
+process.once('exit', () => closeAllStorageBridges());
 
 export default async function handleTask(task: CoreWorkerTask): Promise<CreateCoreResult | { threadId: number }> {
   switch (task.type) {

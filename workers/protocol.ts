@@ -13,6 +13,8 @@ export interface CoreWorkerData {
   module: WebAssembly.Module;
   abi: GoAbi;
   logLevel: string;
+  /** Root of the cores' local databases (one SQLite file per user and platform below it). */
+  dataDir: string;
 }
 
 export interface AttachControlTask {

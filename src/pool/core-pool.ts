@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { pino, type Logger } from 'pino';
@@ -74,7 +75,12 @@ export class CorePool extends EventEmitter<PoolEvents> {
     this.#logger = logger;
     this.#placement = new Placement(options.coresPerWorker);
     const { filename, execArgv } = coreWorkerEntry();
-    const workerData: CoreWorkerData = { module: loaded.module, abi: build.goAbi, logLevel: options.logLevel };
+    const workerData: CoreWorkerData = {
+      module: loaded.module,
+      abi: build.goAbi,
+      logLevel: options.logLevel,
+      dataDir: resolve(options.dataDir),
+    };
     let attachedAll: () => void = () => {};
     this.#workersAttached = new Promise((resolve) => (attachedAll = resolve));
     this.#piscina = new Piscina({

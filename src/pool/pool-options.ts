@@ -17,6 +17,8 @@ export interface PoolOptions {
   coreStartTimeoutMs: number;
   /** Level for the workers' own pino loggers (core output included). */
   logLevel: string;
+  /** Root directory of the cores' local databases. */
+  dataDir: string;
 }
 
 export const POOL_DEFAULTS: Readonly<PoolOptions> = {
@@ -28,6 +30,7 @@ export const POOL_DEFAULTS: Readonly<PoolOptions> = {
   hangThresholdMs: 1000,
   coreStartTimeoutMs: 15_000,
   logLevel: 'info',
+  dataDir: './data/users',
 };
 
 export type PoolConfig = Partial<PoolOptions> & { logger?: Logger };

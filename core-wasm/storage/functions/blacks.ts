@@ -1,0 +1,69 @@
+/** Black list (`local_blacks`): JSON `userID` is block_user_id. */
+import { columnJson, jsonList, listJson, oneJson, run } from '../context.ts';
+import { define, type FunctionTable } from '../define.ts';
+import { expectStringList, presentKeys } from '../model-input.ts';
+import { jsonObjectSql, quoteIdent } from '../model.ts';
+import { BLACK } from '../models.ts';
+import { json, str } from '../params.ts';
+import { insertOne, updateExisting } from '../rows.ts';
+
+const T = quoteIdent(BLACK.table);
+const SELECT = `SELECT ${jsonObjectSql(BLACK)} FROM ${T}`;
+
+export const BLACK_FUNCTIONS: FunctionTable = {
+  getBlackListDB: define({
+    tier: 'P0',
+    params: [],
+    returns: 'list',
+    run: (ctx) => listJson(ctx, SELECT, []),
+  }),
+  getBlackInfoList: define({
+    tier: 'P1',
+    params: [json('blockUserIDList')],
+    returns: 'list',
+    run: (ctx, ids) => {
+      const list = expectStringList('getBlackInfoList', 'blockUserIDList', ids);
+      return listJson(ctx, `${SELECT} WHERE block_user_id IN (SELECT value FROM json_each(?))`, [jsonList(list)]);
+    },
+  }),
+  insertBlack: define({
+    tier: 'P1',
+    params: [json('black')],
+    returns: 'void',
+    writes: true,
+    run: (ctx, black) => insertOne(ctx, 'insertBlack', BLACK, black),
+  }),
+  // Native `Updates(struct)`: only the non-zero (present) keys are written.
+  updateBlack: define({
+    tier: 'P1',
+    params: [str('ownerUserID'), str('blockUserID'), json('black')],
+    returns: 'void',
+    writes: true,
+    run: (ctx, owner, block, black) => {
+      const fn = 'updateBlack';
+      const update = presentKeys(fn, BLACK, black, { skip: BLACK.primaryKey });
+      updateExisting(ctx, fn, T, update, 'owner_user_id = ? AND block_user_id = ?', [owner, block], `black-list entry ${JSON.stringify(block)}`);
+    },
+  }),
+  deleteBlack: define({
+    tier: 'P1',
+    params: [str('blockUserID'), str('loginUserID')],
+    returns: 'void',
+    writes: true,
+    run: (ctx, block, owner) => {
+      run(ctx, `DELETE FROM ${T} WHERE owner_user_id = ? AND block_user_id = ?`, [owner, block]);
+    },
+  }),
+  getBlackListUserID: define({
+    tier: 'P2',
+    params: [],
+    returns: 'ids',
+    run: (ctx) => columnJson(ctx, `SELECT block_user_id FROM ${T}`, []),
+  }),
+  getBlackInfoByBlockUserID: define({
+    tier: 'P2',
+    params: [str('blockUserID'), str('loginUserID')],
+    returns: 'obj',
+    run: (ctx, block, owner) => oneJson(ctx, `${SELECT} WHERE owner_user_id = ? AND block_user_id = ?`, [owner, block]),
+  }),
+};

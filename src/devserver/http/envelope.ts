@@ -1,0 +1,12 @@
+/** The API's response envelope (spec §1.3). */
+import type { ErrorFields } from '../protocol/error-codes.ts';
+
+/** `data` is left out when the response message has no fields, as the real server does. */
+export function successEnvelope(data: unknown): string {
+  const base = { errCode: 0, errMsg: '', errDlt: '' };
+  return JSON.stringify(data === undefined || data === null ? base : { ...base, data });
+}
+
+export function errorEnvelope(fields: ErrorFields): string {
+  return JSON.stringify({ errCode: fields.errCode, errMsg: fields.errMsg, errDlt: fields.errDlt });
+}

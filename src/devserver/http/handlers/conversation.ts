@@ -1,0 +1,97 @@
+/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6). */
+import { ImError } from '../../protocol/error-codes.ts';
+import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
+import type { DevState } from '../../store/state.ts';
+import { conversationView } from '../../store/views.ts';
+import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { page } from '../fields.ts';
+import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
+
+function records(state: DevState, ownerUserID: string, ids: readonly string[]): ConversationRecord[] {
+  const out: ConversationRecord[] = [];
+  for (const id of new Set(ids)) {
+    const record = state.conversations.get(ownerUserID, id);
+    if (record !== undefined) out.push(conversationView(record));
+  }
+  return out;
+}
+
+function getIncrementalConversations(ctx: ApiContext): unknown {
+  const userID = ctx.body.string('userID');
+  requireSelfOrAdmin(ctx, userID);
+  return incrementalAnswer(ctx.state.conversations.log(userID), ctx.body, (ids) => records(ctx.state, userID, ids));
+}
+
+function getOwnerConversation(ctx: ApiContext): unknown {
+  const userID = ctx.body.string('userID');
+  requireSelfOrAdmin(ctx, userID);
+  const all = ctx.state.conversations.list(userID).map(conversationView);
+  return { total: all.length, conversations: page(all, ctx.body.pagination()) };
+}
+
+function getAllConversations(ctx: ApiContext): unknown {
+  const ownerUserID = ctx.body.string('ownerUserID');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  return { conversations: ctx.state.conversations.list(ownerUserID).map(conversationView) };
+}
+
+function getFullConversationIDs(ctx: ApiContext): unknown {
+  const userID = ctx.body.string('userID');
+  requireSelfOrAdmin(ctx, userID);
+  return fullIDsAnswer(ctx.state.conversations.log(userID), 'conversationIDs', ctx.state.conversations.ids(userID));
+}
+
+function getConversations(ctx: ApiContext): unknown {
+  const ownerUserID = ctx.body.string('ownerUserID');
+  if (ownerUserID === '') throw new ImError('ArgsError', 'ownerUserID is empty');
+  const ids = ctx.body.strings('conversationIDs');
+  if (!ctx.body.has('conversationIDs')) throw new ImError('ArgsError', 'conversationIDs is empty');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  return { conversations: records(ctx.state, ownerUserID, ids) };
+}
+
+/** Applies the set wrapper fields of a ConversationReq to the listed users' records. */
+function setConversations(ctx: ApiContext): unknown {
+  const { state, body } = ctx;
+  const req = body.object('conversation');
+  if (req === undefined) throw new ImError('ArgsError', 'conversation is empty');
+  const conversationID = req.string('conversationID');
+  if (conversationID === '') throw new ImError('ArgsError', 'conversation is empty');
+  const userIDs = body.strings('userIDs');
+  for (const userID of userIDs) requireSelfOrAdmin(ctx, userID);
+  const patch: ConversationPatch = {};
+  const ints = ['recvMsgOpt', 'burnDuration', 'minSeq', 'maxSeq', 'groupAtType', 'msgDestructTime'] as const;
+  for (const key of ints) {
+    const v = req.optionalInt(key);
+    if (v !== undefined) patch[key] = v;
+  }
+  const bools = ['isPinned', 'isPrivateChat', 'isMsgDestruct'] as const;
+  for (const key of bools) {
+    const v = req.optionalBool(key);
+    if (v !== undefined) patch[key] = v;
+  }
+  const strings = ['attachedInfo', 'ex'] as const;
+  for (const key of strings) {
+    const v = req.optionalString(key);
+    if (v !== undefined) patch[key] = v;
+  }
+  const conversationType = req.int('conversationType');
+  for (const userID of userIDs) {
+    state.conversations.ensure(userID, conversationID, {
+      conversationType,
+      userID: req.string('userID'),
+      groupID: req.string('groupID'),
+    });
+    state.conversations.update(userID, conversationID, patch);
+  }
+  return undefined;
+}
+
+export const CONVERSATION_HANDLERS: Readonly<Record<string, ApiHandler>> = {
+  '/conversation/get_incremental_conversations': getIncrementalConversations,
+  '/conversation/get_owner_conversation': getOwnerConversation,
+  '/conversation/get_all_conversations': getAllConversations,
+  '/conversation/get_full_conversation_ids': getFullConversationIDs,
+  '/conversation/get_conversations': getConversations,
+  '/conversation/set_conversations': setConversations,
+};

@@ -1,0 +1,133 @@
+/**
+ * An in-memory stand-in for an OpenIM v3 server (openim-server-subset spec): the HTTP API
+ * and the long-connection gateway, enough for the real core to log in, sync, chat one to
+ * one and in small groups, and be kicked or expire. Nothing persists.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { createApiServer } from './http/api-server.ts';
+import { PlatformID } from './protocol/constants.ts';
+import { DevState } from './store/state.ts';
+import { Gateway } from './ws/gateway.ts';
+
+export interface DevServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 10002; 0 picks a free port. */
+  apiPort?: number;
+  /** Default 10001; 0 picks a free port. */
+  wsPort?: number;
+  /** The JWT secret and `/auth/get_admin_token` secret. Default `openIM123`, the real default. */
+  secret?: string;
+  logger?: Logger;
+  /** Token lifetime; default 90 days, the real default. */
+  tokenTtlSeconds?: number;
+  /** Admin accounts, registered at start. Default `['imAdmin']`. */
+  adminUserIDs?: readonly string[];
+  /** Heartbeat; defaults are the real gateway's 27 s / 30 s. */
+  pingIntervalMs?: number;
+  pongWaitMs?: number;
+  /** Epoch ms; for tests that need tokens to expire. */
+  now?: () => number;
+}
+
+export interface DevServer {
+  /** `http://host:port`, for the core's `apiAddr`. */
+  readonly apiUrl: string;
+  /** `ws://host:port`, for the core's `wsAddr`. */
+  readonly wsUrl: string;
+  readonly state: DevState;
+  close(): Promise<void>;
+  /** A token of the first admin account (platform 10). */
+  adminToken(): Promise<string>;
+  /**
+   * Registers the user if needed (nickname = userID) and issues a token, which kicks the
+   * user's earlier tokens for that platform, as `/auth/get_user_token` does.
+   */
+  userToken(userID: string, platformID?: number, options?: { ttlSeconds?: number }): Promise<string>;
+}
+
+export const DEFAULT_API_PORT = 10002;
+export const DEFAULT_WS_PORT = 10001;
+export const DEFAULT_SECRET = 'openIM123';
+const DEFAULT_TOKEN_TTL_SECONDS = 90 * 86_400;
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const adminUserIDs = options.adminUserIDs ?? ['imAdmin'];
+  const state = new DevState({
+    secret: options.secret ?? DEFAULT_SECRET,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+    adminUserIDs,
+    now: options.now ?? Date.now,
+  });
+  const gateway = new Gateway({
+    state,
+    logger,
+    heartbeat: { pingIntervalMs: options.pingIntervalMs ?? 27_000, pongWaitMs: options.pongWaitMs ?? 30_000 },
+    maxConnections: 100_000,
+  });
+  const api = createApiServer({ state, gateway, logger });
+
+  let wsPort: number;
+  let apiPort: number;
+  try {
+    wsPort = await listen(gateway.server, host, options.wsPort ?? DEFAULT_WS_PORT);
+    apiPort = await listen(api, host, options.apiPort ?? DEFAULT_API_PORT);
+  } catch (err) {
+    await Promise.all([closeServer(gateway.server), closeServer(api)]);
+    throw err;
+  }
+  const apiUrl = `http://${urlHost(host)}:${apiPort}`;
+  const wsUrl = `ws://${urlHost(host)}:${wsPort}`;
+  logger.info({ apiUrl, wsUrl }, 'OpenIM dev server listening (in memory: nothing persists)');
+
+  let closing: Promise<void> | undefined;
+  return {
+    apiUrl,
+    wsUrl,
+    state,
+    close() {
+      closing ??= (async () => {
+        gateway.closeAll();
+        await Promise.all([closeServer(gateway.server), closeServer(api)]);
+      })();
+      return closing;
+    },
+    async adminToken() {
+      const admin = adminUserIDs[0];
+      if (admin === undefined) throw new Error('the dev server has no admin account');
+      return (await state.auth.createToken(admin, PlatformID.admin)).token;
+    },
+    async userToken(userID, platformID = PlatformID.web, tokenOptions = {}) {
+      if (!state.users.has(userID)) {
+        state.users.add({ userID, nickname: userID, faceURL: '', ex: '', createTime: state.now(), appMangerLevel: 0, globalRecvMsgOpt: 0 });
+      }
+      return (await state.auth.createToken(userID, platformID, tokenOptions.ttlSeconds)).token;
+    },
+  };
+}

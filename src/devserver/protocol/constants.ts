@@ -1,0 +1,69 @@
+/**
+ * Protocol constants the dev server reasons about (openimsdk/protocol `constant`,
+ * spec §4). Only the values this server acts on are listed.
+ */
+
+export const SessionType = {
+  single: 1,
+  /** Old "write" groups; the real server refuses to send to them. */
+  writeGroup: 2,
+  group: 3,
+  notification: 4,
+} as const;
+
+export const ContentType = {
+  text: 101,
+  revoke: 111,
+  typing: 113,
+  hasReadReceipt: 2200,
+  groupCreatedNotification: 1501,
+  groupDismissedNotification: 1511,
+  /** Content types in [begin, end] are notifications and skip the sender checks. */
+  notificationBegin: 1000,
+  notificationEnd: 5000,
+} as const;
+
+export const MsgFrom = { user: 100, system: 200 } as const;
+
+/** Message status: 4 = deleted (placeholders for missing seqs). */
+export const MsgStatus = { sendSuccess: 2, hasDeleted: 4 } as const;
+
+export const PlatformID = { ios: 1, web: 5, admin: 10 } as const;
+
+/** Token states kept per (user, platform) (spec §7.1). */
+export const TokenState = { normal: 0, invalid: 1, kicked: 2, expired: 3 } as const;
+export type TokenStateValue = (typeof TokenState)[keyof typeof TokenState];
+
+export const GroupRole = { owner: 100, admin: 60, member: 20 } as const;
+export const GroupStatus = { ok: 0, dismissed: 2, muted: 3 } as const;
+/** The only group type create_group accepts. */
+export const WORKING_GROUP = 2;
+/** JoinByInvitation: how create_group records its members. */
+export const JOIN_BY_INVITATION = 2;
+
+/** `globalRecvMsgOpt` / conversation `recvMsgOpt`. */
+export const RecvMsgOpt = { receive: 0, notReceive: 1, receiveNotNotify: 2 } as const;
+
+/** appMangerLevel: admin accounts are registered with 3 at start-up, as the real server does. */
+export const AppManagerLevel = { ordinary: 1, admin: 2, notificationAdmin: 3 } as const;
+
+/** Keys of `MsgData.options`; a missing key means true (spec §4.3). */
+export const MsgOption = {
+  history: 'history',
+  persistent: 'persistent',
+  offlinePush: 'offlinePush',
+  unreadCount: 'unreadCount',
+  conversationUpdate: 'conversationUpdate',
+  senderSync: 'senderSync',
+  notPrivate: 'notPrivate',
+  senderConversationUpdate: 'senderConversationUpdate',
+  reactionFromCache: 'reactionFromCache',
+  isNotNotification: 'isNotNotification',
+  isSendMsg: 'isSendMsg',
+} as const;
+
+export type MsgOptionKey = (typeof MsgOption)[keyof typeof MsgOption];
+
+export function optionOn(options: Readonly<Record<string, boolean>>, key: MsgOptionKey): boolean {
+  return options[key] !== false;
+}
