@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './index.ts';
+import { issueUserToken } from './token-client.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -127,30 +128,6 @@ async function devServerCommand(argv: readonly string[], io: CliIo): Promise<num
   return 0;
 }
 
-interface Envelope {
-  errCode: number;
-  errMsg: string;
-  errDlt: string;
-  data?: Record<string, unknown>;
-}
-
-async function post(api: string, path: string, body: unknown, token?: string): Promise<Envelope> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', operationID: `cli-${Date.now()}` };
-  if (token !== undefined) headers['token'] = token;
-  const res = await fetch(api.replace(/\/+$/, '') + path, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  try {
-    return JSON.parse(text) as Envelope;
-  } catch {
-    throw new Error(`${path}: HTTP ${res.status}, not an OpenIM answer: ${JSON.stringify(text.slice(0, 80))}`);
-  }
-}
-
-function requireOk(path: string, env: Envelope): Record<string, unknown> {
-  if (env.errCode !== 0) throw new Error(`${path}: errCode ${env.errCode} ${env.errMsg}${env.errDlt !== '' ? ` (${env.errDlt})` : ''}`);
-  return env.data ?? {};
-}
-
 async function tokenCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const values = parse(argv, ['user', 'platform', 'api', 'secret', 'admin']);
   if (values['help'] === true) {
@@ -170,16 +147,13 @@ async function tokenCommand(argv: readonly string[], io: CliIo): Promise<number>
   }
   const api = str('api') ?? `http://127.0.0.1:${DEFAULT_API_PORT}`;
   try {
-    const adminData = requireOk(
-      '/auth/get_admin_token',
-      await post(api, '/auth/get_admin_token', { secret: str('secret') ?? DEFAULT_SECRET, userID: str('admin') ?? 'imAdmin' }),
-    );
-    const admin = String(adminData['token'] ?? '');
-    const registered = await post(api, '/user/user_register', { users: [{ userID: user, nickname: user, faceURL: '' }] }, admin);
-    // 1102: already registered, which is fine.
-    if (registered.errCode !== 1102) requireOk('/user/user_register', registered);
-    const data = requireOk('/auth/get_user_token', await post(api, '/auth/get_user_token', { userID: user, platformID: Number(platformText) }, admin));
-    io.stdout(`${String(data['token'] ?? '')}\n`);
+    const token = await issueUserToken(api, {
+      userID: user,
+      platformID: Number(platformText),
+      secret: str('secret') ?? DEFAULT_SECRET,
+      adminUserID: str('admin') ?? 'imAdmin',
+    });
+    io.stdout(`${token}\n`);
     return 0;
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
