@@ -5,7 +5,7 @@
  * console) lives on its own object, so cores in one worker never see each other and a
  * dead core can have all of its resources torn down.
  */
-import { WebSocket as WsWebSocket, type ClientOptions } from 'ws';
+import { WebSocket as WsWebSocket } from 'ws';
 
 export interface CoreScopeOptions {
   /** Lines written by the core to stdout (fd 1) or stderr (fd 2), or through console. */
@@ -136,17 +136,114 @@ export function createCoreScope(opts: CoreScopeOptions): CoreScope {
   };
 
   /**
-   * Browser-style WebSocket from `ws`, tracked so a dead core's connection to the IM
-   * server is closed with it. An 'error' listener is always present: `ws` throws an
-   * unhandled 'error' event otherwise, which would end the worker for every core in it.
+   * The browser's WebSocket, built on a `ws` socket that the core never sees. The socket
+   * is tracked so a dead core's connection to the IM server is closed with it. An 'error'
+   * listener is always present: `ws` throws an unhandled 'error' event otherwise, which
+   * would end the worker for every core in it.
+   *
+   * A wrapper rather than a subclass because `close()` must differ from `ws`'s (see
+   * there), and `ws` calls its own `close()` when it answers a close frame or a protocol
+   * error; those calls must keep `ws`'s semantics.
    */
-  class CoreWebSocket extends WsWebSocket {
-    constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+  class CoreWebSocket {
+    static readonly CONNECTING = 0;
+    static readonly OPEN = 1;
+    static readonly CLOSING = 2;
+    static readonly CLOSED = 3;
+    readonly CONNECTING = 0;
+    readonly OPEN = 1;
+    readonly CLOSING = 2;
+    readonly CLOSED = 3;
+    readonly #ws: WsWebSocket;
+
+    constructor(url: string | URL, protocols?: string | string[]) {
       if (tornDown) throw new Error('core has exited');
-      super(url, protocols, options);
-      sockets.add(this);
-      this.on('error', () => {});
-      this.on('close', () => sockets.delete(this));
+      const ws = new WsWebSocket(url, protocols);
+      this.#ws = ws;
+      sockets.add(ws);
+      ws.on('error', () => {});
+      ws.on('close', () => sockets.delete(ws));
+    }
+
+    get url(): string {
+      return this.#ws.url;
+    }
+    get readyState(): number {
+      return this.#ws.readyState;
+    }
+    get protocol(): string {
+      return this.#ws.protocol;
+    }
+    get extensions(): string {
+      return this.#ws.extensions;
+    }
+    get bufferedAmount(): number {
+      return this.#ws.bufferedAmount;
+    }
+    get binaryType(): string {
+      return this.#ws.binaryType;
+    }
+    set binaryType(type: string) {
+      this.#ws.binaryType = type as WsWebSocket['binaryType'];
+    }
+    get onopen(): WsWebSocket['onopen'] {
+      return this.#ws.onopen;
+    }
+    set onopen(fn: WsWebSocket['onopen']) {
+      this.#ws.onopen = fn;
+    }
+    get onmessage(): WsWebSocket['onmessage'] {
+      return this.#ws.onmessage;
+    }
+    set onmessage(fn: WsWebSocket['onmessage']) {
+      this.#ws.onmessage = fn;
+    }
+    get onerror(): WsWebSocket['onerror'] {
+      return this.#ws.onerror;
+    }
+    set onerror(fn: WsWebSocket['onerror']) {
+      this.#ws.onerror = fn;
+    }
+    get onclose(): WsWebSocket['onclose'] {
+      return this.#ws.onclose;
+    }
+    set onclose(fn: WsWebSocket['onclose']) {
+      this.#ws.onclose = fn;
+    }
+
+    addEventListener(...args: Parameters<WsWebSocket['addEventListener']>): void {
+      this.#ws.addEventListener(...args);
+    }
+    removeEventListener(...args: Parameters<WsWebSocket['removeEventListener']>): void {
+      this.#ws.removeEventListener(...args);
+    }
+    send(data: Parameters<WsWebSocket['send']>[0]): void {
+      this.#ws.send(data);
+    }
+
+    /**
+     * `close()` as a browser has it: a code other than 1000 or 3000–4999 (or a reason over
+     * 123 UTF-8 bytes) throws, even on a socket that is already closing. `ws` accepts any
+     * protocol code and returns quietly instead, and the core depends on the throw: its
+     * WebSocket library (github.com/coder/websocket, ws_js.go) answers every 'error' event
+     * with close(1011) and then waits for the 'close' event unless close() threw. That
+     * wait happens inside the JS → Go callback, so the 'close' event could never be
+     * delivered and the core's thread spun forever (a refused dial was enough).
+     * Unlike a browser's, the socket is still closed when close() throws, so a connection
+     * the core gave up on (dial timeout, CloseNow) does not linger on the IM server.
+     */
+    close(code?: number, reason?: string): void {
+      const checked = browserClose(code, reason);
+      if (!checked.error) {
+        this.#ws.close(checked.code, reason);
+        return;
+      }
+      try {
+        this.#ws.close(checked.code, reason);
+      } catch {
+        this.#ws.close();
+      }
+      throw checked.error;
     }
   }
 
@@ -202,6 +299,27 @@ export function createCoreScope(opts: CoreScopeOptions): CoreScope {
       sockets.clear();
     },
   };
+}
+
+/**
+ * A browser's checks in `WebSocket.close(code, reason)`: the code as WebIDL converts it
+ * ([Clamp] unsigned short) and the exception the browser throws, if any.
+ */
+function browserClose(code: unknown, reason: unknown): { code?: number; error?: DOMException } {
+  let c: number | undefined;
+  if (code !== undefined) {
+    const n = Number(code);
+    c = Number.isNaN(n) ? 0 : Math.min(65535, Math.max(0, Math.round(n)));
+    if (c !== 1000 && (c < 3000 || c > 4999)) {
+      const message = `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. ${c} is neither.`;
+      return { code: c, error: new DOMException(message, 'InvalidAccessError') };
+    }
+  }
+  if (reason !== undefined && Buffer.byteLength(String(reason)) > 123) {
+    const message = "Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes.";
+    return { code: c, error: new DOMException(message, 'SyntaxError') };
+  }
+  return { code: c };
 }
 
 function safeInspect(value: unknown): string {
