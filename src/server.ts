@@ -78,6 +78,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sdkConfig: (platformID) => buildSdkConfig(options, platformID),
     translateEvent: eventTranslator(options.newMessageEvents),
     gracePeriodMs: options.gracePeriodSeconds * 1000,
+    onTokensRevoked: (tokens, userID, platformID) => {
+      for (const token of tokens) verifier.forget?.(token, { userID, platformID });
+    },
   });
 
   const metrics = new GatewayMetrics({

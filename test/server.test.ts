@@ -198,6 +198,24 @@ describe('sessions', () => {
     expect(gw.hub.size).toBe(0);
   });
 
+  it('a socket reconnecting within the grace period gets the events it missed, after its Login answer', async () => {
+    const gw = await gateway();
+    const first = await client(gw, 'rita');
+    await first.login('rita');
+    first.close();
+    await until(() => gw.hub.get('rita', 5)!.connections === 0);
+    const core = gw.pool.sessions()[0]!;
+    await core.call('debugEmit', 'op', ['OnConversationChanged', '["missed-1"]']);
+    await core.call('debugEmit', 'op', ['OnRecvNewMessage', '{"clientMsgID":"m1"}']);
+    const back = await client(gw, 'rita');
+    const order: string[] = [];
+    back.ws.on('message', (d: Buffer) => order.push((JSON.parse(d.toString()) as { event: string }).event));
+    expect((await back.login('rita')).errCode).toBe(0);
+    await back.event('OnRecvNewMessages');
+    expect(order).toEqual(['Login', 'OnConversationChanged', 'OnRecvNewMessages']);
+    expect((await back.event('OnConversationChanged')).data).toBe('["missed-1"]');
+  });
+
   it.each(['OnKickedOffline', 'OnUserTokenExpired', 'OnUserTokenInvalid'])(
     '%s from the core reaches every socket, which are then closed and the core freed',
     async (coreEvent) => {

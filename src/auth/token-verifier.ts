@@ -22,6 +22,8 @@ export type TokenVerdict =
 
 export interface TokenVerifier {
   verify(token: string, expect: TokenExpectation, operationID: string): Promise<TokenVerdict>;
+  /** Drops what is remembered about a token the IM server has since ended (caching drivers). */
+  forget?(token: string, expect: TokenExpectation): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * An in-memory stand-in for an OpenIM v3 server (openim-server-subset spec): the HTTP API
- * and the long-connection gateway, enough for the real core to log in, sync, chat one to
- * one and in small groups, and be kicked or expire. Nothing persists.
+ * and the long-connection gateway, enough for the real core to log in, sync, make friends,
+ * chat one to one and in small groups, and be kicked or expire. Nothing persists.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -42,11 +42,19 @@ export interface UserSessionDeps {
   gracePeriodMs: number;
   /** Called once the session is closed and its core freed. */
   onClosed(session: UserSession): void;
+  /**
+   * The IM server ended this session's tokens (kicked, expired, invalid): cached handshake
+   * verdicts for them must not let a new socket in.
+   */
+  onTokensRevoked?(tokens: readonly string[], userID: string, platformID: number): void;
   /** Core panics within this window… */
   panicWindowMs?: number;
   /** …up to this many are survived by re-creating the core. */
   maxPanicsInWindow?: number;
 }
+
+/** Events kept for sockets that reconnect within the grace period (oldest dropped first). */
+const MISSED_EVENTS_LIMIT = 1000;
 
 const connectionEvent = (event: string, errCode = 0, errMsg = ''): ClientEnvelope => ({
   event,
@@ -72,6 +80,9 @@ export class UserSession {
   #token: string | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #panics: number[] = [];
+  /** Events that arrived while no socket was logged in (between a drop and the re-Login). */
+  #missed: ClientEnvelope[] = [];
+  #missedDropped = 0;
 
   constructor(userID: string, platformID: number, deps: UserSessionDeps) {
     this.userID = userID;
@@ -125,6 +136,7 @@ export class UserSession {
     if (this.#state === 'closed' || this.#state === 'logging-out') throw GatewayError.sessionClosed();
     if (this.#state === 'logged-in') {
       this.#loggedIn.add(conn);
+      this.#replayMissed(conn);
       return;
     }
     if (!this.#pendingLogin) {
@@ -258,12 +270,37 @@ export class UserSession {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
       return;
     }
+    if (this.#loggedIn.size === 0 && this.#state === 'logged-in' && !t.endsSession) this.#keepMissed(t.envelopes);
     for (const conn of this.#loggedIn) for (const env of t.envelopes) conn.send(env);
     if (t.endsSession) {
       this.#log.info({ event: t.coreEvent }, 'session ended by the IM server');
+      const tokens = new Set([...(this.#token ? [this.#token] : []), ...[...this.#conns].map((c) => c.identity.token)]);
+      this.#deps.onTokensRevoked?.([...tokens], this.userID, this.platformID);
       // The core already logged itself out; just free it.
       void this.#close(`core event ${t.coreEvent ?? ''}`);
     }
+  }
+
+  #keepMissed(envelopes: readonly ClientEnvelope[]): void {
+    this.#missed.push(...envelopes);
+    const excess = this.#missed.length - MISSED_EVENTS_LIMIT;
+    if (excess > 0) {
+      this.#missed.splice(0, excess);
+      this.#missedDropped += excess;
+    }
+  }
+
+  /** A socket logged in again after a gap: it gets what happened meanwhile, after its Login answer. */
+  #replayMissed(conn: ClientConn): void {
+    if (this.#missed.length === 0) return;
+    const missed = this.#missed;
+    const dropped = this.#missedDropped;
+    this.#missed = [];
+    this.#missedDropped = 0;
+    if (dropped > 0) this.#log.warn({ dropped }, 'events lost while no socket was connected (replay buffer full)');
+    setImmediate(() => {
+      for (const env of missed) conn.send(env);
+    });
   }
 
   /**

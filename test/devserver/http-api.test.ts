@@ -73,7 +73,7 @@ describe('envelope and header checks', () => {
   });
 
   it('a real endpoint the dev server lacks says so with 500', async () => {
-    const r = await api('/friend/add_friend', { fromUserID: 'x', toUserID: 'y' }, { token: admin });
+    const r = await api('/friend/add_black', { ownerUserID: 'x', blackUserID: 'y' }, { token: admin });
     expect(r.json).toMatchObject({ errCode: 500, errMsg: 'ServerInternalError' });
     expect(r.json?.errDlt).toContain('not implemented');
   });

@@ -4,32 +4,17 @@
  * (isSendMsg: true, reliabilityLevel 1 = not stored, no offline push): pushed with seq 0
  * in `n_<groupID>`, plus a stored copy in `sg_<groupID>` that counts as unread.
  */
-import { ContentType, MsgFrom, MsgOption, SessionType } from '../protocol/constants.ts';
-import type { MsgData } from '../protocol/proto-schema.ts';
+import { ContentType, SessionType } from '../protocol/constants.ts';
 import { deliver, type Push } from '../messaging/deliver.ts';
-import { newMsgID } from '../messaging/ids.ts';
+import { notificationMsg, type NotificationConfig } from '../messaging/notification.ts';
 import type { MemberRecord } from '../store/groups.ts';
 import type { DevState } from '../store/state.ts';
 import { memberView, type GroupInfoView, type MemberView } from '../store/views.ts';
 
-const OFFLINE_PUSH = { title: 'create group title', desc: 'create group desc', ex: 'create group ext' };
-
-/** Options of a notification whose config says isSendMsg=`sendMsg`, unreliable, no offline push. */
-function notificationOptions(sendMsg: boolean): Record<string, boolean> {
-  return {
-    [MsgOption.isNotNotification]: false,
-    [MsgOption.isSendMsg]: sendMsg,
-    [MsgOption.history]: false,
-    [MsgOption.persistent]: false,
-    [MsgOption.offlinePush]: false,
-    [MsgOption.unreadCount]: sendMsg,
-    [MsgOption.conversationUpdate]: false,
-    [MsgOption.senderSync]: true,
-    [MsgOption.notPrivate]: false,
-    [MsgOption.senderConversationUpdate]: false,
-    [MsgOption.reactionFromCache]: false,
-  };
-}
+const GROUP_CREATED: NotificationConfig = {
+  isSendMsg: true,
+  offlinePush: { enable: false, title: 'create group title', desc: 'create group desc', ex: 'create group ext' },
+};
 
 export function groupCreatedNotification(
   ctx: { state: DevState; opUserID: string; operationID: string },
@@ -61,31 +46,16 @@ export function groupCreatedNotification(
     groupMemberVersion: memberLog.version,
     groupMemberVersionID: memberLog.id,
   };
-  const now = state.now();
   const sender = state.users.get(opUserID);
-  const msg: MsgData = {
+  const msg = notificationMsg(state, {
     sendID: opUserID,
     recvID: group.groupID,
-    groupID: group.groupID,
-    clientMsgID: newMsgID(opUserID, now),
-    serverMsgID: newMsgID(opUserID, now),
-    senderPlatformID: 0,
-    senderNickname: sender?.nickname ?? '',
-    senderFaceURL: sender?.faceURL ?? '',
     sessionType: SessionType.group,
-    msgFrom: MsgFrom.system,
     contentType: ContentType.groupCreatedNotification,
-    content: new TextEncoder().encode(JSON.stringify({ detail: JSON.stringify(tips) })),
-    seq: 0,
-    sendTime: now,
-    createTime: now,
-    status: 0,
-    isRead: false,
-    options: notificationOptions(sendMessage ?? true),
-    offlinePushInfo: { ...OFFLINE_PUSH, iOSPushSound: '', iOSBadgeCount: false, signalInfo: '' },
-    atUserIDList: [],
-    attachedInfo: '',
-    ex: '',
-  };
+    tips,
+    // create_group's `sendMessage` overrides the entry's isSendMsg
+    config: { ...GROUP_CREATED, isSendMsg: sendMessage ?? GROUP_CREATED.isSendMsg },
+    sender: { nickname: sender?.nickname ?? '', faceURL: sender?.faceURL ?? '' },
+  });
   return deliver(state, msg, ctx.operationID);
 }

@@ -16,6 +16,10 @@ export const ContentType = {
   revoke: 111,
   typing: 113,
   hasReadReceipt: 2200,
+  friendApplicationApprovedNotification: 1201,
+  friendApplicationRejectedNotification: 1202,
+  friendApplicationNotification: 1203,
+  friendDeletedNotification: 1205,
   groupCreatedNotification: 1501,
   groupDismissedNotification: 1511,
   /** Content types in [begin, end] are notifications and skip the sender checks. */
