@@ -14,6 +14,9 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   'core-calls': './core-calls.ts',
   storage: './storage.ts',
   gateway: './gateway.ts',
+  sessions: './sessions.ts',
+  login: './login.ts',
+  recovery: './recovery.ts',
 };
 
 /** A benchmark promises to finish within ~2 min; this only catches one that hangs. */
