@@ -18,6 +18,8 @@ import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import type { CoreValue } from '../../core-wasm/call-result.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
 import type { CoreSession } from '../../src/pool/core-session.ts';
+import { closedLoopRate, sequentialLatencies, type LoopCall } from './lib/closed-loop.ts';
+import { deadline, keptAlive, median, met, mib, percentile, round, runBench, table } from './lib/report.ts';
 
 const BENCH = 'core-calls';
 const CALL = 'getLoginStatus';
@@ -71,110 +73,13 @@ async function initSDK(call: Caller, who: string): Promise<void> {
   }
 }
 
-/**
- * A bare core settles getLoginStatus's promise within the call itself, so a closed loop on
- * it runs entirely in microtasks and starves this thread's event loop: no timer fires and
- * no port message (the pool's heartbeat replies included) is read until the loop ends.
- * Every YIELD_EVERY_MS all loops park on one setImmediate so the event loop gets a turn;
- * otherwise the pool, silent for seconds, would declare its healthy workers hung.
- */
-const YIELD_EVERY_MS = 5;
-
-class Yielder {
-  #gate: Promise<void> | undefined;
-  #next = performance.now() + YIELD_EVERY_MS;
-
-  /** Resolves at once, except about every YIELD_EVERY_MS, when it waits one event-loop turn. */
-  turn(now: number): Promise<void> | undefined {
-    if (this.#gate) return this.#gate;
-    if (now < this.#next) return undefined;
-    this.#gate = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.#gate = undefined;
-      this.#next = performance.now() + YIELD_EVERY_MS;
-    });
-    return this.#gate;
-  }
-}
-
-/**
- * Closed loop: `inFlight` callers spread round-robin over `callers`, each issuing its next
- * call as soon as the previous one settles. Counts the calls that complete inside the
- * measuring window. The windows are read off the clock, not from timers, which a
- * microtask-only loop would never let fire.
- */
-async function throughput(callers: readonly Caller[], inFlight: number, warmupMs: number, measureMs: number): Promise<number> {
-  const from = performance.now() + warmupMs;
-  const to = from + measureMs;
-  const yielder = new Yielder();
-  let done = 0;
-  const loop = async (call: Caller): Promise<void> => {
-    for (let now = performance.now(); now < to; ) {
-      await call(CALL, []);
-      now = performance.now();
-      if (now >= from && now < to) done++;
-      const wait = yielder.turn(now);
-      if (wait) await wait;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, (_, i) => loop(callers[i % callers.length] as Caller)));
-  return (done * 1000) / measureMs;
-}
+/** `CALL` with no arguments, as the closed loops issue it. */
+const callOf = (call: Caller): LoopCall => () => call(CALL, []);
 
 /** One call in flight; returns latency percentiles in microseconds. */
 async function latency(call: Caller, warmupMs: number, measureMs: number): Promise<{ p50: number; p99: number; n: number }> {
-  const from = performance.now() + warmupMs;
-  const to = from + measureMs;
-  const yielder = new Yielder();
-  const samples: number[] = [];
-  for (let now = performance.now(); now < to; ) {
-    const t = performance.now();
-    await call(CALL, []);
-    now = performance.now();
-    if (t >= from) samples.push(now - t);
-    // Outside the timed span, so the yield's own cost is not in the sample.
-    const wait = yielder.turn(now);
-    if (wait) await wait;
-  }
-  samples.sort((a, b) => a - b);
+  const samples = await sequentialLatencies([callOf(call)], warmupMs, measureMs);
   return { p50: percentile(samples, 0.5) * 1000, p99: percentile(samples, 0.99) * 1000, n: samples.length };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-const mib = (bytes: number): number => bytes / 2 ** 20;
-const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
-
-function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
-/**
- * CorePool.close() as of this writing: a session's dispose() often (about half the time)
- * waits for a comlink reply that never comes, because the worker's core-exit notice got
- * there first and closed the port; it then returns only through an unref'd 1 s timer.
- * With nothing else keeping the loop alive, Node would exit mid-await with code 13, so
- * hold the loop open until close() has returned.
- */
-async function closePool(pool: CorePool): Promise<void> {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    await pool.close();
-  } finally {
-    clearInterval(keepAlive);
-  }
 }
 
 interface RssResult {
@@ -206,7 +111,7 @@ async function measureRss(): Promise<RssResult> {
       steps.push({ cores: target, rssMiB: mib(process.memoryUsage().rss), linearMiB: mib(linear) });
     }
   } finally {
-    await closePool(pool);
+    await keptAlive(() => pool.close());
   }
   const first = steps[0] as RssResult['steps'][number];
   const second = steps[1] as RssResult['steps'][number];
@@ -226,11 +131,7 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  const deadline = setTimeout(() => {
-    process.stderr.write(`${BENCH}: still running after ${DEADLINE_MS / 1000} s, giving up\n`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  deadline.unref();
+  deadline(BENCH, DEADLINE_MS);
   const started = performance.now();
 
   console.log(`${BENCH}: ${CALL} on the official core; ${IN_FLIGHT} calls in flight, ${ROUNDS} rounds of ${WARMUP_MS / 1000}+${MEASURE_MS / 1000} s each side`);
@@ -253,15 +154,15 @@ async function main(): Promise<void> {
     for (const [i, c] of poolCalls.entries()) await initSDK(c, `pool session ${i}`);
 
     for (let r = 0; r < ROUNDS; r++) {
-      const bareRate = await throughput([bareCall], IN_FLIGHT, WARMUP_MS, MEASURE_MS);
-      const poolRate = await throughput(poolCalls, IN_FLIGHT, WARMUP_MS, MEASURE_MS);
+      const bareRate = await closedLoopRate([callOf(bareCall)], IN_FLIGHT, WARMUP_MS, MEASURE_MS);
+      const poolRate = await closedLoopRate(poolCalls.map(callOf), IN_FLIGHT, WARMUP_MS, MEASURE_MS);
       const bareLat = await latency(bareCall, LATENCY_WARMUP_MS, LATENCY_MS);
       const poolLat = await latency(poolCalls[0] as Caller, LATENCY_WARMUP_MS, LATENCY_MS);
       rounds.push({ bareRate, poolRate, bareP50: bareLat.p50, poolP50: poolLat.p50 });
     }
   } finally {
     bare.dispose();
-    await closePool(pool);
+    await keptAlive(() => pool.close());
   }
 
   const bareRate = median(rounds.map((r) => r.bareRate));
@@ -297,7 +198,6 @@ async function main(): Promise<void> {
   );
   console.log(`RSS per extra core: ${rss.perCoreMB.toFixed(1)} MiB (1→50), ${rss.slope1to10MB.toFixed(1)} MiB (1→10)`);
 
-  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(`\ngoal ratio ≥ ${GOALS.ratio}: ${ratio.toFixed(2)} ${met(ratio >= GOALS.ratio)}`);
   console.log(`goal rssPerCoreMB ≤ ${GOALS.rssPerCoreMB}: ${rss.perCoreMB.toFixed(1)} ${met(rss.perCoreMB <= GOALS.rssPerCoreMB)}`);
   console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -313,9 +213,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`${BENCH} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-}
+await runBench(BENCH, main);

@@ -36,6 +36,8 @@ import type { GoAbi } from '../../core-wasm/wasm-binary.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
+import { closedLoopRate, sequentialLatencies } from './lib/closed-loop.ts';
+import { deadline, fmt, keptAlive, machineLine, median, met, percentile, round, runBench, table } from './lib/report.ts';
 import { LoadGenerator, threadCpuMs, type LoadUser } from './lib/ws-load.ts';
 
 const BENCH = 'gateway';
@@ -132,71 +134,9 @@ async function startBareCore(user: LoadUser, sdkConfig: string, module: WebAssem
   return core;
 }
 
-/**
- * A bare core settles getLoginStatus's promise within the call itself, so a closed loop on
- * it runs entirely in microtasks and starves this thread's event loop: no timer fires and
- * no port message (the gateway pool's heartbeat replies included) is read until the loop
- * ends. Every YIELD_EVERY_MS all loops park on one setImmediate so the event loop gets a
- * turn; otherwise the pool, silent for seconds, would declare its healthy workers hung.
- */
-const YIELD_EVERY_MS = 5;
-
-class Yielder {
-  #gate: Promise<void> | undefined;
-  #next = performance.now() + YIELD_EVERY_MS;
-
-  /** Resolves at once, except about every YIELD_EVERY_MS, when it waits one event-loop turn. */
-  turn(now: number): Promise<void> | undefined {
-    if (this.#gate) return this.#gate;
-    if (now < this.#next) return undefined;
-    this.#gate = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.#gate = undefined;
-      this.#next = performance.now() + YIELD_EVERY_MS;
-    });
-    return this.#gate;
-  }
-}
-
-/**
- * Closed loop: `inFlight` loops spread round-robin over `callers`. Windows are read off the
- * clock, not from timers, which a microtask-only loop would never let fire.
- */
-async function bareThroughput(callers: readonly Caller[], inFlight: number, warmupMs: number, measureMs: number): Promise<number> {
-  const from = performance.now() + warmupMs;
-  const to = from + measureMs;
-  const yielder = new Yielder();
-  let done = 0;
-  const loop = async (call: Caller): Promise<void> => {
-    for (let now = performance.now(); now < to; ) {
-      await call();
-      now = performance.now();
-      if (now >= from && now < to) done++;
-      const wait = yielder.turn(now);
-      if (wait) await wait;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, (_, i) => loop(callers[i % callers.length] as Caller)));
-  return (done * 1000) / measureMs;
-}
-
 /** One call at a time, cycling over the cores; percentiles in ms. */
 async function bareLatency(callers: readonly Caller[], warmupMs: number, measureMs: number): Promise<{ p50Ms: number; p99Ms: number }> {
-  const from = performance.now() + warmupMs;
-  const to = from + measureMs;
-  const yielder = new Yielder();
-  const samples: number[] = [];
-  let i = 0;
-  for (let now = performance.now(); now < to; ) {
-    const call = callers[i++ % callers.length] as Caller;
-    const t = performance.now();
-    await call();
-    now = performance.now();
-    if (t >= from) samples.push(now - t);
-    // Outside the timed span, so the yield's own cost is not in the sample.
-    const wait = yielder.turn(now);
-    if (wait) await wait;
-  }
-  samples.sort((a, b) => a - b);
+  const samples = await sequentialLatencies(callers, warmupMs, measureMs);
   return { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99) };
 }
 
@@ -274,46 +214,11 @@ function serverOptions(imUrl: string): StartOptions {
   };
 }
 
-/**
- * CorePool.close() (inside server.close()) can return only through an unref'd timer; with
- * nothing else keeping the loop alive Node would exit mid-await with code 13.
- */
-async function closeServer(server: RunningServer): Promise<void> {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    await server.close();
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
-
 // ───────────────────────────── report ─────────────────────────────
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 function medianOf(xs: ReadonlyArray<number | undefined>): number | undefined {
   const defined = xs.filter((x): x is number => x !== undefined);
   return defined.length === xs.length && defined.length > 0 ? median(defined) : undefined;
-}
-
-const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
-const fmt = (x: number | undefined, digits = 0): string => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
-
-function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
 interface RateRound {
@@ -334,19 +239,14 @@ interface LatencyRound {
 }
 
 async function main(): Promise<void> {
-  const deadline = setTimeout(() => {
-    process.stderr.write(`${BENCH}: still running after ${DEADLINE_MS / 1000} s, giving up\n`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  deadline.unref();
+  deadline(BENCH, DEADLINE_MS);
   const started = performance.now();
 
-  const loadAtStart = loadavg();
   console.log(
     `${BENCH}: GetLoginStatus on the ${String(CORE)} core; ${USERS} users, K = ${K_LOW} and ${K_HIGH} in flight per socket, ` +
       `${WORKERS} core workers; ${ROUNDS} rounds of ${WARMUP_MS / 1000}+${MEASURE_MS / 1000} s each side`,
   );
-  console.log(`machine: ${availableParallelism()} CPUs, load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) at start`);
+  console.log(machineLine());
 
   const users: LoadUser[] = Array.from({ length: USERS }, (_, i) => ({ userID: `bench${i}`, token: `tok.bench${i}.${PLATFORM_ID}` }));
   const im = await startFakeIm();
@@ -381,8 +281,8 @@ async function main(): Promise<void> {
       return { gwLow: low.rate, gwHigh: high.rate, cpuHigh: high.cpu };
     };
     const bareRates = async (): Promise<Pick<RateRound, 'bareLow' | 'bareHigh'>> => ({
-      bareLow: await bareThroughput(bareCalls, USERS * K_LOW, WARMUP_MS, MEASURE_MS),
-      bareHigh: await bareThroughput(bareCalls, USERS * K_HIGH, WARMUP_MS, MEASURE_MS),
+      bareLow: await closedLoopRate(bareCalls, USERS * K_LOW, WARMUP_MS, MEASURE_MS),
+      bareHigh: await closedLoopRate(bareCalls, USERS * K_HIGH, WARMUP_MS, MEASURE_MS),
     });
     // Swapping the order each round keeps a slow drift in machine load from favouring one side.
     for (let r = 0; r < ROUNDS; r++) {
@@ -415,7 +315,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await load?.close();
-    if (server) await closeServer(server);
+    if (server) await keptAlive(() => (server as RunningServer).close());
     for (const c of bare) c.dispose();
     await im.close();
   }
@@ -495,7 +395,6 @@ async function main(): Promise<void> {
     console.log(`\nWARNING: other processes used up to ${busiest.toFixed(0)} % of a core during measuring windows; these figures are disturbed`);
   }
 
-  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(`\ngoal ratio ≥ ${GOALS.ratio}: ${ratio.toFixed(2)} ${met(ratio >= GOALS.ratio)}`);
   console.log(`goal p50AddedMs ≤ ${GOALS.p50AddedMs}: ${p50AddedMs.toFixed(3)} ${met(p50AddedMs <= GOALS.p50AddedMs)}`);
   const loadAtEnd = loadavg();
@@ -512,9 +411,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`${BENCH} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-}
+await runBench(BENCH, main);

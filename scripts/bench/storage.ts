@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { pino } from 'pino';
 import { createStorageBridge, type StorageBridge, type StorageGlobal } from '../../core-wasm/storage/bridge.ts';
+import { deadline, median, met, runBench, table } from './lib/report.ts';
 
 const BENCH = 'storage';
 const ROUNDS = 3;
@@ -267,25 +268,8 @@ async function measure(side: Side, workload: Workload, conv: string, starts: rea
   return (calls * 1000) / (now - start);
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
-  const deadline = setTimeout(() => {
-    process.stderr.write(`${BENCH}: still running after ${DEADLINE_MS / 1000} s, giving up\n`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  deadline.unref();
+  deadline(BENCH, DEADLINE_MS);
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'bench-storage-'));
   const bridge = createStorageBridge({ dataDir: dir, userID: 'u1', platformID: 5, logger: pino({ level: 'warn' }) });
@@ -336,7 +320,7 @@ async function main(): Promise<void> {
     const bridgeRate = median(mix.bridge);
     const rawRate = median(mix.raw);
     const ratio = bridgeRate / rawRate;
-    console.log(`\ngoal ratio ≥ ${GOAL_RATIO} (insert + page read): ${ratio.toFixed(2)} ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}`);
+    console.log(`\ngoal ratio ≥ ${GOAL_RATIO} (insert + page read): ${ratio.toFixed(2)} ${met(ratio >= GOAL_RATIO)}`);
     console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.log(
       JSON.stringify({
@@ -357,9 +341,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`${BENCH} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-}
+await runBench(BENCH, main);

@@ -1,30 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
-import { callApi, ImTestClient } from './helpers/im-client.ts';
+import { describe, expect, it } from 'vitest';
+import { devServerForFile } from './helpers/im-client.ts';
 
-let server: DevServer;
-const clients: ImTestClient[] = [];
-const tokens = new Map<string, string>();
-
-beforeAll(async () => {
-  server = await startDevServer({ apiPort: 0, wsPort: 0 });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function online(userID: string): Promise<ImTestClient> {
-  const token = await server.userToken(userID, 5);
-  tokens.set(userID, token);
-  const { client } = await ImTestClient.connect(server.wsUrl, { userID, token });
-  clients.push(client);
-  return client;
-}
-
-const api = (as: string, path: string, body: unknown) => callApi(server.apiUrl, path, body, { token: tokens.get(as) });
+const { online, api } = devServerForFile();
 
 function tipsOf(msg: { content: Uint8Array }): Record<string, unknown> {
   return JSON.parse((JSON.parse(Buffer.from(msg.content).toString('utf8')) as { detail: string }).detail) as Record<string, unknown>;

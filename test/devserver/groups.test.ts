@@ -1,31 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { describe, expect, it } from 'vitest';
 import { encodeProto } from '../../src/devserver/protocol/proto-codec.ts';
-import { callApi, contentText, ImTestClient, textMsg } from './helpers/im-client.ts';
+import { contentText, devServerForFile, textMsg } from './helpers/im-client.ts';
 
-let server: DevServer;
-const clients: ImTestClient[] = [];
-const tokens = new Map<string, string>();
-
-beforeAll(async () => {
-  server = await startDevServer({ apiPort: 0, wsPort: 0 });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-async function online(userID: string): Promise<ImTestClient> {
-  const token = await server.userToken(userID, 5);
-  tokens.set(userID, token);
-  const { client } = await ImTestClient.connect(server.wsUrl, { userID, token });
-  clients.push(client);
-  return client;
-}
-
-const api = (as: string, path: string, body: unknown) => callApi(server.apiUrl, path, body, { token: tokens.get(as) });
+const { online, api } = devServerForFile();
 
 async function createGroup(owner: string, members: string[], extra: Record<string, unknown> = {}) {
   const r = await api(owner, '/group/create_group', {

@@ -4,23 +4,11 @@
  * Every test uses its own users, so none depends on another's leftovers.
  */
 import { CbEvents, type ConversationItem, type MessageItem, type WsResponse } from 'open-im-sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { E2eClient, logoutAll, receivedMessages, startE2e, textOf, within, type E2eEnv, type MessageLike } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { E2eClient, e2eEnvForFile, receivedMessages, textOf, within, type E2eEnv, type MessageLike } from './helpers/harness.ts';
 
 let env: E2eEnv;
-const clients: E2eClient[] = [];
-
-beforeAll(async () => {
-  env = await startE2e();
-}, 60_000);
-
-afterEach(async () => {
-  await logoutAll(clients.splice(0));
-}, 30_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 60_000);
+const clients = e2eEnvForFile((started) => (env = started));
 
 /** Logs in one tab per name given, all sharing the user's token (a new token would kick the old one). */
 async function user(userID: string, tabs = 1): Promise<E2eClient[]> {

@@ -5,27 +5,15 @@
  */
 import { CbEvents, type MessageItem } from 'open-im-sdk';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { E2eClient, WEB, coresOf, imApi, logoutAll, sleep, startE2e, textOf, until, within, type E2eEnv } from './helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { E2eClient, WEB, coresOf, e2eEnvForFile, imApi, logoutAll, sleep, textOf, until, within, type E2eEnv } from './helpers/harness.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
-
-let env: E2eEnv;
-const clients: E2eClient[] = [];
 
 /** Longer than the client's 5 s reconnect delay, so a reconnect finds the core still logged in. */
 const GRACE_SECONDS = 30;
 
-beforeAll(async () => {
-  env = await startE2e({ gateway: { gracePeriodSeconds: GRACE_SECONDS } });
-}, 60_000);
-
-afterEach(async () => {
-  await logoutAll(clients.splice(0));
-}, 30_000);
-
-afterAll(async () => {
-  await env?.close();
-}, 60_000);
+let env: E2eEnv;
+const clients = e2eEnvForFile((started) => (env = started), { gateway: { gracePeriodSeconds: GRACE_SECONDS } });
 
 /** Tabs of one user sharing one token (a fresh token would kick the earlier ones). */
 function tabs(userID: string, token: string, count: number): E2eClient[] {

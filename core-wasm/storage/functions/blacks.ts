@@ -1,7 +1,8 @@
 /** Black list (`local_blacks`): JSON `userID` is block_user_id. */
-import { columnJson, jsonList, listJson, oneJson, run } from '../context.ts';
+import { columnJson, listJson, oneJson, run } from '../context.ts';
 import { define, type FunctionTable } from '../define.ts';
-import { expectStringList, presentKeys } from '../model-input.ts';
+import { listByIdList } from '../id-list-read.ts';
+import { presentKeys } from '../model-input.ts';
 import { jsonObjectSql, quoteIdent } from '../model.ts';
 import { BLACK } from '../models.ts';
 import { json, str } from '../params.ts';
@@ -17,15 +18,7 @@ export const BLACK_FUNCTIONS: FunctionTable = {
     returns: 'list',
     run: (ctx) => listJson(ctx, SELECT, []),
   }),
-  getBlackInfoList: define({
-    tier: 'P1',
-    params: [json('blockUserIDList')],
-    returns: 'list',
-    run: (ctx, ids) => {
-      const list = expectStringList('getBlackInfoList', 'blockUserIDList', ids);
-      return listJson(ctx, `${SELECT} WHERE block_user_id IN (SELECT value FROM json_each(?))`, [jsonList(list)]);
-    },
-  }),
+  getBlackInfoList: listByIdList({ fn: 'getBlackInfoList', tier: 'P1', param: 'blockUserIDList', select: SELECT, idColumn: 'block_user_id' }),
   insertBlack: define({
     tier: 'P1',
     params: [json('black')],

@@ -1,6 +1,7 @@
 /** Conversations (`local_conversations`). The list order goes straight to the app. */
 import { columnJson, jsonList, listJson, oneJson, oneNumber, run } from '../context.ts';
 import { define, type FunctionTable } from '../define.ts';
+import { listByIdList } from '../id-list-read.ts';
 import { columnMap, expectStringList, presentKeys } from '../model-input.ts';
 import { jsonObjectSql, quoteIdent } from '../model.ts';
 import { CONVERSATION, CONVERSATION_UPDATABLE_COLUMNS } from '../models.ts';
@@ -68,15 +69,7 @@ export const CONVERSATION_FUNCTIONS: FunctionTable = {
     returns: 'ids',
     run: (ctx) => columnJson(ctx, `SELECT conversation_id FROM ${T} WHERE unread_count > 0`, []),
   }),
-  getMultipleConversationDB: define({
-    tier: 'P0',
-    params: [json('conversationIDList')],
-    returns: 'list',
-    run: (ctx, ids) => {
-      const list = expectStringList('getMultipleConversationDB', 'conversationIDList', ids);
-      return listJson(ctx, `${SELECT} WHERE conversation_id IN (SELECT value FROM json_each(?))`, [jsonList(list)]);
-    },
-  }),
+  getMultipleConversationDB: listByIdList({ fn: 'getMultipleConversationDB', tier: 'P0', param: 'conversationIDList', select: SELECT, idColumn: 'conversation_id' }),
   getConversationByUserID: define({
     tier: 'P1',
     params: [str('userID')],

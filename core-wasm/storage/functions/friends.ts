@@ -2,6 +2,7 @@
 import { jsonList, listJson, oneJson, oneNumber, run } from '../context.ts';
 import { define, type FunctionTable } from '../define.ts';
 import { StorageError } from '../errors.ts';
+import { listByIdList } from '../id-list-read.ts';
 import { columnMap, expectRecord, expectStringList, toSqlValue, type ColumnUpdate } from '../model-input.ts';
 import { field, jsonObjectSql, quoteIdent } from '../model.ts';
 import { FRIEND, FRIEND_UPDATE } from '../models.ts';
@@ -55,15 +56,7 @@ export const FRIEND_FUNCTIONS: FunctionTable = {
     returns: 'obj',
     run: (ctx, friend, owner) => oneJson(ctx, `${SELECT} WHERE owner_user_id = ? AND friend_user_id = ?`, [owner, friend]),
   }),
-  getFriendInfoList: define({
-    tier: 'P0',
-    params: [json('friendUserIDList')],
-    returns: 'list',
-    run: (ctx, ids) => {
-      const list = expectStringList('getFriendInfoList', 'friendUserIDList', ids);
-      return listJson(ctx, `${SELECT} WHERE friend_user_id IN (SELECT value FROM json_each(?))`, [jsonList(list)]);
-    },
-  }),
+  getFriendInfoList: listByIdList({ fn: 'getFriendInfoList', tier: 'P0', param: 'friendUserIDList', select: SELECT, idColumn: 'friend_user_id' }),
   insertFriend: define({
     tier: 'P1',
     params: [json('friend')],

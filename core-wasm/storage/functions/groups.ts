@@ -1,7 +1,8 @@
 /** Joined groups (`local_groups`): JSON `groupName` is name. */
-import { jsonList, listJson, oneJson, run } from '../context.ts';
+import { listJson, oneJson, run } from '../context.ts';
 import { define, type FunctionTable } from '../define.ts';
-import { allColumns, expectStringList } from '../model-input.ts';
+import { listByIdList } from '../id-list-read.ts';
+import { allColumns } from '../model-input.ts';
 import { jsonObjectSql, quoteIdent } from '../model.ts';
 import { GROUP } from '../models.ts';
 import { bool, json, str } from '../params.ts';
@@ -24,15 +25,7 @@ export const GROUP_FUNCTIONS: FunctionTable = {
     returns: 'list',
     run: (ctx) => listJson(ctx, SELECT, []),
   }),
-  getGroups: define({
-    tier: 'P0',
-    params: [json('groupIDs')],
-    returns: 'list',
-    run: (ctx, ids) => {
-      const list = expectStringList('getGroups', 'groupIDs', ids);
-      return listJson(ctx, `${SELECT} WHERE group_id IN (SELECT value FROM json_each(?))`, [jsonList(list)]);
-    },
-  }),
+  getGroups: listByIdList({ fn: 'getGroups', tier: 'P0', param: 'groupIDs', select: SELECT, idColumn: 'group_id' }),
   getGroupInfoByGroupID: define({
     tier: 'P1',
     params: [str('groupID')],

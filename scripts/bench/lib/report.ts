@@ -1,6 +1,6 @@
 /**
- * Figures and tables shared by the sessions, login and recovery benches: medians,
- * percentiles, the plain-text table every bench prints, and the machine line.
+ * Figures and tables shared by every bench: medians, percentiles, the plain-text table
+ * every bench prints, and the machine line.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';

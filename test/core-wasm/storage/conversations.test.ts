@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { CONVERSATION, UPDATE_CONVERSATION_U3, conversation } from './fixtures.ts';
 import {
@@ -12,21 +12,11 @@ import {
   expectObj,
   expectRows,
   expectVoid,
-  openBridge,
-  tempDir,
+  freshBridgePerTest,
 } from './helpers.ts';
 
 let b: StorageBridge;
-let remove: () => void;
-beforeEach(async () => {
-  const t = tempDir();
-  remove = t.remove;
-  b = await openBridge(t.dir, 'u1');
-});
-afterEach(() => {
-  b.close();
-  remove();
-});
+freshBridgePerTest((fresh) => (b = fresh.bridge));
 
 const insert = async (c: Record<string, unknown>): Promise<void> => expectVoid(await call(b, 'insertConversation', JSON.stringify(c)));
 const get = async (id: string): Promise<Record<string, unknown>> => expectObj(await call(b, 'getConversation', id));

@@ -1,19 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { BATCH_INSERT_GROUP, BATCH_INSERT_GROUP_MEMBER } from './fixtures.ts';
-import { call, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, openBridge, tempDir } from './helpers.ts';
+import { call, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, freshBridgePerTest } from './helpers.ts';
 
 let b: StorageBridge;
-let remove: () => void;
-beforeEach(async () => {
-  const t = tempDir();
-  remove = t.remove;
-  b = await openBridge(t.dir, 'u1');
-});
-afterEach(() => {
-  b.close();
-  remove();
-});
+freshBridgePerTest((fresh) => (b = fresh.bridge));
 
 const GROUP = JSON.parse(BATCH_INSERT_GROUP)[0] as Record<string, unknown>;
 const group = (over: Record<string, unknown>): Record<string, unknown> => ({ ...GROUP, ...over });

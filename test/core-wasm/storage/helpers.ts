@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createStorageBridge, type StorageBridge, type StorageBridgeOptions } from '../../../core-wasm/storage/bridge.ts';
 import { captureLogger, silentLogger } from '../../helpers/cores.ts';
 
@@ -31,6 +31,25 @@ export async function openBridge(
   const b = createStorageBridge({ dataDir, userID, platformID: 5, logger: silentLogger, now: () => NOW, ...rest });
   if (open) expectVoid(await call(b, 'initDB', userID, './ignored'));
   return b;
+}
+
+/**
+ * Gives every test of the file its own bridge for u1 on its own temp dir, handed to
+ * `opened` before the test runs; closed and removed after it.
+ */
+export function freshBridgePerTest(opened: (fresh: { bridge: StorageBridge; dir: string }) => void): void {
+  // Filled as things are made, so a bridge that fails to open still has its dir removed.
+  const cleanup: Array<() => void> = [];
+  beforeEach(async () => {
+    const t = tempDir();
+    cleanup.push(t.remove);
+    const bridge = await openBridge(t.dir, 'u1');
+    cleanup.push(() => bridge.close());
+    opened({ bridge, dir: t.dir });
+  });
+  afterEach(() => {
+    for (const undo of cleanup.splice(0).reverse()) undo();
+  });
 }
 
 /** The clock the bridges in these tests see (draft times, read receipts). */

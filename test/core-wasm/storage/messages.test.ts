@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { RECEIVED_ATTACHED_INFO, SENT_MESSAGE, message } from './fixtures.ts';
 import {
@@ -12,22 +12,12 @@ import {
   expectObj,
   expectRows,
   expectVoid,
-  openBridge,
+  freshBridgePerTest,
   tableNames,
-  tempDir,
 } from './helpers.ts';
 
 let b: StorageBridge;
-let remove: () => void;
-beforeEach(async () => {
-  const t = tempDir();
-  remove = t.remove;
-  b = await openBridge(t.dir, 'u1');
-});
-afterEach(() => {
-  b.close();
-  remove();
-});
+freshBridgePerTest((fresh) => (b = fresh.bridge));
 
 const C = 'si_u1_u3';
 const batch = async (conv: string, msgs: Array<Record<string, unknown>>): Promise<void> =>

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { BATCH_INSERT_FRIEND, INSERT_LOGIN_USER } from './fixtures.ts';
 import {
@@ -10,21 +10,11 @@ import {
   expectObj,
   expectRows,
   expectVoid,
-  openBridge,
-  tempDir,
+  freshBridgePerTest,
 } from './helpers.ts';
 
 let b: StorageBridge;
-let remove: () => void;
-beforeEach(async () => {
-  const t = tempDir();
-  remove = t.remove;
-  b = await openBridge(t.dir, 'u1');
-});
-afterEach(() => {
-  b.close();
-  remove();
-});
+freshBridgePerTest((fresh) => (b = fresh.bridge));
 
 function friend(userID: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {

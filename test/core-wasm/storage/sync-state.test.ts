@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { INSERT_SENDING_MESSAGE, SET_APP_SDK_VERSION, SET_VERSION_SYNC } from './fixtures.ts';
 import {
@@ -12,23 +12,13 @@ import {
   expectObj,
   expectRows,
   expectVoid,
+  freshBridgePerTest,
   openBridge,
-  tempDir,
 } from './helpers.ts';
 
 let b: StorageBridge;
 let dir: string;
-let remove: () => void;
-beforeEach(async () => {
-  const t = tempDir();
-  dir = t.dir;
-  remove = t.remove;
-  b = await openBridge(t.dir, 'u1');
-});
-afterEach(() => {
-  b.close();
-  remove();
-});
+freshBridgePerTest((fresh) => ({ bridge: b, dir } = fresh));
 
 describe('sending messages', () => {
   it('insert (appendix), list at login, delete when acked', async () => {

@@ -4,7 +4,9 @@
  * HTTP API with the core's headers. Loopback only.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
+import { startDevServer, type DevServer } from '../../../src/devserver/index.ts';
 import { decodeWsResponseGob, encodeWsRequestGob, type WsResponse } from '../../../src/devserver/gob/ws-messages.ts';
 import { decodeProto, encodeProto, type ProtoInput } from '../../../src/devserver/protocol/proto-codec.ts';
 import type { MsgData, ProtoName, ProtoTypes } from '../../../src/devserver/protocol/proto-schema.ts';
@@ -216,4 +218,41 @@ export function textMsg(sendID: string, to: { recvID: string } | { groupID: stri
 
 export function contentText(msg: MsgData): string {
   return (JSON.parse(Buffer.from(msg.content).toString('utf8')) as { content: string }).content;
+}
+
+/**
+ * One dev server for the whole test file, and users going online on it (platform 5, a
+ * fresh token each time). What a test connects is closed after it.
+ */
+export function devServerForFile(): {
+  online(userID: string): Promise<ImTestClient>;
+  /** An API call with the token `as` last went online with. */
+  api(as: string, path: string, body: unknown): Promise<ApiResult>;
+} {
+  let server: DevServer | undefined;
+  const clients: ImTestClient[] = [];
+  const tokens = new Map<string, string>();
+  beforeAll(async () => {
+    server = await startDevServer({ apiPort: 0, wsPort: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  const running = (): DevServer => {
+    if (!server) throw new Error('the dev server is not running (used outside a test?)');
+    return server;
+  };
+  return {
+    async online(userID) {
+      const token = await running().userToken(userID, 5);
+      tokens.set(userID, token);
+      const { client } = await ImTestClient.connect(running().wsUrl, { userID, token });
+      clients.push(client);
+      return client;
+    },
+    api: (as, path, body) => callApi(running().apiUrl, path, body, { token: tokens.get(as) }),
+  };
 }

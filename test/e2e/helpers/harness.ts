@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenIMSDK, CbEvents, type WsResponse } from 'open-im-sdk';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket as WsWebSocket, type ClientOptions } from 'ws';
 import { LOG_LEVELS, defaultServerOptions, type LogLevel } from '../../../src/config/options.ts';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../../src/devserver/index.ts';
@@ -101,6 +102,26 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
       (globalThis as { WebSocket: unknown }).WebSocket = previousWebSocket;
     },
   };
+}
+
+/**
+ * One environment for the whole test file, handed to `started` once it runs. The returned
+ * list is for the tabs a test opens: they are logged out after each test.
+ */
+export function e2eEnvForFile(started: (env: E2eEnv) => void, options: E2eOptions = {}): E2eClient[] {
+  let env: E2eEnv | undefined;
+  const tabs: E2eClient[] = [];
+  beforeAll(async () => {
+    env = await startE2e(options);
+    started(env);
+  }, 60_000);
+  afterEach(async () => {
+    await logoutAll(tabs.splice(0));
+  }, 30_000);
+  afterAll(async () => {
+    await env?.close();
+  }, 60_000);
+  return tabs;
 }
 
 export function sleep(ms: number): Promise<void> {
