@@ -15,6 +15,7 @@ import { ClientConn } from './transport/client-conn.ts';
 import { CLOSE_CODES } from './transport/close-codes.ts';
 import { rejectUpgrade, sendJson } from './transport/http-reply.ts';
 import { parseHandshakeQuery } from './auth/handshake.ts';
+import { downstreamOperationID } from './protocol/operation-id.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createTokenVerifier } from './auth/create-verifier.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -151,10 +152,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     if (tooMany()) return refuse(429, 429, `at most ${options.maxConnsPerUser} connections per user and platform`);
     pendingUpgrades.set(key, (pendingUpgrades.get(key) ?? 0) + 1);
     try {
-      const verdict = await verifier.verify(token, { userID, platformID }, operationID);
+      const verdict = await verifier.verify(token, { userID, platformID }, downstreamOperationID(operationID, 'hs'));
       if (!verdict.ok) {
         log.info({ status: verdict.status, errMsg: verdict.errMsg }, 'handshake refused');
-        return refuse(verdict.status, verdict.status === 401 ? verdict.errCode : 503, verdict.errMsg);
+        if (verdict.status === 401) return refuse(401, verdict.errCode, verdict.errMsg);
+        // The detail (logged above) names the IM server's address; the client only needs to retry.
+        return refuse(503, 503, 'the token could not be checked: the IM server is unavailable, retry later');
       }
       if (state !== 'ready') return refuse(503, 503, `server is ${state}`);
       if (socket.destroyed) return;

@@ -37,6 +37,7 @@ describe('handshake', () => {
     { label: 'token of another user', query: `sendID=alice&token=${tokenFor('bob')}&platformID=5`, status: 401 },
     { label: 'token of another platform', query: `sendID=alice&token=${tokenFor('alice', 1)}&platformID=5`, status: 401 },
     { label: 'malformed token', query: 'sendID=alice&token=garbage&platformID=5', status: 401 },
+    { label: 'non-ASCII operationID (kept for the client, not sent to the IM server)', query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=%E4%BD%A0%0A`, status: 101 },
     { label: 'valid', query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=x`, status: 101 },
   ])('$label → $status', async ({ query, status }) => {
     const gw = await gateway();
@@ -61,6 +62,9 @@ describe('handshake', () => {
     const gw = await gateway({ openimApi: 'http://127.0.0.1:1' });
     const r = await handshakeStatus(gw, `sendID=alice&token=${tokenFor('alice')}&platformID=5`);
     expect(r.status).toBe(503);
+    // The client learns to retry; the IM server's internal address stays in our log.
+    expect(r.body).not.toContain('127.0.0.1');
+    expect(JSON.parse(r.body).errMsg).toMatch(/retry/);
   });
 
   it('caches a verified token: a second socket makes no IM call', async () => {
@@ -195,6 +199,18 @@ describe('sessions', () => {
     expect((await back.request('GetLoginStatus')).data).toBe('3');
     back.close();
     await until(() => gw.pool.sessionCount === 0, 4000);
+    expect(gw.hub.size).toBe(0);
+  });
+
+  it('a socket dropped while its Login is starting the core leaves no core behind (grace 0)', async () => {
+    const gw = await gateway({ gracePeriodSeconds: 0 });
+    for (let i = 0; i < 5; i++) {
+      const c = await client(gw, `sam${i}`);
+      void c.login(`sam${i}`);
+      c.close();
+    }
+    await sleep(1000);
+    expect(gw.pool.sessionCount).toBe(0);
     expect(gw.hub.size).toBe(0);
   });
 

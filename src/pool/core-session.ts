@@ -129,6 +129,9 @@ export class CoreSession {
     const failure = this.#endFailure('the call');
     for (const fail of [...this.#failPending]) fail(failure);
     this.#port.close();
+    // comlink's finalizer registry keeps the port alive, and the port's listener would keep
+    // this session (and its user session) alive with it: cut that link.
+    this.#port.removeAllListeners();
     this.#onEnded(this);
     this.#handlers.onEnd?.(end);
   }

@@ -2,7 +2,6 @@
  * One inbound frame → one response to the socket that sent it. Protocol decisions come
  * from the tables in src/protocol; this module only sequences them against the session.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CorePool } from '../pool/core-pool.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -11,6 +10,7 @@ import type { ClientConn } from '../transport/client-conn.ts';
 import { buildResponse, parseRequestFrame, type ClientRequest } from '../protocol/envelope.ts';
 import { isProtocolError, protocolError, type ProtocolError } from '../protocol/error-codes.ts';
 import { REQUESTS, planRequest, responseData, type CorePlan, type SessionPlan } from '../protocol/requests.ts';
+import { downstreamOperationID } from '../protocol/operation-id.ts';
 import { GatewayError } from './gateway-error.ts';
 import type { Hub } from './hub.ts';
 import type { UserSession } from './user-session.ts';
@@ -99,9 +99,9 @@ async function runCorePlan(conn: ClientConn, session: UserSession, request: Clie
   const local = ANSWERED_BEFORE_LOGIN[plan.fn];
   if (local && !session.isLoggedIn()) return { data: local(session) };
   try {
-    // The core treats an empty operationID as a failed sync call; give it one of ours.
-    const operationID = request.operationID || `gw-${randomUUID()}`;
-    const value = await session.call(plan.fn, operationID, plan.args);
+    // Empty (a failed sync call to the core) or not header-safe (the core's IM requests
+    // would throw): the core gets one of ours.
+    const value = await session.call(plan.fn, downstreamOperationID(request.operationID), plan.args);
     return responseData(plan, value, session.isLoggedIn(conn));
   } catch (err) {
     return asOutcome(err);
@@ -119,7 +119,7 @@ async function runSessionPlan(
   plan: SessionPlan,
 ): Promise<Outcome> {
   if (plan.fn === 'logout') {
-    await session.logout(conn, request.operationID, (result) => {
+    await session.logout(conn, downstreamOperationID(request.operationID), (result) => {
       const outcome = result.errCode === 0 ? { data: '""' } : protocolErrorOf(result);
       conn.send(buildResponse(request, outcome));
     });
@@ -128,11 +128,17 @@ async function runSessionPlan(
   const token = String(plan.args[1]);
   if (token !== conn.identity.token) {
     // A Login may carry another token than the handshake proved: check it the same way.
-    const verdict = await ctx.verifier.verify(token, { userID: conn.identity.userID, platformID: conn.identity.platformID }, request.operationID);
-    if (!verdict.ok) return protocolErrorOf({ errCode: verdict.status === 401 ? verdict.errCode : 10000, errMsg: verdict.errMsg });
+    const expect = { userID: conn.identity.userID, platformID: conn.identity.platformID };
+    const verdict = await ctx.verifier.verify(token, expect, downstreamOperationID(request.operationID));
+    if (!verdict.ok && verdict.status === 401) return protocolErrorOf(verdict);
+    if (!verdict.ok) {
+      // The detail names the IM server's address: for the operator's log, not the client.
+      ctx.logger.warn({ ...expect, operationID: request.operationID, detail: verdict.errMsg }, 'token check unavailable at Login');
+      return protocolErrorOf({ errCode: 10000, errMsg: 'the token could not be checked: the IM server is unavailable, retry later' });
+    }
   }
   try {
-    await session.login(conn, request.operationID, token);
+    await session.login(conn, downstreamOperationID(request.operationID), token);
     return { data: '""' };
   } catch (err) {
     return asOutcome(err);

@@ -159,6 +159,7 @@ export class UserSession {
     this.#state = 'logging-in';
     try {
       await this.#startCoreAndLogin(operationID, token);
+      if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
       this.#state = 'logged-in';
       this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
@@ -197,6 +198,11 @@ export class UserSession {
     } catch (err) {
       if (err instanceof CoreCallError) throw GatewayError.fromCore(err);
       throw err;
+    }
+    if (this.#state === 'closed') {
+      // The session ended (last socket gone, kick, shutdown) while this core was starting.
+      await core.dispose();
+      throw GatewayError.sessionClosed();
     }
     this.#core = core;
     return core;
