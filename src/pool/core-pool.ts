@@ -67,6 +67,8 @@ export class CorePool extends EventEmitter<PoolEvents> {
   readonly #takedown = new Map<number, { reason: 'hang' | 'exit'; lostSessions: number }>();
   #closing = false;
   #workersAttached: Promise<void>;
+  /** Callers waiting for a (replacement) worker to come up. */
+  #attachWaiters: Array<() => void> = [];
 
   private constructor(options: PoolOptions, loaded: LoadedCoreBuild, build: CoreBuildInfo, logger: Logger) {
     super();
@@ -152,6 +154,12 @@ export class CorePool extends EventEmitter<PoolEvents> {
   async createSession(spec: NewSession): Promise<CoreSession> {
     const name = `${spec.userID}/${spec.platformID}`;
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
+    // A worker being replaced brings its room back shortly: sessions lost with it (which the
+    // gateway re-creates at once) should wait for it rather than be refused.
+    if (this.#placement.freeSlots() === 0 && this.#monitors.size - this.#takedown.size < this.options.workers) {
+      await this.#workerAttached(this.options.coreStartTimeoutMs);
+    }
+    if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
     if (this.#placement.freeSlots() === 0) {
       throw new CoreCallError({
         kind: 'pool-full',
@@ -207,10 +215,22 @@ export class CorePool extends EventEmitter<PoolEvents> {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    for (const wake of this.#attachWaiters.splice(0)) wake();
     for (const m of this.#monitors.values()) m.stop();
     await Promise.all([...this.#sessions.values()].map((s) => s.dispose()));
     await this.#piscina.destroy();
     this.#monitors.clear();
+  }
+
+  #workerAttached(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#attachWaiters.push(done);
+    });
   }
 
   async #attach(workerId: number): Promise<void> {
@@ -232,6 +252,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
     );
     this.#monitors.set(workerId, monitor);
     this.#placement.addWorker(workerId);
+    for (const wake of this.#attachWaiters.splice(0)) wake();
     this.#logger.debug({ workerId }, 'core worker ready');
   }
 

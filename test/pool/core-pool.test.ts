@@ -130,6 +130,19 @@ describe('CorePool with the test core', () => {
     expect(await a!.call('debugEcho', 'op', ['ok'])).toBe('"ok"');
   });
 
+  it('cores lost with a hung worker are re-created even when the survivors are full', async () => {
+    const p = await pool({ workers: 2, coresPerWorker: 2, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
+    const all = await sessions(p, 4);
+    const lost = lostEvents(p);
+    const hung = all[0]!;
+    void hung.call('debugHang', 'op', []).catch(() => {});
+    await until(() => lost.length === 2);
+    // The survivor is full; the replacement worker brings the room back.
+    const again = await Promise.all(lost.map((l) => p.createSession({ userID: l.userID, platformID: l.platformID })));
+    expect(again.every((s) => s.workerId !== hung.workerId)).toBe(true);
+    expect(await Promise.all(again.map((s) => s.call('debugEcho', 'op', ['back'])))).toEqual(['"back"', '"back"']);
+  });
+
   it('debugAllocate(1024) under a 256 MiB cap ends only that core, reason oom', async () => {
     const p = await pool({ workers: 1, coreMemoryLimitMiB: 256 });
     const lost = lostEvents(p);
