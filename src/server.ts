@@ -40,8 +40,6 @@ export interface StartOptions extends ServerOptions {
   /** Liveness timings (tests shorten them). */
   pingIntervalMs?: number;
   silenceLimitMs?: number;
-  heartbeatIntervalMs?: number;
-  hangThresholdMs?: number;
 }
 
 export interface RunningServer {

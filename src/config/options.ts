@@ -31,6 +31,10 @@ export interface ServerOptions {
   /** Per userID + platformID. */
   maxConnsPerUser: number;
   gracePeriodSeconds: number;
+  /** Worker heartbeat period. */
+  heartbeatIntervalMs: number;
+  /** A worker silent this long (a core in a busy loop) is replaced; its sessions move. */
+  hangThresholdMs: number;
   newMessageEvents: NewMessageEvents;
   auth: AuthMode;
   jwtSecret: string | undefined;
@@ -190,6 +194,14 @@ export const SERVER_FLAGS: FlagTable = {
     0,
     86_400,
     'Seconds a core stays logged in after its last connection closes, so a reconnect finds it warm.',
+  ),
+  heartbeatIntervalMs: integerFlag('heartbeat-interval', 250, 10, 60_000, 'Milliseconds between heartbeats to each worker thread.'),
+  hangThresholdMs: integerFlag(
+    'hang-threshold',
+    1000,
+    100,
+    600_000,
+    'Milliseconds without a heartbeat answer after which a worker counts as hung and is replaced (its sessions are re-created elsewhere).',
   ),
   newMessageEvents: choiceFlag(
     'new-message-events',

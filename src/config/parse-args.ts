@@ -142,6 +142,11 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): ParseSe
     if (error !== undefined) return fail(error);
   }
 
+  if (options.hangThresholdMs <= options.heartbeatIntervalMs) {
+    return fail(
+      `--${SERVER_FLAGS.hangThresholdMs.flag} (${options.hangThresholdMs}) must be longer than --${SERVER_FLAGS.heartbeatIntervalMs.flag} (${options.heartbeatIntervalMs})`,
+    );
+  }
   if (options.auth === 'jwt' && options.jwtSecret === undefined) {
     return fail(`--auth jwt needs --jwt-secret (or ${SERVER_FLAGS.jwtSecret.env})`);
   }

@@ -29,6 +29,8 @@ describe('parseServerArgs defaults', () => {
       coreMemoryLimitMiB: 256,
       maxConnsPerUser: 10,
       gracePeriodSeconds: 60,
+      heartbeatIntervalMs: 250,
+      hangThresholdMs: 1000,
       newMessageEvents: 'batch',
       auth: 'openim',
       jwtSecret: undefined,
@@ -58,6 +60,8 @@ describe('parseServerArgs values', () => {
           '--core-memory-limit', '16',
           '--max-conns-per-user', '2',
           '--grace-period', '0',
+          '--heartbeat-interval', '100',
+          '--hang-threshold', '500',
           '--new-message-events', 'both',
           '--auth', 'jwt',
           '--jwt-secret', 'openIM123',
@@ -80,12 +84,19 @@ describe('parseServerArgs values', () => {
       coreMemoryLimitMiB: 16,
       maxConnsPerUser: 2,
       gracePeriodSeconds: 0,
+      heartbeatIntervalMs: 100,
+      hangThresholdMs: 500,
       newMessageEvents: 'both',
       auth: 'jwt',
       jwtSecret: 'openIM123',
       adminToken: 'tok',
       logLevel: 'silent',
     } satisfies ServerOptions);
+  });
+
+  it('refuses a hang threshold not longer than the heartbeat interval', () => {
+    const r = parseServerArgs(['--heartbeat-interval', '500', '--hang-threshold', '500'], {});
+    expect(r).toEqual({ ok: false, exitCode: 2, message: '--hang-threshold (500) must be longer than --heartbeat-interval (500)' });
   });
 
   it('accepts --flag=value', () => {
@@ -105,6 +116,8 @@ describe('parseServerArgs values', () => {
       OPENIM_JSSDK_CORE_MEMORY_LIMIT: '4096',
       OPENIM_JSSDK_MAX_CONNS_PER_USER: '1000',
       OPENIM_JSSDK_GRACE_PERIOD: '86400',
+      OPENIM_JSSDK_HEARTBEAT_INTERVAL: '1000',
+      OPENIM_JSSDK_HANG_THRESHOLD: '600000',
       OPENIM_JSSDK_NEW_MESSAGE_EVENTS: 'single',
       OPENIM_JSSDK_AUTH: 'jwt',
       OPENIM_JSSDK_JWT_SECRET: 's',
@@ -123,6 +136,8 @@ describe('parseServerArgs values', () => {
       coreMemoryLimitMiB: 4096,
       maxConnsPerUser: 1000,
       gracePeriodSeconds: 86400,
+      heartbeatIntervalMs: 1000,
+      hangThresholdMs: 600000,
       newMessageEvents: 'single',
       auth: 'jwt',
       jwtSecret: 's',
