@@ -161,7 +161,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
         metrics.handshakes.inc({ status: '101' });
-        onConnection(ws, { userID, platformID, token, operationID, remoteAddress: req.socket.remoteAddress ?? '' });
+        onConnection(ws, { userID, platformID, token, operationID, remoteAddress: req.socket.remoteAddress ?? '' }, socket);
       });
     } finally {
       const n = (pendingUpgrades.get(key) ?? 1) - 1;
@@ -170,11 +170,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
 
-  function onConnection(ws: WebSocket, identity: ClientConn['identity']): void {
-    const conn = new ClientConn(ws, identity, {
-      maxBufferedBytes: MAX_BUFFERED_BYTES,
-      onServerClose: (code) => metrics.disconnects.inc({ code: String(code) }),
-    });
+  function onConnection(ws: WebSocket, identity: ClientConn['identity'], transport: Duplex): void {
+    const conn = new ClientConn(
+      ws,
+      identity,
+      {
+        maxBufferedBytes: MAX_BUFFERED_BYTES,
+        onServerClose: (code) => metrics.disconnects.inc({ code: String(code) }),
+      },
+      transport,
+    );
     conns.add(conn);
     const session = hub.attach(conn);
     const log = logger.child({ userID: identity.userID, platformID: identity.platformID, conn: conn.id });

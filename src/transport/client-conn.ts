@@ -2,9 +2,11 @@
  * One client WebSocket: the single owner of its writes (frame type, backpressure) and its
  * liveness. Everything above it deals in envelopes, never in frames.
  */
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ClientEnvelope } from '../protocol/envelope.ts';
 import { CLOSE_CODES } from './close-codes.ts';
+import { coalesceWrites } from './write-coalescer.ts';
 
 export interface ConnIdentity {
   userID: string;
@@ -31,14 +33,17 @@ export class ClientConn {
   /** Requests of this socket not answered yet (kept by the request handler). */
   inFlight = 0;
   #ws: WebSocket;
+  /** The socket under `#ws` (the upgrade's), corked while a turn's frames accumulate. */
+  #transport: Writable | undefined;
   #limits: ConnLimits;
   /** Reply in the frame type the client last used (3.4.1 speaks binary, 3.5.2 text). */
   #binary = false;
   #lastSeenAt = Date.now();
   #closed = false;
 
-  constructor(ws: WebSocket, identity: ConnIdentity, limits: ConnLimits) {
+  constructor(ws: WebSocket, identity: ConnIdentity, limits: ConnLimits, transport?: Writable) {
     this.#ws = ws;
+    this.#transport = transport;
     this.identity = identity;
     this.#limits = limits;
     ws.on('pong', () => this.#seen());
@@ -70,6 +75,7 @@ export class ClientConn {
     if (!this.open) return false;
     const text = JSON.stringify(envelope);
     this.#ws.send(this.#binary ? Buffer.from(text) : text, { binary: this.#binary });
+    if (this.#transport) coalesceWrites(this.#transport);
     if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes) {
       this.close(CLOSE_CODES.slowConsumer.code, CLOSE_CODES.slowConsumer.reason);
       return false;
