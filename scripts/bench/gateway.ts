@@ -7,8 +7,13 @@
  *             (K = 1 and K = 8), from a load-generator thread (see lib/ws-load.ts);
  *  - bare:    50 CoreInstances in this thread (initSDK + login each), getLoginStatus with
  *             the same total number of calls in flight;
- *  - latency: gateway round trip at half the median saturated gateway rate (open loop)
- *             against a single bare call.
+ *  - latency: gateway round trip at half the median saturated gateway rate (open loop,
+ *             requests released on ~1 ms timer ticks), against the bare cores fed the same
+ *             paced stream in this thread (what the gateway adds at that load) and against
+ *             one bare call at a time (what it adds to an idle core). A relay floor — a
+ *             WebSocket server handing each request to a worker thread and back, nothing
+ *             else — runs at the same rate: the part of the latency that the architecture's
+ *             hops cost on this machine, whatever the gateway does.
  *
  * Bare runs on this one thread; the gateway spreads the same work over its main thread and
  * two core workers, so a ratio near 1 can hide a gateway that costs more CPU per call; the
@@ -36,8 +41,9 @@ import type { GoAbi } from '../../core-wasm/wasm-binary.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
-import { closedLoopRate, sequentialLatencies } from './lib/closed-loop.ts';
+import { closedLoopRate, pacedLatencies, sequentialLatencies } from './lib/closed-loop.ts';
 import { deadline, fmt, keptAlive, machineLine, median, met, percentile, round, runBench, table } from './lib/report.ts';
+import { startRelayFloor, type RelayFloor } from './lib/relay-floor.ts';
 import { LoadGenerator, threadCpuMs, type LoadUser } from './lib/ws-load.ts';
 
 const BENCH = 'gateway';
@@ -49,14 +55,16 @@ const K_LOW = 1;
 const K_HIGH = 8;
 const WORKERS = 2;
 const ROUNDS = 3;
+/** Latency medians swing more than rates from round to round (timer ticks, GC in 50 cores). */
+const LATENCY_ROUNDS = 5;
 const WARMUP_MS = 500;
 const MEASURE_MS = 2000;
 const LATENCY_WARMUP_MS = 300;
 const LATENCY_MS = 1500;
 const BARE_LATENCY_WARMUP_MS = 200;
 const BARE_LATENCY_MS = 1000;
-/** The whole bench normally takes about 40 s; this only stops a stuck one. */
-const DEADLINE_MS = 115_000;
+/** The whole bench normally takes about 65 s; this only stops a stuck one. */
+const DEADLINE_MS = 180_000;
 const GOALS = { ratio: 0.8, p50AddedMs: 0.3 };
 /** Other processes above this share of a core during a window make the run worth repeating. */
 const DISTURBED_OTHERS_PCT = 20;
@@ -235,6 +243,10 @@ interface LatencyRound {
   sentRate: number;
   skipped: number;
   cpu: CpuShare;
+  relayP50: number;
+  /** The bare cores fed the same paced stream. */
+  barePacedP50: number;
+  /** One bare call at a time. */
   bareP50: number;
 }
 
@@ -244,7 +256,7 @@ async function main(): Promise<void> {
 
   console.log(
     `${BENCH}: GetLoginStatus on the ${String(CORE)} core; ${USERS} users, K = ${K_LOW} and ${K_HIGH} in flight per socket, ` +
-      `${WORKERS} core workers; ${ROUNDS} rounds of ${WARMUP_MS / 1000}+${MEASURE_MS / 1000} s each side`,
+      `${WORKERS} core workers; ${ROUNDS} rounds of ${WARMUP_MS / 1000}+${MEASURE_MS / 1000} s each side, then ${LATENCY_ROUNDS} latency rounds`,
   );
   console.log(machineLine());
 
@@ -255,6 +267,8 @@ async function main(): Promise<void> {
 
   let server: RunningServer | undefined;
   let load: LoadGenerator | undefined;
+  let relay: RelayFloor | undefined;
+  let relayLoad: LoadGenerator | undefined;
   const bare: CoreInstance[] = [];
   const rounds: RateRound[] = [];
   const latencies: LatencyRound[] = [];
@@ -298,23 +312,32 @@ async function main(): Promise<void> {
     // Half of the median saturated rate: one lucky round must not set a target that a
     // busier moment turns into full load.
     pacedRate = median(rounds.map((r) => r.gwHigh)) / 2;
-    const gatewayLatency = async (): Promise<Omit<LatencyRound, 'bareP50'>> => {
+    relay = await startRelayFloor(WORKERS);
+    const relayGen = await LoadGenerator.start(relay.url, users);
+    relayLoad = relayGen;
+    const gatewayLatency = async (): Promise<Omit<LatencyRound, 'bareP50' | 'barePacedP50' | 'relayP50'>> => {
       const cpu = new CpuWindow();
       const lat = await gen.paced(pacedRate, USERS * K_HIGH, LATENCY_WARMUP_MS, LATENCY_MS, () => cpu.start());
       return { gwP50: lat.p50Ms, gwP99: lat.p99Ms, sentRate: lat.sentRate, skipped: lat.skipped, cpu: cpu.stop(lat.cpuMs) };
     };
-    const bareP50 = async (): Promise<number> => (await bareLatency(bareCalls, BARE_LATENCY_WARMUP_MS, BARE_LATENCY_MS)).p50Ms;
-    for (let r = 0; r < ROUNDS; r++) {
+    const others = async (): Promise<Pick<LatencyRound, 'bareP50' | 'barePacedP50' | 'relayP50'>> => ({
+      relayP50: (await relayGen.paced(pacedRate, USERS * K_HIGH, LATENCY_WARMUP_MS, LATENCY_MS)).p50Ms,
+      barePacedP50: percentile(await pacedLatencies(bareCalls, pacedRate, LATENCY_WARMUP_MS, LATENCY_MS), 0.5),
+      bareP50: (await bareLatency(bareCalls, BARE_LATENCY_WARMUP_MS, BARE_LATENCY_MS)).p50Ms,
+    });
+    for (let r = 0; r < LATENCY_ROUNDS; r++) {
       if (r % 2 === 0) {
         const g = await gatewayLatency();
-        latencies.push({ ...g, bareP50: await bareP50() });
+        latencies.push({ ...g, ...(await others()) });
       } else {
-        const b = await bareP50();
-        latencies.push({ ...(await gatewayLatency()), bareP50: b });
+        const o = await others();
+        latencies.push({ ...(await gatewayLatency()), ...o });
       }
     }
   } finally {
     await load?.close();
+    await relayLoad?.close();
+    await relay?.close();
     if (server) await keptAlive(() => (server as RunningServer).close());
     for (const c of bare) c.dispose();
     await im.close();
@@ -328,7 +351,10 @@ async function main(): Promise<void> {
   const gwP50 = median(latencies.map((r) => r.gwP50));
   const gwP99 = median(latencies.map((r) => r.gwP99));
   const bareP50 = median(latencies.map((r) => r.bareP50));
-  const p50AddedMs = gwP50 - bareP50;
+  const barePacedP50 = median(latencies.map((r) => r.barePacedP50));
+  const relayP50 = median(latencies.map((r) => r.relayP50));
+  const p50AddedMs = gwP50 - barePacedP50;
+  const p50AddedToIdleMs = gwP50 - bareP50;
 
   const cpuCells = (c: CpuShare): string[] => [fmt(c.mainPct), fmt(c.clientPct), fmt(c.restPct), fmt(c.othersPct)];
   const cpuMedians = (cs: readonly CpuShare[]): string[] => [
@@ -369,10 +395,10 @@ async function main(): Promise<void> {
     console.log(`gateway CPU per call (main + workers): ${((procPct * 10_000) / gatewayRate).toFixed(0)} µs, bare: ${(1e6 / bareRate).toFixed(0)} µs`);
   }
 
-  console.log(`\nlatency (ms): gateway round trip at ${round(pacedRate)}/s, half the median saturated rate (open loop), vs one bare call at a time`);
+  console.log(`\nlatency (ms): round trips at ${round(pacedRate)}/s, half the median saturated gateway rate (open loop)`);
   console.log(
     table(
-      ['round', 'sent /s', 'skipped', 'gw p50', 'gw p99', 'bare p50', 'added p50', ...cpuHeaders],
+      ['round', 'sent /s', 'skipped', 'gw p50', 'gw p99', 'relay p50', 'bare p50', 'added p50', 'idle bare', 'added to idle', ...cpuHeaders],
       [
         ...latencies.map((r, i) => [
           String(i + 1),
@@ -380,14 +406,34 @@ async function main(): Promise<void> {
           r.skipped,
           r.gwP50.toFixed(3),
           r.gwP99.toFixed(3),
+          r.relayP50.toFixed(3),
+          r.barePacedP50.toFixed(3),
+          (r.gwP50 - r.barePacedP50).toFixed(3),
           r.bareP50.toFixed(3),
           (r.gwP50 - r.bareP50).toFixed(3),
           ...cpuCells(r.cpu),
         ]),
-        ['median', '', '', gwP50.toFixed(3), gwP99.toFixed(3), bareP50.toFixed(3), p50AddedMs.toFixed(3), ...cpuMedians(latencies.map((r) => r.cpu))],
+        [
+          'median',
+          '',
+          '',
+          gwP50.toFixed(3),
+          gwP99.toFixed(3),
+          relayP50.toFixed(3),
+          barePacedP50.toFixed(3),
+          p50AddedMs.toFixed(3),
+          bareP50.toFixed(3),
+          p50AddedToIdleMs.toFixed(3),
+          ...cpuMedians(latencies.map((r) => r.cpu)),
+        ],
       ],
     ),
   );
+  console.log(
+    'relay: the floor (WebSocket → worker thread → WebSocket, nothing else) at the same rate; bare: the bare cores fed the ' +
+      'same paced stream in one thread; added = gw − bare; idle bare: one bare call at a time; CPU columns: gateway window',
+  );
+  console.log(`gateway p50 over the relay floor: ${(gwP50 - relayP50).toFixed(3)} ms; the floor itself adds ${(relayP50).toFixed(3)} ms before any core work`);
   console.log(`skipped: paced sends dropped because ${USERS * K_HIGH} requests were already waiting (the gateway fell behind)`);
 
   const busiest = Math.max(...[...rounds.map((r) => r.cpuHigh), ...latencies.map((r) => r.cpu)].map((c) => c.othersPct ?? 0));
@@ -407,6 +453,8 @@ async function main(): Promise<void> {
       gatewayRate: round(gatewayRate),
       ratio: round(ratio, 3),
       p50AddedMs: round(p50AddedMs, 3),
+      p50AddedToIdleMs: round(p50AddedToIdleMs, 3),
+      relayFloorP50Ms: round(relayP50, 3),
     }),
   );
 }

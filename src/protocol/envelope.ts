@@ -108,9 +108,17 @@ export function buildResponse(
   request: { readonly reqFuncName: string; readonly operationID: string },
   outcome: { readonly data: string } | ProtocolError,
 ): ClientEnvelope {
-  const base = { event: responseEvent(request.reqFuncName), operationID: request.operationID };
-  if ('data' in outcome) return { ...base, errCode: 0, errMsg: '', data: outcome.data };
-  return { ...base, errCode: outcome.errCode, errMsg: outcome.errMsg, data: '' };
+  // One literal per branch (no spreads): this runs once per reply.
+  if ('data' in outcome) {
+    return { event: responseEvent(request.reqFuncName), errCode: 0, errMsg: '', data: outcome.data, operationID: request.operationID };
+  }
+  return {
+    event: responseEvent(request.reqFuncName),
+    errCode: outcome.errCode,
+    errMsg: outcome.errMsg,
+    data: '',
+    operationID: request.operationID,
+  };
 }
 
 function kindOf(value: unknown): string {

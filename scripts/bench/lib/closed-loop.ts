@@ -75,3 +75,29 @@ export async function sequentialLatencies(calls: readonly LoopCall[], warmupMs: 
   }
   return samples.sort((a, b) => a - b);
 }
+
+/**
+ * Open loop on this thread, paced like the load generator (the calls due are released
+ * together on each ~1 ms timer tick) and served one at a time in arrival order, as one
+ * thread serves them: a call's latency counts its wait behind the calls released with it,
+ * as a request's does in the gateway. Latencies in ms of the calls due inside the
+ * window, ascending.
+ */
+export async function pacedLatencies(calls: readonly LoopCall[], rate: number, warmupMs: number, measureMs: number): Promise<number[]> {
+  const start = performance.now();
+  const from = start + warmupMs;
+  const to = from + measureMs;
+  const samples: number[] = [];
+  let due = 0;
+  let next = 0;
+  for (let now = start; now < to; now = performance.now()) {
+    for (const target = Math.floor(((now - start) * rate) / 1000); due < target; due++) {
+      await (calls[next++ % calls.length] as LoopCall)();
+      // Counted by when it was due, so the window holds rate × measureMs calls at most.
+      const dueAt = start + (due * 1000) / rate;
+      if (dueAt >= from && dueAt < to) samples.push(performance.now() - now);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return samples.sort((a, b) => a - b);
+}
