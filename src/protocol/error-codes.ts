@@ -9,6 +9,7 @@
  * Clients only test `errCode !== 0`, so the exact numbers are for people reading logs.
  */
 import { CoreCallError, type CallFailureKind } from '../../core-wasm/call-result.ts';
+import { normalizeCoreRejection } from './core-rejection.ts';
 
 export interface ErrorCodeInfo {
   readonly code: number;
@@ -58,6 +59,8 @@ export interface ProtocolError {
   readonly kind: 'error';
   readonly errCode: number;
   readonly errMsg: string;
+  /** More than the client is told (e.g. the core's raw error with its Go stack), for logs only. */
+  readonly detail?: string;
 }
 
 export function protocolError(name: ErrorName, errMsg: string): ProtocolError {
@@ -74,10 +77,10 @@ export function isProtocolError(value: unknown): value is ProtocolError {
  */
 const CORE_FAILURES: { readonly [K in CallFailureKind]: (err: CoreCallError) => ProtocolError } = {
   'core-error': (err) => {
-    // The core's own code is the most precise thing we have (it unwraps IM-server codes);
-    // pass it on untouched. Rejections without a numeric code are not the core's protocol.
+    // The core's own code, or the one it wrapped (see core-rejection.ts), without its Go
+    // stack. Rejections without a numeric code are not the core's protocol.
     if (err.errCode !== undefined && Number.isSafeInteger(err.errCode)) {
-      return { kind: 'error', errCode: err.errCode, errMsg: err.errMsg ?? '' };
+      return { kind: 'error', ...normalizeCoreRejection(err.errCode, err.errMsg ?? '') };
     }
     return protocolError('Unknown', err.errMsg ?? err.message);
   },

@@ -40,7 +40,12 @@ export interface ParamSpec {
   readonly objectStringified?: boolean;
   /** For `json` arrays: a string that is not such JSON is one ID, sent as `[id]`. */
   readonly bareStringAsList?: boolean;
+  /** For `int`: the range the core can hold (Go decodes into a fixed-size field). */
+  readonly range?: readonly [min: number, max: number];
 }
+
+/** A Go int32 field: the core fails on anything wider with a JSON decoding error. */
+const INT32: readonly [number, number] = [-(2 ** 31), 2 ** 31 - 1];
 
 export interface Identity {
   /** From the handshake: the only userID the gateway trusts. */
@@ -191,7 +196,7 @@ const TABLE = {
   GetSubscribeUsersStatus: core('getSubscribeUsersStatus'),
   SetAppBackgroundStatus: core('setAppBackgroundStatus', [bool('isInBackground')]),
   NetworkStatusChanged: core('networkStatusChanged'),
-  SetGlobalRecvMessageOpt: core('setSelfInfo', [int('opt')], {
+  SetGlobalRecvMessageOpt: core('setSelfInfo', [int('opt', { range: INT32 })], {
     toCore: ([opt]) => [JSON.stringify({ globalRecvMsgOpt: opt })],
   }),
 
@@ -278,13 +283,13 @@ const TABLE = {
   PinConversation: core('setConversation', [str('conversationID'), bool('isPinned')], {
     toCore: setConversationField('isPinned'),
   }),
-  SetConversationRecvMessageOpt: core('setConversation', [str('conversationID'), int('opt')], {
+  SetConversationRecvMessageOpt: core('setConversation', [str('conversationID'), int('opt', { range: INT32 })], {
     toCore: setConversationField('recvMsgOpt'),
   }),
   SetConversationPrivateChat: core('setConversation', [str('conversationID'), bool('isPrivate')], {
     toCore: setConversationField('isPrivateChat'),
   }),
-  SetConversationBurnDuration: core('setConversation', [str('conversationID'), int('burnDuration')], {
+  SetConversationBurnDuration: core('setConversation', [str('conversationID'), int('burnDuration', { range: INT32 })], {
     toCore: setConversationField('burnDuration'),
   }),
   ResetConversationGroupAtType: core('setConversation', [str('conversationID')], {
@@ -513,7 +518,7 @@ function checkItem(spec: ParamSpec, value: unknown): CoreArg | { problem: string
     case 'string':
       return typeof value === 'string' && (value !== '' || !spec.nonEmpty) ? value : wrong();
     case 'int':
-      return typeof value === 'number' && Number.isSafeInteger(value) ? value : wrong();
+      return typeof value === 'number' && Number.isSafeInteger(value) && inRange(spec, value) ? value : wrong();
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? value : wrong();
     case 'bool':
@@ -545,7 +550,7 @@ function expectation(spec: ParamSpec): string {
     case 'string':
       return spec.nonEmpty ? 'a non-empty string' : 'a string';
     case 'int':
-      return 'an integer';
+      return spec.range ? `an integer from ${spec.range[0]} to ${spec.range[1]}` : 'an integer';
     case 'number':
       return 'a finite number';
     case 'bool':
@@ -553,6 +558,10 @@ function expectation(spec: ParamSpec): string {
     case 'json':
       return `a string holding a JSON ${spec.json ?? 'value'}${spec.emptyAllowed ? ' (or "")' : ''}`;
   }
+}
+
+function inRange(spec: ParamSpec, value: number): boolean {
+  return !spec.range || (value >= spec.range[0] && value <= spec.range[1]);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

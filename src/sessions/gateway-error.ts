@@ -8,12 +8,15 @@ import { ERROR_CODES, errorForCoreFailure, type ProtocolError } from '../protoco
 export class GatewayError extends Error {
   readonly errCode: number;
   readonly errMsg: string;
+  /** For the operator's log only (e.g. the core's raw error text). */
+  readonly detail: string | undefined;
 
-  constructor(errCode: number, errMsg: string) {
+  constructor(errCode: number, errMsg: string, detail?: string) {
     super(errMsg);
     this.name = 'GatewayError';
     this.errCode = errCode;
     this.errMsg = errMsg;
+    this.detail = detail;
   }
 
   static fromCore(err: CoreCallError): GatewayError {
@@ -21,7 +24,7 @@ export class GatewayError extends Error {
   }
 
   static from(e: ProtocolError): GatewayError {
-    return new GatewayError(e.errCode, e.errMsg);
+    return new GatewayError(e.errCode, e.errMsg, e.detail);
   }
 
   static notLoggedIn(fn: string): GatewayError {

@@ -89,7 +89,7 @@ async function answer(ctx: RequestContext, conn: ClientConn, session: UserSessio
   ctx.metrics.callSeconds.observe({ function: fn }, (performance.now() - started) / 1000);
   if (!('data' in outcome)) {
     ctx.logger.debug(
-      { userID, platformID, operationID: request.operationID, reqFuncName: request.reqFuncName, errCode: outcome.errCode },
+      { userID, platformID, operationID: request.operationID, reqFuncName: request.reqFuncName, errCode: outcome.errCode, detail: outcome.detail },
       outcome.errMsg,
     );
   }
@@ -145,8 +145,8 @@ async function runSessionPlan(
   }
 }
 
-function protocolErrorOf(e: { errCode: number; errMsg: string }): ProtocolError {
-  return { kind: 'error', errCode: e.errCode, errMsg: e.errMsg };
+function protocolErrorOf(e: { errCode: number; errMsg: string; detail?: string | undefined }): ProtocolError {
+  return e.detail === undefined ? { kind: 'error', errCode: e.errCode, errMsg: e.errMsg } : { kind: 'error', errCode: e.errCode, errMsg: e.errMsg, detail: e.detail };
 }
 
 function asOutcome(err: unknown): Outcome {

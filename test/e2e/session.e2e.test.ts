@@ -59,6 +59,18 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
     expect(coresOf(env, 'e2e_sam')).toBe(1);
   }, 30_000);
 
+  it("core errors reach the client with the core's real code and without its Go stack", async () => {
+    const [tab] = await loggedIn('e2e_erin');
+    // The core answers 10005 wrapping 10100 with a Go stack; the client must see 10100.
+    const unknownUser = await tab!.sdk.getUsersInfoWithCache({ userIDList: ['e2e_nobody_at_all'] }).then(
+      (r) => ({ ok: r }),
+      (e: { errCode: number; errMsg: string }) => e,
+    );
+    expect(unknownUser).toMatchObject({ errCode: 10100 });
+    expect((unknownUser as { errMsg: string }).errMsg).toMatch(/User ID not found/);
+    expect((unknownUser as { errMsg: string }).errMsg).not.toMatch(/->|github\.com|not implement CodeError/);
+  }, 30_000);
+
   it('logout: the other tab gets Logout, every socket closes, the core is freed; logging in again works', async () => {
     const [first, second] = await loggedIn('e2e_lou', 2);
     expect(coresOf(env, 'e2e_lou')).toBe(1);

@@ -257,6 +257,21 @@ describe('rows whose core call differs from the client request', () => {
   it('ChangeGroupMute refuses the third argument newer clients send', () => {
     expect(refusal('ChangeGroupMute', ['g1', true, '[]']).errCode).toBe(10002);
   });
+
+  it.each(['SetConversationRecvMessageOpt', 'SetConversationBurnDuration'])(
+    '%s refuses integers the core decodes into an int32 field, naming the range',
+    (name) => {
+      expect(corePlan(name, ['si_a_b', 2 ** 31 - 1]).args).toHaveLength(2);
+      const r = refusal(name, ['si_a_b', 2 ** 40]);
+      expect(r.errCode).toBe(10002);
+      expect(r.errMsg).toMatch(/argument 2 \(\w+\) must be an integer from -2147483648 to 2147483647, got number 1099511627776/);
+      expect(refusal(name, ['si_a_b', -(2 ** 31) - 1]).errCode).toBe(10002);
+    },
+  );
+
+  it('SetGlobalRecvMessageOpt refuses an opt beyond int32', () => {
+    expect(refusal('SetGlobalRecvMessageOpt', [2 ** 40]).errMsg).toMatch(/from -2147483648 to 2147483647/);
+  });
 });
 
 describe('defaults and tolerated shapes', () => {

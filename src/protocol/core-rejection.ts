@@ -1,0 +1,58 @@
+/**
+ * What a core's rejection says, made fit for a client.
+ *
+ * The official core answers most failures with errCode 10005 (UnknownCode) and a text that
+ * carries the real error inside Go's wrapping: a "not implement CodeError" prefix per
+ * wrapper (the core's `call` only unwraps one kind), then the inner CodeError as
+ * "[Error: ]<code> <message>", then a stack trace of Go frames after " | -> ". Seen for
+ * example as
+ *
+ *   error *stack.stackError not implement CodeError: Error: 10100 User ID not found … |
+ *   -> errs.(*codeError).WrapMsg() github.com/openimsdk/tools@…/coderr.go:67 -> …
+ *
+ * Clients then show a Go stack and cannot act on the code (spec §10.14: 1501 token expired,
+ * 1302 blocked and the like arrive as 10005). The inner code is recovered when the outer one
+ * is 10005, the wrapper prefixes and the stack are cut; the original text stays with the
+ * result as `detail` for the operator's log.
+ */
+
+/** The core's code for "no usable code": the only one worth replacing with the inner one. */
+const UNKNOWN_CODE = 10005;
+
+/** Go's `errs` stack formatting: the frames start at the first " | -> ". */
+const STACK_TAIL = /\s*\|\s*->[\s\S]*$/;
+
+/** One wrapper the core's `call` did not unwrap, e.g. "error *stack.stackError not implement CodeError: ". */
+const WRAPPER_PREFIX = /^error \S+ not implement CodeError:\s*/;
+
+/** A CodeError's own text: "[Error: ]<code> <message>" (codes: IM server ≤ 1801, sdkerrs 10000–10499). */
+const CODE_ERROR_TEXT = /^(?:Error:\s*)?(\d{3,5})\s+([\s\S]*)$/;
+
+/** Messages are for people: long Go chains are cut rather than sent whole. */
+const MAX_MESSAGE_CHARS = 500;
+
+export interface CoreRejection {
+  errCode: number;
+  errMsg: string;
+  /** The core's text as it was, when it was changed (for logs, never for clients). */
+  detail?: string;
+}
+
+export function normalizeCoreRejection(errCode: number, errMsg: string): CoreRejection {
+  let text = errMsg.replace(STACK_TAIL, '').trim();
+  let unwrapped = false;
+  for (let m = WRAPPER_PREFIX.exec(text); m; m = WRAPPER_PREFIX.exec(text)) {
+    text = text.slice(m[0].length);
+    unwrapped = true;
+  }
+  let code = errCode;
+  const inner = CODE_ERROR_TEXT.exec(text);
+  if (unwrapped && inner && errCode === UNKNOWN_CODE) {
+    code = Number(inner[1]);
+    text = (inner[2] ?? '').trim() || text;
+  }
+  if (text.length > MAX_MESSAGE_CHARS) text = `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+  if (text === '' && errMsg !== '') text = errMsg.slice(0, MAX_MESSAGE_CHARS);
+  if (code === errCode && text === errMsg) return { errCode, errMsg };
+  return { errCode: code, errMsg: text, detail: errMsg };
+}

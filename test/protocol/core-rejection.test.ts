@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeCoreRejection } from '../../src/protocol/core-rejection.ts';
+
+// Texts as the official core (@openim/wasm-client-sdk 3.8.5) answered them through the gateway.
+const USER_NOT_FOUND =
+  'error *stack.stackError not implement CodeError: Error: 10100 User ID not found fetch data not found, keys=[nobody] | ' +
+  '-> errs.(*codeError).WrapMsg() github.com/openimsdk/tools@v0.0.50-alpha.80/errs/coderr.go:67 -> ' +
+  'cache.(*UserCache[...]).batchFetch() github.com/openimsdk/openim-sdk-core/v3/pkg/cache/user_cache.go:103';
+const OUT_OF_RANGE =
+  'error *stack.stackError not implement CodeError: Error: 10006 Internal SDK error go call json.Unmarshal error: ' +
+  'strconv.ParseInt: parsing "1099511627776": value out of range | -> errs.(*codeError).WrapMsg() ' +
+  'github.com/openimsdk/tools@v0.0.50-alpha.80/errs/coderr.go:67 -> open_im_sdk.call_() caller.go:149';
+const NO_CODE = 'error *errors.errorString not implement CodeError: keywordlist and messageTypelist all null';
+// Shaped as spec §3.3 describes the not-logged-in answer (a 10004 wrapped twice).
+const NOT_LOGGED_IN =
+  'error *errors.withStack not implement CodeError: error *errors.withMessage not implement CodeError: 10004 Resource initialization incomplete';
+
+describe('normalizeCoreRejection', () => {
+  it('recovers the wrapped code and message and drops the Go stack, keeping the original as detail', () => {
+    expect(normalizeCoreRejection(10005, USER_NOT_FOUND)).toEqual({
+      errCode: 10100,
+      errMsg: 'User ID not found fetch data not found, keys=[nobody]',
+      detail: USER_NOT_FOUND,
+    });
+    expect(normalizeCoreRejection(10005, OUT_OF_RANGE)).toMatchObject({
+      errCode: 10006,
+      errMsg: 'Internal SDK error go call json.Unmarshal error: strconv.ParseInt: parsing "1099511627776": value out of range',
+    });
+  });
+
+  it('unwraps several wrappers (the not-logged-in answer becomes 10004)', () => {
+    expect(normalizeCoreRejection(10005, NOT_LOGGED_IN)).toMatchObject({ errCode: 10004, errMsg: 'Resource initialization incomplete' });
+  });
+
+  it('keeps 10005 when the wrapped error has no code, without the wrapper noise', () => {
+    expect(normalizeCoreRejection(10005, NO_CODE)).toEqual({
+      errCode: 10005,
+      errMsg: 'keywordlist and messageTypelist all null',
+      detail: NO_CODE,
+    });
+  });
+
+  it('passes clean rejections through untouched, with no detail', () => {
+    expect(normalizeCoreRejection(1004, '1004 RecordNotFoundError')).toEqual({ errCode: 1004, errMsg: '1004 RecordNotFoundError' });
+    expect(normalizeCoreRejection(10102, 'login repeat')).toEqual({ errCode: 10102, errMsg: 'login repeat' });
+    expect(normalizeCoreRejection(10005, '')).toEqual({ errCode: 10005, errMsg: '' });
+  });
+
+  it('never takes a code out of text the core did not wrap, nor overrides a precise outer code', () => {
+    expect(normalizeCoreRejection(10005, '1302 looks like a code but is plain text')).toEqual({
+      errCode: 10005,
+      errMsg: '1302 looks like a code but is plain text',
+    });
+    expect(normalizeCoreRejection(1501, 'error *x not implement CodeError: 10006 inner')).toMatchObject({ errCode: 1501, errMsg: '10006 inner' });
+  });
+
+  it('bounds a very long message and keeps text that is only a stack', () => {
+    const long = normalizeCoreRejection(10005, `error *e not implement CodeError: ${'x'.repeat(2000)}`);
+    expect(long.errMsg.length).toBe(500);
+    expect(long.errMsg.endsWith('…')).toBe(true);
+    const onlyStack = ' | -> main.f() main.go:1';
+    expect(normalizeCoreRejection(10005, onlyStack).errMsg).toBe(onlyStack);
+  });
+});
