@@ -13,8 +13,9 @@
  *   recoveryMs = last neighbour's "3" reply − DebugHang sent
  *
  * It is the hang threshold (detection) plus re-creating and logging in 20 cores on the
- * surviving worker; the table splits the two. The official core cannot hang on demand,
- * hence the test core. Rounds are independent (fresh gateway each), the median is the
+ * surviving worker and its replacement (even shares: the empty survivor takes half, the
+ * rest waits for the replacement to attach); the table splits the two. The official core
+ * cannot hang on demand, hence the test core. Rounds are independent (fresh gateway each), the median is the
  * figure. The last stdout line is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
   );
   console.log(
     'detected = first OnConnecting (the hang threshold plus up to one heartbeat); back = GetLoginStatus answers "3";\n' +
-      `re-create = last back − detected: ${ON_WORKER} cores started and logged in again on the surviving worker`,
+      `re-create = last back − detected: ${ON_WORKER} cores started and logged in again, spread over the surviving worker and the replacement`,
   );
   console.log(`\ngoal recoveryMs ≤ ${GOAL_MS}: ${recoveryMs.toFixed(0)} ${met(recoveryMs <= GOAL_MS)}`);
   const loadAtEnd = loadNow();

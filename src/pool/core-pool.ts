@@ -55,6 +55,12 @@ export interface NewSession extends SessionHandlers {
   platformID: number;
 }
 
+/**
+ * How long a core start waits for a worker being replaced before it settles for a survivor
+ * above its even share (the replacement normally attaches within a few hundred ms).
+ */
+const REPLACEMENT_WAIT_FOR_BALANCE_MS = 2000;
+
 export class CorePool extends EventEmitter<PoolEvents> {
   readonly options: PoolOptions;
   readonly build: CoreBuildInfo;
@@ -154,10 +160,16 @@ export class CorePool extends EventEmitter<PoolEvents> {
   async createSession(spec: NewSession): Promise<CoreSession> {
     const name = `${spec.userID}/${spec.platformID}`;
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
-    // A worker being replaced brings its room back shortly: sessions lost with it (which the
-    // gateway re-creates at once) should wait for it rather than be refused.
-    if (this.#placement.freeSlots() === 0 && this.#monitors.size - this.#takedown.size < this.options.workers) {
-      await this.#workerAttached(this.options.coreStartTimeoutMs);
+    // A worker being replaced brings its room back shortly. Sessions lost with it (which the
+    // gateway re-creates at once) wait for it rather than be refused when the survivors are
+    // full, and rather than pile onto the survivors beyond an even share: otherwise the
+    // survivors would start every lost core one after another and carry them for good
+    // while the replacement stays empty.
+    if (this.#monitors.size - this.#takedown.size < this.options.workers) {
+      if (this.#placement.freeSlots() === 0) await this.#workerAttached(this.options.coreStartTimeoutMs);
+      else if (this.#placement.leastLoaded() >= Math.ceil((this.#placement.total() + 1) / this.options.workers)) {
+        await this.#workerAttached(REPLACEMENT_WAIT_FOR_BALANCE_MS);
+      }
     }
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
     if (this.#placement.freeSlots() === 0) {
@@ -264,8 +276,11 @@ export class CorePool extends EventEmitter<PoolEvents> {
     // Report now rather than on exit: re-creating the lost cores elsewhere should not wait
     // for the thread to finish dying.
     const what = reason === 'hang' ? 'hung' : 'was restarted';
-    const lostSessions = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} ${what} (${message})`);
-    this.#takedown.set(workerId, { reason, lostSessions });
+    // Marked first: the lost sessions are re-created from inside the loss reports, and
+    // placement must already know that a replacement is coming.
+    const takedown = { reason, lostSessions: 0 };
+    this.#takedown.set(workerId, takedown);
+    takedown.lostSessions = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} ${what} (${message})`);
     void thread.terminate();
     return true;
   }
@@ -282,8 +297,9 @@ export class CorePool extends EventEmitter<PoolEvents> {
     const takedown = this.#takedown.get(workerId);
     this.#takedown.delete(workerId);
     const reason = takedown?.reason ?? 'exit';
-    const lost = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} exited unexpectedly`);
+    // Out of placement first: the lost sessions are re-created from inside the loss reports.
     this.#placement.removeWorker(workerId);
+    const lost = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} exited unexpectedly`);
     this.emit('workerReplaced', { workerId, reason, lostSessions: lost + (takedown?.lostSessions ?? 0) });
   }
 

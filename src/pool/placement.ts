@@ -52,6 +52,20 @@ export class Placement {
     if (n !== undefined && n > 0) this.#resident.set(workerId, n - 1);
   }
 
+  /** Cores on all workers (in creation included). */
+  total(): number {
+    let n = 0;
+    for (const count of this.#resident.values()) n += count;
+    return n;
+  }
+
+  /** Fewest cores on an open worker (Infinity when none is open). */
+  leastLoaded(): number {
+    let least = Infinity;
+    for (const [id, n] of this.#resident) if (!this.#closed.has(id)) least = Math.min(least, n);
+    return least;
+  }
+
   /** Room left across open workers. */
   freeSlots(): number {
     let free = 0;

@@ -143,6 +143,27 @@ describe('CorePool with the test core', () => {
     expect(await Promise.all(again.map((s) => s.call('debugEcho', 'op', ['back'])))).toEqual(['"back"', '"back"']);
   });
 
+  it('cores lost with a worker are spread over the survivor and the replacement, not piled onto the survivor', async () => {
+    const p = await pool({ workers: 2, coresPerWorker: 50 });
+    const all = await sessions(p, 12);
+    const lost = lostEvents(p);
+    const gone = all[0]!.workerId;
+    const survivor = all.find((s) => s.workerId !== gone)!.workerId;
+    // Re-created from inside the loss reports, as the gateway does.
+    const again: Array<Promise<CoreSession>> = [];
+    p.on('sessionLost', (l) => again.push(p.createSession({ userID: l.userID, platformID: l.platformID })));
+    expect(p.restartWorker(gone)).toBe(true);
+    expect(lost).toHaveLength(6);
+    const recreated = await Promise.all(again);
+    const onSurvivor = recreated.filter((s) => s.workerId === survivor).length;
+    const onReplacement = recreated.filter((s) => s.workerId !== survivor && s.workerId !== gone).length;
+    expect(onSurvivor + onReplacement).toBe(6);
+    // Even shares: 6 already on the survivor, so the 6 lost ones all belong on the replacement.
+    expect(onReplacement).toBe(6);
+    expect(p.workers().map((w) => w.residentCores).sort()).toEqual([6, 6]);
+    expect(await Promise.all(recreated.map((s) => s.call('debugEcho', 'op', ['back'])))).toEqual(Array(6).fill('"back"'));
+  });
+
   it('debugAllocate(1024) under a 256 MiB cap ends only that core, reason oom', async () => {
     const p = await pool({ workers: 1, coreMemoryLimitMiB: 256 });
     const lost = lostEvents(p);
