@@ -106,6 +106,11 @@ export class CoreInstance {
     return this.#go.memoryBytes;
   }
 
+  /** JavaScript values the core's Go code still references (see GoHost.heldValues). */
+  get heldValues(): number {
+    return this.#go.heldValues;
+  }
+
   get inFlight(): number {
     return this.#pending.size;
   }

@@ -8,7 +8,7 @@ export interface MetricsSources {
   connections(): number;
   sessionsByState(): Record<string, number>;
   outboundBytesQueued(): number;
-  coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number }>;
+  coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number; heapUsedBytes: number; coreHeldValues: number }>;
 }
 
 export class GatewayMetrics {
@@ -67,6 +67,26 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const w of sources.coresPerWorker()) this.set({ worker: String(w.workerId) }, w.coreMemoryBytes);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_worker_heap_used_bytes',
+      help: 'V8 heap in use per worker thread (grows with the values its cores hold)',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of sources.coresPerWorker()) this.set({ worker: String(w.workerId) }, w.heapUsedBytes);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_worker_core_held_values',
+      help: "JavaScript values the cores' Go code references per worker; released only when each core's Go GC runs",
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of sources.coresPerWorker()) this.set({ worker: String(w.workerId) }, w.coreHeldValues);
       },
     });
     this.calls = new Counter({

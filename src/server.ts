@@ -94,7 +94,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       for (const c of conns) n += c.bufferedBytes;
       return n;
     },
-    coresPerWorker: () => pool.workers().map((w) => ({ workerId: w.id, cores: w.cores, coreMemoryBytes: w.coreMemoryBytes })),
+    coresPerWorker: () =>
+      pool.workers().map((w) => ({
+        workerId: w.id,
+        cores: w.cores,
+        coreMemoryBytes: w.coreMemoryBytes,
+        heapUsedBytes: w.heapUsedBytes,
+        coreHeldValues: w.coreHeldValues,
+      })),
   });
   pool.on('sessionLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
   pool.on('workerReplaced', (w) => metrics.workerRestarts.inc({ reason: w.reason }));

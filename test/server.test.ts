@@ -342,6 +342,10 @@ describe('operations', () => {
     expect(text).toMatch(/openim_jssdk_sessions\{state="logged-in"\} 1/);
     expect(text).toMatch(/openim_jssdk_calls_total\{function="Login",outcome="ok"\} 1/);
     expect(text).toContain('openim_jssdk_call_duration_seconds_bucket');
+    // Per-worker figures arrive with the heartbeat.
+    const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
+    await expect.poll(metrics, { timeout: 5000 }).toMatch(/openim_jssdk_worker_core_held_values\{worker="\d+"\} [1-9]/);
+    expect(await metrics()).toMatch(/openim_jssdk_worker_heap_used_bytes\{worker="\d+"\} [1-9]\d{5,}/);
   });
 
   it('close(): healthz 503, sockets closed 1001, every core logged out and freed', async () => {

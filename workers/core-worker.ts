@@ -29,12 +29,17 @@ function attachControl(port: MessagePort): void {
   port.on('message', (msg: ControlRequest) => {
     if (msg.type !== 'ping') return;
     let coreMemoryBytes = 0;
-    for (const core of cores.values()) coreMemoryBytes += core.memoryBytes;
+    let coreHeldValues = 0;
+    for (const core of cores.values()) {
+      coreMemoryBytes += core.memoryBytes;
+      coreHeldValues += core.heldValues;
+    }
     const reply: ControlReply = {
       type: 'pong',
       seq: msg.seq,
       cores: cores.size,
       coreMemoryBytes,
+      coreHeldValues,
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
     port.postMessage(reply);

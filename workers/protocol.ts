@@ -47,6 +47,8 @@ export type ControlReply = {
   cores: number;
   /** Sum of the cores' linear memory. */
   coreMemoryBytes: number;
+  /** JavaScript values the cores' Go code still references (freed only by Go's GC). */
+  coreHeldValues: number;
   heapUsedBytes: number;
 };
 

@@ -107,6 +107,14 @@ export class GoHost {
     return this.#exports?.mem.buffer.byteLength ?? 0;
   }
 
+  /**
+   * JavaScript values Go holds a reference to (diagnostics). Go lets go of them only when
+   * its GC finalizes the js.Value, so between Go GCs they pile up with the calls made.
+   */
+  get heldValues(): number {
+    return this.#ids.size;
+  }
+
   /** Number of Go timers currently scheduled (diagnostics, tests). */
   get pendingTimers(): number {
     return this.#timeouts.size;

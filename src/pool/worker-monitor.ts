@@ -9,6 +9,7 @@ import type { ControlReply, ControlRequest } from '../../workers/protocol.ts';
 export interface WorkerHealth {
   cores: number;
   coreMemoryBytes: number;
+  coreHeldValues: number;
   heapUsedBytes: number;
   /** Milliseconds since the worker last answered. */
   silentForMs: number;
@@ -64,6 +65,7 @@ export class WorkerMonitor {
     return {
       cores: this.#last?.cores ?? 0,
       coreMemoryBytes: this.#last?.coreMemoryBytes ?? 0,
+      coreHeldValues: this.#last?.coreHeldValues ?? 0,
       heapUsedBytes: this.#last?.heapUsedBytes ?? 0,
       silentForMs: performance.now() - this.#lastReplyAt,
     };

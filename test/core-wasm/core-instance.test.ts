@@ -137,6 +137,17 @@ describe('CoreInstance with the Go 1.19 test core', () => {
     expect(value(await b.call('debugAllocate', 'op', [8]))).toBe('8');
   });
 
+  it('counts the JavaScript values its Go code holds: they pile up with calls until Go collects them', async () => {
+    const c = await core('held');
+    await c.call('initSDK', 'op', [TEST_SDK_CONFIG]);
+    const before = c.heldValues;
+    for (let i = 0; i < 200; i++) await c.call('getLoginStatus', `op-${i}`, []);
+    // Each call leaves its promise, callbacks and arguments with Go until its GC runs.
+    expect(c.heldValues).toBeGreaterThan(before + 200);
+    c.dispose();
+    expect(c.heldValues).toBe(0);
+  });
+
   it('dispose ends the core, fails later calls fast and is idempotent', async () => {
     const c = await core('alice/5');
     c.dispose();
