@@ -1,21 +1,23 @@
 /**
  * gateway: what the whole gateway (WebSocket, envelope, session, pool hop) costs around a
- * core call, against the same call made on the same core build in this thread.
+ * core call, against the same call made on the same core build in one thread.
  *
  *  - gateway: `startServer` in this process (2 core workers), 50 users each on their own
  *             socket, all sending GetLoginStatus with K requests in flight per socket
  *             (K = 1 and K = 8), from a load-generator thread (see lib/ws-load.ts);
- *  - bare:    50 CoreInstances in this thread (initSDK + login each), getLoginStatus with
+ *  - bare:    50 CoreInstances in one thread of their own (lib/bare-host.ts: a busy core
+ *             holds MBs of V8 heap until Go's GC lets go, which beside the gateway's main
+ *             thread stalled it in major GCs), initSDK + login each, getLoginStatus with
  *             the same total number of calls in flight;
  *  - latency: gateway round trip at half the median saturated gateway rate (open loop,
  *             requests released on ~1 ms timer ticks), against the bare cores fed the same
- *             paced stream in this thread (what the gateway adds at that load) and against
+ *             paced stream in their thread (what the gateway adds at that load) and against
  *             one bare call at a time (what it adds to an idle core). A relay floor — a
  *             WebSocket server handing each request to a worker thread and back, nothing
  *             else — runs at the same rate: the part of the latency that the architecture's
  *             hops cost on this machine, whatever the gateway does.
  *
- * Bare runs on this one thread; the gateway spreads the same work over its main thread and
+ * Bare runs on one thread; the gateway spreads the same work over its main thread and
  * two core workers, so a ratio near 1 can hide a gateway that costs more CPU per call; the
  * output gives both CPU figures.
  *
@@ -35,13 +37,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadCoreBuild, type CoreBuildSpec } from '../../core-wasm/core-build.ts';
-import { CoreInstance } from '../../core-wasm/core-instance.ts';
-import type { CoreValue } from '../../core-wasm/call-result.ts';
-import type { GoAbi } from '../../core-wasm/wasm-binary.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
-import { closedLoopRate, pacedLatencies, sequentialLatencies } from './lib/closed-loop.ts';
+import { BareHost } from './lib/bare-host.ts';
 import { deadline, fmt, keptAlive, machineLine, median, met, percentile, round, runBench, table } from './lib/report.ts';
 import { startRelayFloor, type RelayFloor } from './lib/relay-floor.ts';
 import { LoadGenerator, threadCpuMs, type LoadUser } from './lib/ws-load.ts';
@@ -68,12 +67,8 @@ const DEADLINE_MS = 180_000;
 const GOALS = { ratio: 0.8, p50AddedMs: 0.3 };
 /** Other processes above this share of a core during a window make the run worth repeating. */
 const DISTURBED_OTHERS_PCT = 20;
-/** The core's answer once logged in: `[3]`. */
-const LOGGED_IN = 3;
 
 const silent = pino({ level: 'silent' });
-let opSeq = 0;
-const op = (): string => `bench-${++opSeq}`;
 
 // ───────────────────────────── fake IM ─────────────────────────────
 
@@ -111,41 +106,6 @@ async function startFakeIm(): Promise<{ url: string; close(): Promise<void> }> {
         server.closeAllConnections();
       }),
   };
-}
-
-// ───────────────────────────── bare cores ─────────────────────────────
-
-type Caller = () => Promise<CoreValue>;
-
-function bareCaller(core: CoreInstance): Caller {
-  return async () => {
-    const r = await core.call('getLoginStatus', op(), []);
-    if (!r.ok) throw new Error(`getLoginStatus on ${core.name}: ${r.error.kind}: ${r.error.message}`);
-    // Anything else would mean the core is not logged in and answers on a shorter path.
-    if (!(Array.isArray(r.value) && r.value[0] === LOGGED_IN)) {
-      throw new Error(`getLoginStatus on ${core.name} answered ${JSON.stringify(r.value)}, expected [${LOGGED_IN}]`);
-    }
-    return r.value;
-  };
-}
-
-async function startBareCore(user: LoadUser, sdkConfig: string, module: WebAssembly.Module, abi: GoAbi): Promise<CoreInstance> {
-  const core = await CoreInstance.start({ module, abi, name: `bare-${user.userID}/${PLATFORM_ID}`, logger: silent });
-  const init = await core.call('initSDK', op(), [sdkConfig]);
-  if (!init.ok || !Array.isArray(init.value) || init.value[0] !== true) {
-    throw new Error(`initSDK on bare core ${core.name} answered ${JSON.stringify(init)}`);
-  }
-  const login = await core.call('login', op(), [user.userID, user.token]);
-  if (!login.ok) {
-    throw new Error(`login on bare core ${core.name} failed: ${login.error.message} (the ${String(CORE)} core needs a real IM server to log in?)`);
-  }
-  return core;
-}
-
-/** One call at a time, cycling over the cores; percentiles in ms. */
-async function bareLatency(callers: readonly Caller[], warmupMs: number, measureMs: number): Promise<{ p50Ms: number; p99Ms: number }> {
-  const samples = await sequentialLatencies(callers, warmupMs, measureMs);
-  return { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99) };
 }
 
 // ───────────────────────────── gateway side ─────────────────────────────
@@ -269,25 +229,22 @@ async function main(): Promise<void> {
   let load: LoadGenerator | undefined;
   let relay: RelayFloor | undefined;
   let relayLoad: LoadGenerator | undefined;
-  const bare: CoreInstance[] = [];
+  let bare: BareHost | undefined;
   const rounds: RateRound[] = [];
   const latencies: LatencyRound[] = [];
   let pacedRate = 0;
   try {
-    // Bare cores first: each start blocks this thread for tens of ms, which the gateway's
-    // pool, were it already running, could take for hung workers.
+    // On their own thread (see lib/bare-host.ts), started before the gateway so that their
+    // start-up does not overlap the pool's.
     const build = await loadCoreBuild(CORE, { memoryLimitMiB: options.coreMemoryLimitMiB });
-    for (const u of users) {
-      bare.push(await startBareCore(u, sdkConfig, build.module, build.identity.goAbi));
-      await new Promise((r) => setImmediate(r));
-    }
-    const bareCalls = bare.map(bareCaller);
+    const bareHost = await BareHost.start(build.module, build.identity.goAbi, PLATFORM_ID, sdkConfig, users);
+    bare = bareHost;
 
     server = await startServer(options);
     const gen = await LoadGenerator.start(server.url, users);
     load = gen;
     const setupS = (performance.now() - started) / 1000;
-    console.log(`setup: ${bare.length} bare cores, gateway with ${server.hub.size} logged-in sessions in ${setupS.toFixed(1)} s`);
+    console.log(`setup: ${users.length} bare cores, gateway with ${server.hub.size} logged-in sessions in ${setupS.toFixed(1)} s`);
 
     const gateway = async (): Promise<Pick<RateRound, 'gwLow' | 'gwHigh' | 'cpuHigh'>> => {
       const low = await gatewayClosedLoop(gen, K_LOW);
@@ -295,8 +252,8 @@ async function main(): Promise<void> {
       return { gwLow: low.rate, gwHigh: high.rate, cpuHigh: high.cpu };
     };
     const bareRates = async (): Promise<Pick<RateRound, 'bareLow' | 'bareHigh'>> => ({
-      bareLow: await closedLoopRate(bareCalls, USERS * K_LOW, WARMUP_MS, MEASURE_MS),
-      bareHigh: await closedLoopRate(bareCalls, USERS * K_HIGH, WARMUP_MS, MEASURE_MS),
+      bareLow: await bareHost.closedLoopRate(USERS * K_LOW, WARMUP_MS, MEASURE_MS),
+      bareHigh: await bareHost.closedLoopRate(USERS * K_HIGH, WARMUP_MS, MEASURE_MS),
     });
     // Swapping the order each round keeps a slow drift in machine load from favouring one side.
     for (let r = 0; r < ROUNDS; r++) {
@@ -322,8 +279,8 @@ async function main(): Promise<void> {
     };
     const others = async (): Promise<Pick<LatencyRound, 'bareP50' | 'barePacedP50' | 'relayP50'>> => ({
       relayP50: (await relayGen.paced(pacedRate, USERS * K_HIGH, LATENCY_WARMUP_MS, LATENCY_MS)).p50Ms,
-      barePacedP50: percentile(await pacedLatencies(bareCalls, pacedRate, LATENCY_WARMUP_MS, LATENCY_MS), 0.5),
-      bareP50: (await bareLatency(bareCalls, BARE_LATENCY_WARMUP_MS, BARE_LATENCY_MS)).p50Ms,
+      barePacedP50: percentile(await bareHost.pacedLatencies(pacedRate, LATENCY_WARMUP_MS, LATENCY_MS), 0.5),
+      bareP50: percentile(await bareHost.sequentialLatencies(BARE_LATENCY_WARMUP_MS, BARE_LATENCY_MS), 0.5),
     });
     for (let r = 0; r < LATENCY_ROUNDS; r++) {
       if (r % 2 === 0) {
@@ -339,7 +296,7 @@ async function main(): Promise<void> {
     await relayLoad?.close();
     await relay?.close();
     if (server) await keptAlive(() => (server as RunningServer).close());
-    for (const c of bare) c.dispose();
+    await bare?.close();
     await im.close();
   }
 
