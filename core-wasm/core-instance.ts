@@ -24,7 +24,18 @@ export interface CoreInstanceOptions {
   onExit?(info: CoreExitInfo): void;
   /** A line of output matching this is taken as the core's version (first match wins). */
   versionPattern?: RegExp;
+  /** Go's GOGC for this core (default DEFAULT_CORE_GOGC). */
+  gcPercent?: number;
 }
+
+/**
+ * GOGC for cores. A core lets go of the JavaScript values it was handed (promises,
+ * callbacks, argument strings) only when its Go GC runs, so Go's default of 100 lets them
+ * pile up in V8's heap between collections. Measured with 10 cores under a stream of
+ * getLoginStatus calls: at 50 the official core holds 2.7× fewer values (89 000 vs
+ * 238 000) and grows its linear memory to 24 instead of 29 MiB, at the same call rate.
+ */
+export const DEFAULT_CORE_GOGC = 50;
 
 const DEFAULT_VERSION_PATTERN = /\bv\d+\.\d+\.\d+[\w.+-]*/;
 
@@ -70,6 +81,7 @@ export class CoreInstance {
     const decoder = new TextDecoder();
     this.#go = new GoHost({
       scope: this.#scope.scope,
+      env: { GOGC: String(opts.gcPercent ?? DEFAULT_CORE_GOGC) },
       write: (fd, bytes) => (fd === 1 ? this.#stdout : this.#stderr).push(decoder.decode(bytes)),
       onExit: (cause) => this.#onExit(cause),
     });

@@ -60,6 +60,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     workers: options.workers,
     coresPerWorker: options.coresPerWorker,
     coreMemoryLimitMiB: options.coreMemoryLimitMiB,
+    coreGcPercent: options.coreGcPercent,
     logLevel: options.logLevel,
     dataDir: join(options.dataDir, 'users'),
     logger,

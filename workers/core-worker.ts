@@ -74,6 +74,7 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
     core = await CoreInstance.start({
       module: data.module,
       abi: data.abi,
+      gcPercent: data.gcPercent,
       name: `${userID}/${platformID}`,
       logger: coreLog,
       globals: storage.globals,

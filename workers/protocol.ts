@@ -15,6 +15,8 @@ export interface CoreWorkerData {
   logLevel: string;
   /** Root of the cores' local databases (one SQLite file per user and platform below it). */
   dataDir: string;
+  /** GOGC for every core. */
+  gcPercent: number;
 }
 
 export interface AttachControlTask {

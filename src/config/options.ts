@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
+import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
 export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
@@ -28,6 +29,8 @@ export interface ServerOptions {
   workers: number;
   coresPerWorker: number;
   coreMemoryLimitMiB: number;
+  /** Go's GOGC for every core. */
+  coreGcPercent: number;
   /** Per userID + platformID. */
   maxConnsPerUser: number;
   gracePeriodSeconds: number;
@@ -187,6 +190,13 @@ export const SERVER_FLAGS: FlagTable = {
   ),
   coresPerWorker: integerFlag('cores-per-worker', 50, 1, 10_000, 'Maximum cores (logged-in users) per worker thread.'),
   coreMemoryLimitMiB: integerFlag('core-memory-limit', 256, 16, 4096, 'Memory cap per core in MiB; a core exceeding it is stopped alone.'),
+  coreGcPercent: integerFlag(
+    'core-gogc',
+    DEFAULT_CORE_GOGC,
+    10,
+    1000,
+    "Go's GOGC for every core: lower collects more often, so a core holds fewer JS values and less memory, for more GC work.",
+  ),
   maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),
   gracePeriodSeconds: integerFlag(
     'grace-period',

@@ -88,6 +88,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
       abi: build.goAbi,
       logLevel: options.logLevel,
       dataDir: resolve(options.dataDir),
+      gcPercent: options.coreGcPercent,
     };
     let attachedAll: () => void = () => {};
     this.#workersAttached = new Promise((resolve) => (attachedAll = resolve));

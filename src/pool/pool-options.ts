@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
+import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
 
 export interface PoolOptions {
   /** `official` (default), `test`, or a path to any Go js/wasm core build. */
@@ -10,6 +11,8 @@ export interface PoolOptions {
   coresPerWorker: number;
   /** Cap on each core's linear memory; a core that needs more dies alone (reason `oom`). */
   coreMemoryLimitMiB: number;
+  /** Go's GOGC for every core (see DEFAULT_CORE_GOGC). */
+  coreGcPercent: number;
   heartbeatIntervalMs: number;
   /** A worker silent this long is declared hung, terminated and replaced. */
   hangThresholdMs: number;
@@ -26,6 +29,7 @@ export const POOL_DEFAULTS: Readonly<PoolOptions> = {
   workers: availableParallelism(),
   coresPerWorker: 50,
   coreMemoryLimitMiB: 256,
+  coreGcPercent: DEFAULT_CORE_GOGC,
   heartbeatIntervalMs: 250,
   hangThresholdMs: 1000,
   coreStartTimeoutMs: 15_000,
@@ -44,6 +48,7 @@ export function resolvePoolOptions(config: PoolConfig): PoolOptions {
   const o: PoolOptions = { ...POOL_DEFAULTS, ...stripUndefined(config) };
   positiveInt('workers', o.workers, 256);
   positiveInt('coresPerWorker', o.coresPerWorker, 10_000);
+  positiveInt('coreGcPercent', o.coreGcPercent, 10_000);
   positiveInt('heartbeatIntervalMs', o.heartbeatIntervalMs, 60_000);
   positiveInt('hangThresholdMs', o.hangThresholdMs, 600_000);
   positiveInt('coreStartTimeoutMs', o.coreStartTimeoutMs, 600_000);

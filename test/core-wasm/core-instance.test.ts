@@ -148,6 +148,21 @@ describe('CoreInstance with the Go 1.19 test core', () => {
     expect(c.heldValues).toBe(0);
   });
 
+  it("passes gcPercent to the core as Go's GOGC: collecting more often, it holds fewer values", async () => {
+    const peak = async (c: CoreInstance): Promise<number> => {
+      await c.call('initSDK', 'op', [TEST_SDK_CONFIG]);
+      let max = 0;
+      for (let i = 0; i < 20_000; i++) {
+        await c.call('getLoginStatus', 'op', []);
+        max = Math.max(max, c.heldValues);
+      }
+      return max;
+    };
+    const eager = await peak(await core('gogc-10', { gcPercent: 10 }));
+    const lazy = await peak(await core('gogc-400', { gcPercent: 400 }));
+    expect(eager * 3).toBeLessThan(lazy);
+  }, 30_000);
+
   it('dispose ends the core, fails later calls fast and is idempotent', async () => {
     const c = await core('alice/5');
     c.dispose();
