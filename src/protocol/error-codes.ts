@@ -50,6 +50,16 @@ export const ERROR_CODES = {
     origin: 'gateway',
     meaning: 'too many requests of this socket are still unanswered; wait for some answers',
   },
+  LimitExceeded: {
+    code: 20006,
+    origin: 'gateway',
+    meaning: 'the request is beyond a limit of the gateway (nesting depth, values, entries or string length); the message names it',
+  },
+  GatewayInternalError: {
+    code: 20007,
+    origin: 'gateway',
+    meaning: 'the gateway failed unexpectedly on this request (a bug, logged with its operationID); the socket and every other session go on',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorName = keyof typeof ERROR_CODES;
