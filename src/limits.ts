@@ -29,6 +29,10 @@ export const LIMITS = {
     stringLength: 4 * MiB,
   },
 
+  /** A request's reqFuncName (the longest client name has 40) and operationID (clients send UUIDs). */
+  reqFuncNameLength: 128,
+  operationIdLength: 256,
+
   /** Requests of one socket not answered yet; more are refused with 20005. */
   unansweredPerSocket: 1024,
   /** Frame bytes read from one socket and not answered yet; past it the socket is not read. */

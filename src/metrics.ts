@@ -8,6 +8,10 @@ export interface MetricsSources {
   connections(): number;
   sessionsByState(): Record<string, number>;
   outboundBytesQueued(): number;
+  /** Bytes of client frames read and not answered yet. */
+  inboundBytesHeld(): number;
+  /** Sockets not being read because they hold too many unanswered bytes. */
+  socketsPaused(): number;
   coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number; heapUsedBytes: number; coreHeldValues: number }>;
 }
 
@@ -19,6 +23,7 @@ export class GatewayMetrics {
   readonly coreExits: Counter<'reason'>;
   readonly handshakes: Counter<'status'>;
   readonly disconnects: Counter<'code'>;
+  readonly internalErrors: Counter<'where'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -47,6 +52,22 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(sources.outboundBytesQueued());
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_inbound_bytes_held',
+      help: 'Bytes of client frames read and not answered yet',
+      registers,
+      collect() {
+        this.set(sources.inboundBytesHeld());
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_sockets_paused',
+      help: 'Client sockets not being read because their unanswered frames are over the inbound bound',
+      registers,
+      collect() {
+        this.set(sources.socketsPaused());
       },
     });
     new Gauge({
@@ -118,6 +139,12 @@ export class GatewayMetrics {
       name: 'openim_jssdk_disconnects_total',
       help: 'Client sockets closed by the server, by close code (1013 slow consumer, 4000 silent...)',
       labelNames: ['code'],
+      registers,
+    });
+    this.internalErrors = new Counter({
+      name: 'openim_jssdk_internal_errors_total',
+      help: 'Unexpected errors caught by a barrier (a bug; each is logged at error level), by where: frame, request, send, event, upgrade, http, admin, process',
+      labelNames: ['where'],
       registers,
     });
     this.handshakes = new Counter({

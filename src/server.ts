@@ -2,7 +2,7 @@
  * The gateway: HTTP (health, metrics, admin) and the WebSocket front door, wired to the
  * core pool. `startServer` is the one public entry; the CLI only parses flags and calls it.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -23,12 +23,9 @@ import { handleFrame, type RequestContext } from './sessions/request-handler.ts'
 import { eventTranslator } from './sessions/event-translator.ts';
 import { handleAdmin } from './admin.ts';
 import { buildSdkConfig } from './sessions/sdk-config.ts';
+import { LIMITS } from './limits.ts';
+import { InboundBudget } from './transport/inbound-budget.ts';
 
-/** Frames above this close the socket with 1009 (ws enforces it while reading). */
-export const MAX_FRAME_BYTES = 10 * 2 ** 20;
-export const MAX_BUFFERED_BYTES = 8 * 2 ** 20;
-export const PING_INTERVAL_MS = 25_000;
-export const SILENCE_LIMIT_MS = 60_000;
 
 export interface StartOptions extends ServerOptions {
   /** Required here: resolving the embedded dev server is the CLI's job. */
@@ -68,6 +65,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     hangThresholdMs: options.hangThresholdMs,
   });
   const conns = new Set<ClientConn>();
+  const inbound = new InboundBudget({ perSocketBytes: LIMITS.inboundBytesPerSocket, perSessionBytes: LIMITS.inboundBytesPerSession });
   /** Handshakes past the limit check but not yet upgraded, per session key (race guard). */
   const pendingUpgrades = new Map<string, number>();
   const verifier = options.verifier ?? createTokenVerifier(options, logger);
@@ -78,6 +76,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sdkConfig: (platformID) => buildSdkConfig(options, platformID),
     translateEvent: eventTranslator(options.newMessageEvents),
     gracePeriodMs: options.gracePeriodSeconds * 1000,
+    onInternalError: (where) => metrics.internalErrors.inc({ where }),
     onTokensRevoked: (tokens, userID, platformID) => {
       for (const token of tokens) verifier.forget?.(token, { userID, platformID });
     },
@@ -95,6 +94,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       for (const c of conns) n += c.bufferedBytes;
       return n;
     },
+    inboundBytesHeld: () => inbound.bytes,
+    socketsPaused: () => inbound.pausedSockets,
     coresPerWorker: () =>
       pool.workers().map((w) => ({
         workerId: w.id,
@@ -109,9 +110,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const ctx: RequestContext = { pool, hub, logger, metrics, verifier };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytes, clientTracking: false });
 
   const http: Server = createServer((req, res) => {
+    // Barrier: a fault in a route answers 500 and is counted; the process goes on.
+    const fail = (where: 'http' | 'admin', err: unknown): void => {
+      metrics.internalErrors.inc({ where });
+      logger.error({ err, method: req.method, path: (req.url ?? '/').split('?')[0]?.slice(0, 200) }, 'internal error in an HTTP route');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error (logged)' });
+      else res.destroy();
+    };
+    try {
+      routeHttp(req, res, (err) => fail('admin', err));
+    } catch (err) {
+      fail('http', err);
+    }
+  });
+
+  function routeHttp(req: IncomingMessage, res: ServerResponse, adminFailed: (err: unknown) => void): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       sendJson(res, state === 'ready' ? 200 : 503, { status: state, sessions: hub.size, connections: conns.size });
@@ -128,11 +144,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return;
     }
     if (path?.startsWith('/admin/') && options.adminToken) {
-      void handleAdmin(req, res, { adminToken: options.adminToken, hub, pool, logger });
+      handleAdmin(req, res, { adminToken: options.adminToken, hub, pool, logger }).catch(adminFailed);
       return;
     }
-    sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path}` });
-  });
+    sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path?.slice(0, 200)}` });
+  }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -179,33 +195,57 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   function onConnection(ws: WebSocket, identity: ClientConn['identity'], transport: Duplex): void {
+    const log = logger.child({ userID: identity.userID, platformID: identity.platformID });
     const conn = new ClientConn(
       ws,
       identity,
       {
-        maxBufferedBytes: MAX_BUFFERED_BYTES,
-        onServerClose: (code) => metrics.disconnects.inc({ code: String(code) }),
+        outboundBacklogBytes: LIMITS.outboundBacklogBytes,
+        slowConsumerMs: LIMITS.slowConsumerMs,
+        outboundBacklogHardBytes: LIMITS.outboundBacklogHardBytes,
+        onServerClose: (code, backlogBytes) => {
+          metrics.disconnects.inc({ code: String(code) });
+          if (code === CLOSE_CODES.slowConsumer.code) log.info({ conn: conn.id, backlogBytes }, 'slow consumer closed');
+        },
+        onSendError: (err) => {
+          metrics.internalErrors.inc({ where: 'send' });
+          log.error({ conn: conn.id, err }, 'internal error while writing to a client socket');
+        },
       },
       transport,
     );
     conns.add(conn);
     const session = hub.attach(conn);
-    const log = logger.child({ userID: identity.userID, platformID: identity.platformID, conn: conn.id });
-    log.debug({ remoteAddress: identity.remoteAddress }, 'client connected');
+    const key = sessionKey(identity.userID, identity.platformID);
+    log.debug({ conn: conn.id, remoteAddress: identity.remoteAddress }, 'client connected');
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      conn.noteInbound(isBinary);
-      void handleFrame(ctx, conn, session, data.toString('utf8'));
+      const bytes = data.length;
+      try {
+        conn.noteInbound(isBinary);
+        inbound.take(conn, key, bytes);
+        // handleFrame never rejects; its bytes are held until it has answered.
+        handleFrame(ctx, conn, session, data.toString('utf8'))
+          .then(() => inbound.release(conn, key, bytes))
+          .catch((err: unknown) => {
+            metrics.internalErrors.inc({ where: 'frame' });
+            log.error({ conn: conn.id, err }, 'internal error after answering a frame');
+          });
+      } catch (err) {
+        metrics.internalErrors.inc({ where: 'frame' });
+        log.error({ conn: conn.id, err }, 'internal error while receiving a frame');
+      }
     });
-    ws.on('error', (err) => log.debug({ err: err.message }, 'client socket error'));
+    ws.on('error', (err) => log.debug({ conn: conn.id, err: err.message }, 'client socket error'));
     ws.on('close', (code) => {
       conns.delete(conn);
-      log.debug({ code }, 'client disconnected');
+      inbound.forget(conn, key);
+      log.debug({ conn: conn.id, code }, 'client disconnected');
       session.detach(conn);
     });
   }
 
-  const pingInterval = options.pingIntervalMs ?? PING_INTERVAL_MS;
-  const silenceLimit = options.silenceLimitMs ?? SILENCE_LIMIT_MS;
+  const pingInterval = options.pingIntervalMs ?? LIMITS.pingIntervalMs;
+  const silenceLimit = options.silenceLimitMs ?? LIMITS.silenceMs;
   const liveness = setInterval(() => {
     for (const c of conns) {
       if (c.silentForMs > silenceLimit) c.close(CLOSE_CODES.dead.code, CLOSE_CODES.dead.reason);

@@ -131,15 +131,6 @@ describe('requests', () => {
     await c.login('alice');
     expect(await c.request('DebugEcho', ['x'])).toMatchObject({ errCode: 0, data: '"x"' });
   });
-
-  it('closes a socket sending a frame above 10 MiB with 1009', async () => {
-    const gw = await gateway();
-    const c = await client(gw, 'alice');
-    c.sendRaw('x'.repeat(10 * 2 ** 20 + 1));
-    expect((await c.closed).code).toBe(1009);
-    const other = await client(gw, 'alice');
-    expect((await other.request('GetLoginStatus')).errCode).toBe(0);
-  });
 });
 
 describe('sessions', () => {
@@ -193,10 +184,12 @@ describe('sessions', () => {
     a.close();
     await sleep(300);
     expect(gw.pool.sessionCount).toBe(1);
-    // A reconnect within the grace period finds the session logged in.
+    // A reconnect within the grace period finds the session logged in, on the same core.
+    const core = gw.hub.get('hank', 5)!.coreSessionId;
     const back = await client(gw, 'hank');
     expect((await back.login('hank')).errCode).toBe(0);
     expect((await back.request('GetLoginStatus')).data).toBe('3');
+    expect(gw.hub.get('hank', 5)!.coreSessionId).toBe(core);
     back.close();
     await until(() => gw.pool.sessionCount === 0, 4000);
     expect(gw.hub.size).toBe(0);
@@ -221,6 +214,7 @@ describe('sessions', () => {
     first.close();
     await until(() => gw.hub.get('rita', 5)!.connections === 0);
     const core = gw.pool.sessions()[0]!;
+    expect(gw.hub.get('rita', 5)!.coreSessionId).toBe(core.id);
     await core.call('debugEmit', 'op', ['OnConversationChanged', '["missed-1"]']);
     await core.call('debugEmit', 'op', ['OnRecvNewMessage', '{"clientMsgID":"m1"}']);
     const back = await client(gw, 'rita');
@@ -230,6 +224,8 @@ describe('sessions', () => {
     await back.event('OnRecvNewMessages');
     expect(order).toEqual(['Login', 'OnConversationChanged', 'OnRecvNewMessages']);
     expect((await back.event('OnConversationChanged')).data).toBe('["missed-1"]');
+    // Within the grace period: the same core served the reconnect (a new one would know nothing to replay).
+    expect(gw.hub.get('rita', 5)!.coreSessionId).toBe(core.id);
   });
 
   it.each(['OnKickedOffline', 'OnUserTokenExpired', 'OnUserTokenInvalid'])(
@@ -290,27 +286,6 @@ describe('sessions', () => {
     expect((await c.closed).code).toBe(1011);
     await until(() => gw.pool.sessionCount === 0);
   });
-
-  it('closes a socket that does not read once 8 MiB wait for it (1013), others unaffected', async () => {
-    const gw = await gateway();
-    const slow = await client(gw, 'liam');
-    const fast = await client(gw, 'liam');
-    await slow.login('liam');
-    await fast.login('liam');
-    // Stop reading on the slow socket's side; the server's send buffer then fills up.
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const chunk = 'y'.repeat(2 ** 20);
-    const slowClosed = async (): Promise<boolean> =>
-      (await gw.metrics.registry.getSingleMetric('openim_jssdk_disconnects_total')?.get())?.values.some(
-        (v) => v.labels.code === "1013" && v.value === 1,
-      ) ?? false;
-    for (let i = 0; i < 60 && !(await slowClosed()); i++) await fast.request('DebugEmit', ['OnCustomBusiness', chunk]);
-    expect(await slowClosed()).toBe(true);
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    // Its close frame sits behind the unread data, so the client may only see the cut.
-    expect([1013, 1006]).toContain((await slow.closed).code);
-    expect((await fast.request('GetLoginStatus')).data).toBe('3');
-  });
 });
 
 describe('liveness', () => {
@@ -350,11 +325,24 @@ describe('operations', () => {
 
   it('close(): healthz 503, sockets closed 1001, every core logged out and freed', async () => {
     const gw = await startGateway(im);
-    const c = await client(gw, 'nick');
-    await c.login('nick');
+    const [a, b] = [await client(gw, 'nick'), await client(gw, 'nora')];
+    await a.login('nick');
+    await b.login('nora');
+    const loggedOut: string[] = [];
+    for (const core of gw.pool.sessions()) {
+      const call = core.call.bind(core);
+      core.call = (fn, op, args) => {
+        if (fn === 'logout') loggedOut.push(`${core.userID}:${op}`);
+        return call(fn, op, args);
+      };
+    }
     const closing = gw.close();
-    expect((await c.closed).code).toBe(1001);
+    expect((await fetch(`http://127.0.0.1:${gw.port}/healthz`)).status).toBe(503);
+    expect((await a.closed).code).toBe(1001);
+    expect((await b.closed).code).toBe(1001);
     await closing;
+    // The socket-close way: a local logout, no IM round-trip.
+    expect(loggedOut.sort()).toEqual(['nick:js sdk socket close', 'nora:js sdk socket close']);
     expect(gw.pool.sessionCount).toBe(0);
   });
 

@@ -131,6 +131,7 @@ func login(opID string, args []js.Value) (string, error) {
 
 	emit("OnConnecting", "", connOpID)
 	time.Sleep(connectDelay) // let the host observe the "logging in" state
+	time.Sleep(slowLoginDelay(token))
 	emit("OnConnectSuccess", "", connOpID)
 	emit("OnSyncServerStart", "false", "")
 	emit("OnSyncServerFinish", "false", "")
@@ -141,6 +142,28 @@ func login(opID string, args []js.Value) (string, error) {
 	state.loginTime = nowMillis()
 	state.Unlock()
 	return voidResult, nil
+}
+
+// slowLoginTokenPrefix + milliseconds as a token makes login take that long (at most a
+// minute): a test hook for what a host does while a login is slow (the official core's
+// login returns before it hears from the IM server, so it cannot be slowed on demand).
+const slowLoginTokenPrefix = "debug-slow-login-"
+
+func slowLoginDelay(token string) time.Duration {
+	if !strings.HasPrefix(token, slowLoginTokenPrefix) {
+		return 0
+	}
+	ms := 0
+	for _, c := range token[len(slowLoginTokenPrefix):] {
+		if c < '0' || c > '9' || ms > 60000 {
+			break
+		}
+		ms = ms*10 + int(c-'0')
+	}
+	if ms > 60000 {
+		ms = 60000
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // logout(operationID) -> Promise<`""`>

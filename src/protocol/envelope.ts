@@ -3,6 +3,8 @@
  */
 import { protocolError, type ErrorName, type ProtocolError } from './error-codes.ts';
 import { CLIENT_EVENTS } from './events.ts';
+import { JsonBudget, parseBoundedJson } from './json-guard.ts';
+import { LIMITS } from '../limits.ts';
 
 /** Server → client, for responses and listener events alike. */
 export interface ClientEnvelope {
@@ -39,26 +41,34 @@ export const FALLBACK_RESPONSE_EVENT = 'Error';
 /**
  * Decodes one inbound text frame (binary frames are decoded to text by the caller).
  * `data` absent or "" means no parameters, as some clients omit it for parameterless calls.
+ * The frame and its `data` are charged to `budget` (the request's) and refused past its
+ * limits before they are parsed.
  */
-export function parseRequestFrame(frame: string): ClientRequest | FrameError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(frame);
-  } catch (err) {
-    return frameError('InvalidFrame', `request frame is not valid JSON: ${(err as Error).message}`, '', '');
+export function parseRequestFrame(frame: string, budget: JsonBudget = new JsonBudget()): ClientRequest | FrameError {
+  // Strings of the frame are not bounded on their own: `data`, the only one that matters,
+  // is a JSON text scanned next, and the frame's size is bounded by the socket.
+  const decoded = parseBoundedJson(frame, budget, 'request frame', Number.POSITIVE_INFINITY);
+  if (!decoded.ok) {
+    if ('limit' in decoded) return frameError('LimitExceeded', decoded.limit.message, '', '');
+    return frameError('InvalidFrame', `request frame is not valid JSON: ${decoded.syntax}`, '', '');
   }
+  const parsed = decoded.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return frameError('InvalidFrame', `request frame must be a JSON object, got ${kindOf(parsed)}`, '', '');
   }
   const frameObj = parsed as Record<string, unknown>;
   const { reqFuncName, operationID, data } = frameObj;
-  // Keep what is usable so that the error still reaches the right pending request.
-  const name = typeof reqFuncName === 'string' ? reqFuncName : '';
-  const opID = typeof operationID === 'string' ? operationID : '';
+  // Keep what is usable so that the error still reaches the right pending request; names
+  // past their limits are not echoed (no client sends them, and they would fill logs).
+  const name = typeof reqFuncName === 'string' && reqFuncName.length <= LIMITS.reqFuncNameLength ? reqFuncName : '';
+  const opID = typeof operationID === 'string' && operationID.length <= LIMITS.operationIdLength ? operationID : '';
 
   if (typeof reqFuncName !== 'string' || reqFuncName === '') {
     const got = typeof reqFuncName === 'string' ? 'an empty string' : kindOf(reqFuncName);
     return frameError('InvalidEnvelope', `request reqFuncName must be a non-empty string, got ${got}`, name, opID);
+  }
+  if (name === '') {
+    return frameError('InvalidEnvelope', `request reqFuncName is longer than ${LIMITS.reqFuncNameLength} characters`, '', opID);
   }
   if (typeof operationID !== 'string') {
     return frameError(
@@ -68,25 +78,27 @@ export function parseRequestFrame(frame: string): ClientRequest | FrameError {
       opID,
     );
   }
-  const params = decodeData(data);
+  if (opID === '' && operationID !== '') {
+    return frameError('InvalidEnvelope', `${reqFuncName}: request operationID is longer than ${LIMITS.operationIdLength} characters`, name, '');
+  }
+  const params = decodeData(data, budget);
+  if (typeof params === 'object' && !Array.isArray(params)) {
+    return frameError('LimitExceeded', `${reqFuncName}: ${params.limit}`, name, opID);
+  }
   if (typeof params === 'string') {
     return frameError('InvalidEnvelope', `${reqFuncName}: request data ${params}`, name, opID);
   }
   return { reqFuncName, operationID, data: params };
 }
 
-/** The array in `data`, or what is wrong with it. */
-function decodeData(data: unknown): unknown[] | string {
+/** The array in `data`, what is wrong with it, or the limit it is over. */
+function decodeData(data: unknown, budget: JsonBudget): unknown[] | string | { limit: string } {
   if (data === undefined || data === '') return [];
   if (typeof data !== 'string') return `must be JSON text of an array, got ${kindOf(data)}`;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(data);
-  } catch (err) {
-    return `is not valid JSON: ${(err as Error).message}`;
-  }
-  if (!Array.isArray(decoded)) return `must be JSON text of an array, got JSON text of ${kindOf(decoded)}`;
-  return decoded;
+  const decoded = parseBoundedJson(data, budget, 'request data');
+  if (!decoded.ok) return 'limit' in decoded ? { limit: decoded.limit.message } : `is not valid JSON: ${decoded.syntax}`;
+  if (!Array.isArray(decoded.value)) return `must be JSON text of an array, got JSON text of ${kindOf(decoded.value)}`;
+  return decoded.value;
 }
 
 function frameError(name: ErrorName, errMsg: string, reqFuncName: string, operationID: string): FrameError {

@@ -51,9 +51,11 @@ function isJsonSpace(c: number): boolean {
 /**
  * Scans `text` (JSON about to be parsed) against the limits, charging its values to
  * `budget`. `where` names the text for the message ("request frame", "argument 2 (message)").
+ * `maxString` replaces the string limit for a text whose strings are themselves JSON texts
+ * scanned on their own (the frame, whose `data` holds the whole request).
  */
-export function scanJson(text: string, budget: JsonBudget, where: string): JsonLimitProblem | undefined {
-  const { depth: maxDepth, values: maxValues, entries: maxEntries, stringLength: maxString } = budget.limits;
+export function scanJson(text: string, budget: JsonBudget, where: string, maxString = budget.limits.stringLength): JsonLimitProblem | undefined {
+  const { depth: maxDepth, values: maxValues, entries: maxEntries } = budget.limits;
   // Entries counted per open container; depth is bounded, so is this.
   const entries = new Int32Array(maxDepth + 2);
   let depth = 0;
@@ -141,8 +143,9 @@ export function parseBoundedJson(
   text: string,
   budget: JsonBudget,
   where: string,
+  maxString?: number,
 ): { ok: true; value: unknown } | { ok: false; limit: JsonLimitProblem } | { ok: false; syntax: string } {
-  const over = scanJson(text, budget, where);
+  const over = scanJson(text, budget, where, maxString);
   if (over) return { ok: false, limit: over };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };

@@ -13,6 +13,7 @@ import {
   type SyncFunctionSpec,
 } from '../../core-wasm/core-functions.ts';
 import { protocolError, type ProtocolError } from './error-codes.ts';
+import { JsonBudget, parseBoundedJson } from './json-guard.ts';
 
 /** What a client item must be. `json` is a string item holding JSON text. */
 export type ParamType = 'string' | 'int' | 'number' | 'bool' | 'json';
@@ -418,9 +419,10 @@ export function planRequest(
   data: unknown[],
   identity: Identity,
   coreFunctions: ReadonlySet<string>,
+  budget: JsonBudget = new JsonBudget(),
 ): RequestPlan | ProtocolError {
   if (Object.hasOwn(REQUESTS, reqFuncName)) {
-    return planRow(reqFuncName, REQUESTS[reqFuncName as ClientRequestName], data, identity, coreFunctions);
+    return planRow(reqFuncName, REQUESTS[reqFuncName as ClientRequestName], data, identity, coreFunctions, budget);
   }
   return planPassThrough(reqFuncName, data, coreFunctions);
 }
@@ -431,12 +433,13 @@ function planRow(
   data: unknown[],
   identity: Identity,
   coreFunctions: ReadonlySet<string>,
+  budget: JsonBudget,
 ): RequestPlan | ProtocolError {
   if (rule.kind === 'client-only') {
     return protocolError('UnknownFunction', `${reqFuncName} is not served by this server: ${rule.reason}`);
   }
-  const args = checkItems(rule.params, data);
-  if (!Array.isArray(args)) return protocolError('ArgsError', `${reqFuncName}: ${args.problem}`);
+  const args = checkItems(rule.params, data, budget);
+  if (!Array.isArray(args)) return protocolError(args.overLimit ? 'LimitExceeded' : 'ArgsError', `${reqFuncName}: ${args.problem}`);
 
   switch (rule.kind) {
     case 'session': {
@@ -492,7 +495,13 @@ function syncSpec(fn: string): SyncFunctionSpec | undefined {
 
 // --- argument checks ------------------------------------------------------------------
 
-function checkItems(params: readonly ParamSpec[], data: readonly unknown[]): CoreArg[] | { problem: string } {
+/** What is wrong with an item; `overLimit` when it is within the types but beyond LIMITS.json. */
+interface ItemProblem {
+  readonly problem: string;
+  readonly overLimit?: boolean;
+}
+
+function checkItems(params: readonly ParamSpec[], data: readonly unknown[], budget: JsonBudget): CoreArg[] | ItemProblem {
   const required = params.findLastIndex((p) => p.whenMissing === undefined) + 1;
   if (data.length < required || data.length > params.length) {
     const range = required === params.length ? `${required}` : `${required} to ${params.length}`;
@@ -501,19 +510,18 @@ function checkItems(params: readonly ParamSpec[], data: readonly unknown[]): Cor
   }
   const args: CoreArg[] = [];
   for (const [i, spec] of params.entries()) {
-    const checked = i < data.length ? checkItem(spec, data[i]) : spec.whenMissing;
-    if (checked === undefined || typeof checked === 'object') {
-      const what = checked?.problem ?? 'is missing';
-      return { problem: `argument ${i + 1} (${spec.name}) ${what}` };
-    }
+    const where = `argument ${i + 1} (${spec.name})`;
+    const checked = i < data.length ? checkItem(spec, data[i], budget, where) : spec.whenMissing;
+    if (checked === undefined) return { problem: `${where} is missing` };
+    if (typeof checked === 'object') return checked.overLimit ? checked : { problem: `${where} ${checked.problem}` };
     args.push(checked);
   }
   return args;
 }
 
-function checkItem(spec: ParamSpec, value: unknown): CoreArg | { problem: string } {
+function checkItem(spec: ParamSpec, value: unknown, budget: JsonBudget, where: string): CoreArg | ItemProblem {
   if (value === null && spec.whenNull !== undefined) return spec.whenNull;
-  const wrong = (): { problem: string } => ({ problem: `must be ${expectation(spec)}, got ${describe(value)}` });
+  const wrong = (): ItemProblem => ({ problem: `must be ${expectation(spec)}, got ${describe(value)}` });
   switch (spec.type) {
     case 'string':
       return typeof value === 'string' && (value !== '' || !spec.nonEmpty) ? value : wrong();
@@ -524,21 +532,21 @@ function checkItem(spec: ParamSpec, value: unknown): CoreArg | { problem: string
     case 'bool':
       return typeof value === 'boolean' ? value : wrong();
     case 'json':
-      return checkJsonItem(spec, value) ?? wrong();
+      return checkJsonItem(spec, value, budget, where) ?? wrong();
   }
 }
 
-/** The string to send for a `json` item, or undefined when it does not hold the right JSON. */
-function checkJsonItem(spec: ParamSpec, value: unknown): string | undefined {
+/**
+ * The string to send for a `json` item, undefined when it does not hold the right JSON, or
+ * the limit its text is over. An object item was already bounded as part of the request data.
+ */
+function checkJsonItem(spec: ParamSpec, value: unknown, budget: JsonBudget, where: string): string | ItemProblem | undefined {
   if (spec.objectStringified && isPlainObject(value)) return JSON.stringify(value);
   if (typeof value !== 'string') return undefined;
   if (value === '' && spec.emptyAllowed) return value;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = undefined;
-  }
+  const decoded = parseBoundedJson(value, budget, where);
+  if (!decoded.ok && 'limit' in decoded) return { problem: decoded.limit.message, overLimit: true };
+  const parsed = decoded.ok ? decoded.value : undefined;
   const fits = spec.json === 'array' ? parsed === null || Array.isArray(parsed) : isPlainObject(parsed);
   if (fits) return value;
   if (spec.bareStringAsList && value !== '') return JSON.stringify([value]);

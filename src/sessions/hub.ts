@@ -56,9 +56,14 @@ export class Hub {
     return session;
   }
 
+  /** Barrier: a fault while recovering one session must not reach the pool's other reports. */
   #onLost(lost: SessionLost): void {
-    const session = this.get(lost.userID, lost.platformID);
-    session?.recover(lost);
+    try {
+      this.get(lost.userID, lost.platformID)?.recover(lost);
+    } catch (err) {
+      this.#deps.logger.error({ err, userID: lost.userID, platformID: lost.platformID }, 'internal error while recovering a lost core');
+      this.#deps.onInternalError?.('event');
+    }
   }
 
   async shutdown(): Promise<void> {

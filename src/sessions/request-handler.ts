@@ -1,6 +1,11 @@
 /**
  * One inbound frame → one response to the socket that sent it. Protocol decisions come
  * from the tables in src/protocol; this module only sequences them against the session.
+ *
+ * `handleFrame` is a barrier: whatever fails unexpectedly while a frame is handled (a bug in
+ * a check, a reshape, a send) answers that request with 20007, is logged with its
+ * operationID and counted, and the socket and every other session go on. Its promise never
+ * rejects.
  */
 import type { Logger } from 'pino';
 import type { CorePool } from '../pool/core-pool.ts';
@@ -9,8 +14,10 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { ClientConn } from '../transport/client-conn.ts';
 import { buildResponse, parseRequestFrame, type ClientRequest } from '../protocol/envelope.ts';
 import { isProtocolError, protocolError, type ProtocolError } from '../protocol/error-codes.ts';
+import { JsonBudget } from '../protocol/json-guard.ts';
 import { REQUESTS, planRequest, responseData, type CorePlan, type SessionPlan } from '../protocol/requests.ts';
 import { downstreamOperationID } from '../protocol/operation-id.ts';
+import { LIMITS } from '../limits.ts';
 import { GatewayError } from './gateway-error.ts';
 import type { Hub } from './hub.ts';
 import type { UserSession } from './user-session.ts';
@@ -33,43 +40,87 @@ const ANSWERED_BEFORE_LOGIN: Readonly<Record<string, (session: UserSession) => s
   getLoginStatus: (session) => String(session.loginStatus()),
 };
 
-/** Server-answered requests whose answer differs while the socket is not logged in (§6.2). */
+/** Server-answered requests whose answer differs while the socket is not logged in. */
 const LOCAL_WHEN_LOGGED_OUT: Readonly<Record<string, string>> = {
   GetLoginUserID: '""',
 };
 
-/**
- * Requests one socket may have unanswered. Bursts far beyond what apps do at start-up are
- * fine; an unbounded flood would only queue memory behind a single core.
- */
-export const MAX_IN_FLIGHT_PER_SOCKET = 1024;
+/** The one answer a request gets: whoever answers first (normal path or barrier) wins. */
+class Reply {
+  #sent = false;
+  constructor(
+    readonly conn: ClientConn,
+    readonly request: { readonly reqFuncName: string; readonly operationID: string },
+  ) {}
 
-export async function handleFrame(ctx: RequestContext, conn: ClientConn, session: UserSession, text: string): Promise<void> {
-  const started = performance.now();
-  const request = parseRequestFrame(text);
-  if (isProtocolError(request)) {
-    conn.send(buildResponse(request, request));
-    ctx.metrics.calls.inc({ function: 'invalid', outcome: String(request.errCode) });
-    return;
+  get sent(): boolean {
+    return this.#sent;
   }
-  if (conn.inFlight >= MAX_IN_FLIGHT_PER_SOCKET) {
-    const busy = protocolError('TooManyRequests', `more than ${MAX_IN_FLIGHT_PER_SOCKET} requests of this socket are unanswered`);
-    conn.send(buildResponse(request, busy));
-    ctx.metrics.calls.inc({ function: 'throttled', outcome: String(busy.errCode) });
-    return;
-  }
-  conn.inFlight++;
-  try {
-    await answer(ctx, conn, session, request, started);
-  } finally {
-    conn.inFlight--;
+
+  send(outcome: Outcome): void {
+    if (this.#sent) return;
+    this.#sent = true;
+    this.conn.send(buildResponse(this.request, outcome));
   }
 }
 
-async function answer(ctx: RequestContext, conn: ClientConn, session: UserSession, request: ClientRequest, started: number): Promise<void> {
+/** Handles one frame of `conn`. Never rejects. */
+export async function handleFrame(ctx: RequestContext, conn: ClientConn, session: UserSession, text: string): Promise<void> {
+  const started = performance.now();
+  let reply: Reply | undefined;
+  try {
+    const budget = new JsonBudget();
+    const request = parseRequestFrame(text, budget);
+    reply = new Reply(conn, request);
+    if (isProtocolError(request)) {
+      reply.send(request);
+      ctx.metrics.calls.inc({ function: 'invalid', outcome: String(request.errCode) });
+      return;
+    }
+    if (conn.inFlight >= LIMITS.unansweredPerSocket) {
+      const busy = protocolError('TooManyRequests', `more than ${LIMITS.unansweredPerSocket} requests of this socket are unanswered`);
+      reply.send(busy);
+      ctx.metrics.calls.inc({ function: 'throttled', outcome: String(busy.errCode) });
+      return;
+    }
+    conn.inFlight++;
+    try {
+      await answer(ctx, reply, session, request, budget, started);
+    } finally {
+      conn.inFlight--;
+    }
+  } catch (err) {
+    internalError(ctx, conn, reply, err);
+  }
+}
+
+/** The barrier's answer: 20007 to the request (when it has not been answered), a log line, a count. */
+function internalError(ctx: RequestContext, conn: ClientConn, reply: Reply | undefined, err: unknown): void {
+  const { userID, platformID } = conn.identity;
+  const reqFuncName = reply?.request.reqFuncName ?? '';
+  const operationID = reply?.request.operationID ?? '';
+  try {
+    ctx.metrics.internalErrors.inc({ where: 'request' });
+    ctx.logger.error({ userID, platformID, operationID, reqFuncName, err }, 'internal error while handling a request');
+    const what = reqFuncName === '' ? 'this frame' : reqFuncName;
+    reply?.send(protocolError('GatewayInternalError', `internal error of the gateway while handling ${what} (logged); the connection stays usable`));
+  } catch {
+    // Reporting failed too (e.g. the logger threw): the request stays unanswered, the process goes on.
+  }
+}
+
+async function answer(
+  ctx: RequestContext,
+  reply: Reply,
+  session: UserSession,
+  request: ClientRequest,
+  budget: JsonBudget,
+  started: number,
+): Promise<void> {
+  const conn = reply.conn;
   const { userID, platformID } = conn.identity;
   const coreFunctions = ctx.pool.coreFunctions;
-  const plan = planRequest(request.reqFuncName, request.data, { userID, platformID }, coreFunctions);
+  const plan = planRequest(request.reqFuncName, request.data, { userID, platformID }, coreFunctions, budget);
   let outcome: Outcome;
   if (isProtocolError(plan)) {
     outcome = plan;
@@ -77,12 +128,11 @@ async function answer(ctx: RequestContext, conn: ClientConn, session: UserSessio
     const loggedOut = LOCAL_WHEN_LOGGED_OUT[plan.reqFuncName];
     outcome = { data: loggedOut !== undefined && !session.isLoggedIn(conn) ? loggedOut : plan.data };
   } else if (plan.kind === 'session') {
-    outcome = await runSessionPlan(ctx, conn, session, request, plan);
-    if (outcome === LOGOUT_ANSWERED) return;
+    outcome = await runSessionPlan(ctx, reply, session, request, plan);
   } else {
     outcome = await runCorePlan(conn, session, request, plan);
   }
-  conn.send(buildResponse(request, outcome));
+  reply.send(outcome);
   const known = Object.hasOwn(REQUESTS, request.reqFuncName) || (!isProtocolError(plan) && plan.kind === 'core' && plan.passThrough);
   const fn = known ? request.reqFuncName : 'unknown';
   ctx.metrics.calls.inc({ function: fn, outcome: 'data' in outcome ? 'ok' : String(outcome.errCode) });
@@ -108,34 +158,34 @@ async function runCorePlan(conn: ClientConn, session: UserSession, request: Clie
   }
 }
 
-/** Marker: logout answered the caller itself (it must answer before closing the sockets). */
-const LOGOUT_ANSWERED: Outcome = { data: '' };
-
 async function runSessionPlan(
   ctx: RequestContext,
-  conn: ClientConn,
+  reply: Reply,
   session: UserSession,
   request: ClientRequest,
   plan: SessionPlan,
 ): Promise<Outcome> {
+  const conn = reply.conn;
   if (plan.fn === 'logout') {
+    // Logout answers the caller itself: the answer must leave before the sockets close.
+    let answered: Outcome = { data: '""' };
     await session.logout(conn, downstreamOperationID(request.operationID), (result) => {
-      const outcome = result.errCode === 0 ? { data: '""' } : protocolErrorOf(result);
-      conn.send(buildResponse(request, outcome));
+      answered = result.errCode === 0 ? { data: '""' } : protocolErrorOf(result);
+      reply.send(answered);
     });
-    return LOGOUT_ANSWERED;
+    return answered;
   }
   const token = String(plan.args[1]);
-  if (token !== conn.identity.token) {
-    // A Login may carry another token than the handshake proved: check it the same way.
-    const expect = { userID: conn.identity.userID, platformID: conn.identity.platformID };
-    const verdict = await ctx.verifier.verify(token, expect, downstreamOperationID(request.operationID));
-    if (!verdict.ok && verdict.status === 401) return protocolErrorOf(verdict);
-    if (!verdict.ok) {
-      // The detail names the IM server's address: for the operator's log, not the client.
-      ctx.logger.warn({ ...expect, operationID: request.operationID, detail: verdict.errMsg }, 'token check unavailable at Login');
-      return protocolErrorOf({ errCode: 10000, errMsg: 'the token could not be checked: the IM server is unavailable, retry later' });
-    }
+  // Every Login proves its token again (through the verdict cache, whose entries live at most
+  // --token-cache-ttl): a socket that waited long before logging in, or a Login carrying
+  // another token than the handshake, must not ride on an old verdict into a live session.
+  const expect = { userID: conn.identity.userID, platformID: conn.identity.platformID };
+  const verdict = await ctx.verifier.verify(token, expect, downstreamOperationID(request.operationID));
+  if (!verdict.ok && verdict.status === 401) return protocolErrorOf(verdict);
+  if (!verdict.ok) {
+    // The detail names the IM server's address: for the operator's log, not the client.
+    ctx.logger.warn({ ...expect, operationID: request.operationID, detail: verdict.errMsg }, 'token check unavailable at Login');
+    return protocolErrorOf({ errCode: 10000, errMsg: 'the token could not be checked: the IM server is unavailable, retry later' });
   }
   try {
     await session.login(conn, downstreamOperationID(request.operationID), token);
@@ -151,5 +201,6 @@ function protocolErrorOf(e: { errCode: number; errMsg: string; detail?: string |
 
 function asOutcome(err: unknown): Outcome {
   if (err instanceof GatewayError) return protocolErrorOf(err);
-  return protocolError('SdkInternalError', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  // Not one of ours: a bug on the way to or from the core. The barrier reports it.
+  throw err;
 }

@@ -47,6 +47,8 @@ export interface UserSessionDeps {
    * verdicts for them must not let a new socket in.
    */
   onTokensRevoked?(tokens: readonly string[], userID: string, platformID: number): void;
+  /** A barrier caught an unexpected error (already logged here); for the metric. */
+  onInternalError?(where: 'event'): void;
   /** Core panics within this window… */
   panicWindowMs?: number;
   /** …up to this many are survived by re-creating the core. */
@@ -270,7 +272,17 @@ export class UserSession {
     await this.#close('logout');
   }
 
+  /** Barrier: an event that cannot be delivered is logged and counted, never thrown into the pool. */
   #onCoreEvent(json: string): void {
+    try {
+      this.#deliverCoreEvent(json);
+    } catch (err) {
+      this.#log.error({ err, event: json.slice(0, 200) }, 'internal error while delivering a core event');
+      this.#deps.onInternalError?.('event');
+    }
+  }
+
+  #deliverCoreEvent(json: string): void {
     const t = this.#deps.translateEvent(json);
     if (t.envelopes.length === 0 && t.coreEvent === undefined) {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');

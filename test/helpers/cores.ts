@@ -53,9 +53,9 @@ export const TEST_SDK_CONFIG = JSON.stringify({
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` until it holds (or fails the test after `timeoutMs`). */
-export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const start = Date.now();
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
     await sleep(10);
   }

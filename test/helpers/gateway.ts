@@ -115,13 +115,13 @@ export class TestClient {
     });
   }
 
-  static url(gw: RunningServer, q: Record<string, string | number>): string {
+  static url(gw: Pick<RunningServer, 'url'>, q: Record<string, string | number>): string {
     return `${gw.url}/?${Object.entries(q)
       .map(([k, v]) => `${k}=${v}`)
       .join('&')}`;
   }
 
-  static async connect(gw: RunningServer, userID: string, platformID = 5, token = tokenFor(userID, platformID)): Promise<TestClient> {
+  static async connect(gw: Pick<RunningServer, 'url'>, userID: string, platformID = 5, token = tokenFor(userID, platformID)): Promise<TestClient> {
     const ws = new WebSocket(TestClient.url(gw, { sendID: userID, token, platformID, operationID: `hs-${userID}` }));
     await once(ws, 'open');
     return new TestClient(ws);
@@ -162,7 +162,7 @@ export class TestClient {
 }
 
 /** Handshake outcome without upgrading: the HTTP status and body of a refusal, or 101. */
-export async function handshakeStatus(gw: RunningServer, query: string): Promise<{ status: number; body: string }> {
+export async function handshakeStatus(gw: Pick<RunningServer, 'url'>, query: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${gw.url}/?${query}`);
     ws.on('unexpected-response', (_req, res) => {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { handleFrame, MAX_IN_FLIGHT_PER_SOCKET, type RequestContext } from '../../src/sessions/request-handler.ts';
+import { handleFrame, type RequestContext } from '../../src/sessions/request-handler.ts';
 import { GatewayMetrics } from '../../src/metrics.ts';
 import type { ClientConn } from '../../src/transport/client-conn.ts';
 import type { UserSession } from '../../src/sessions/user-session.ts';
 import type { ClientEnvelope } from '../../src/protocol/envelope.ts';
 import { silentLogger } from '../helpers/cores.ts';
+
+/** Pinned: README documents 1 024 unanswered requests per socket. */
+const MAX_IN_FLIGHT_PER_SOCKET = 1024;
 
 function fakes(call: (fn: string, op: string, args: unknown[]) => Promise<unknown>) {
   const sent: ClientEnvelope[] = [];
@@ -16,8 +19,16 @@ function fakes(call: (fn: string, op: string, args: unknown[]) => Promise<unknow
   const session = { call, isLoggedIn: () => true, loginStatus: () => 3 } as unknown as UserSession;
   const ctx = {
     pool: { coreFunctions: new Set(['getSelfUserInfo', 'getLoginStatus', 'createTextMessage']) },
-    metrics: new GatewayMetrics({ connections: () => 0, sessionsByState: () => ({}), outboundBytesQueued: () => 0, coresPerWorker: () => [] }),
+    metrics: new GatewayMetrics({
+      connections: () => 0,
+      sessionsByState: () => ({}),
+      outboundBytesQueued: () => 0,
+      inboundBytesHeld: () => 0,
+      socketsPaused: () => 0,
+      coresPerWorker: () => [],
+    }),
     logger: silentLogger,
+    verifier: { verify: async () => ({ ok: true, expiresAt: Date.now() + 60_000 }) },
   } as unknown as RequestContext;
   return { sent, conn, session, ctx };
 }
@@ -54,5 +65,48 @@ describe('request handler', () => {
     expect(calls).toEqual([['getSelfUserInfo']]);
     await handleFrame(ctx, conn, session, frame('GetLoginUserID', 'op2'));
     expect(sent[1]).toMatchObject({ data: '"alice"' });
+  });
+
+  it('answers an unexpected fault with 20007, counts it, and keeps answering', async () => {
+    let fail = true;
+    const { sent, conn, session, ctx } = fakes(async () => {
+      if (fail) throw new TypeError('boom in a reshape');
+      return '{"userID":"alice"}';
+    });
+    await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op1'));
+    expect(sent[0]).toMatchObject({ event: 'GetSelfUserInfo', errCode: 20007, operationID: 'op1' });
+    expect(sent[0]!.errMsg).toMatch(/internal error of the gateway while handling GetSelfUserInfo/);
+    expect(sent[0]!.errMsg).not.toMatch(/boom/);
+    expect((await ctx.metrics.internalErrors.get()).values).toEqual([expect.objectContaining({ labels: { where: 'request' }, value: 1 })]);
+    expect(conn.inFlight).toBe(0);
+    fail = false;
+    await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op2'));
+    expect(sent[1]).toMatchObject({ errCode: 0, operationID: 'op2' });
+  });
+
+  it('answers once even when the fault comes after the answer', async () => {
+    const { sent, conn, session, ctx } = fakes(async () => '{"userID":"alice"}');
+    const calls = ctx.metrics.calls;
+    (ctx.metrics as { calls: unknown }).calls = { inc: () => { throw new Error('metrics broke'); } };
+    await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op1'));
+    (ctx.metrics as { calls: unknown }).calls = calls;
+    expect(sent).toEqual([expect.objectContaining({ errCode: 0, operationID: 'op1' })]);
+    expect((await ctx.metrics.internalErrors.get()).values[0]?.value).toBe(1);
+  });
+
+  it('refuses a request beyond the JSON limits with 20006 naming the limit, before any core call', async () => {
+    const calls: string[] = [];
+    const { sent, conn, session, ctx } = fakes(async (fn) => {
+      calls.push(fn);
+      return '""';
+    });
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    await handleFrame(ctx, conn, session, JSON.stringify({ reqFuncName: 'CreateTextMessage', operationID: 'op1', data: `[${deep}]` }));
+    expect(sent[0]).toMatchObject({ event: 'CreateTextMessage', errCode: 20006, operationID: 'op1' });
+    expect(sent[0]!.errMsg).toBe('CreateTextMessage: request data nests arrays and objects deeper than 100 levels');
+    await handleFrame(ctx, conn, session, frame('GetUsersInfoWithCache', 'op2', [JSON.stringify(Array(10_001).fill('u'))]));
+    expect(sent[1]).toMatchObject({ errCode: 20006 });
+    expect(sent[1]!.errMsg).toBe('GetUsersInfoWithCache: argument 1 (userIDList) holds an array or object with more than 10000 entries');
+    expect(calls).toEqual([]);
   });
 });
