@@ -362,4 +362,27 @@ describe('operations', () => {
     await c.closed;
     await until(() => gw.pool.sessionCount === 0);
   });
+
+  it('a fault in an HTTP or admin route answers 500, is counted, and the server goes on', async () => {
+    const gw = await gateway({ adminToken: 'sekret' });
+    const base = `http://127.0.0.1:${gw.port}`;
+    const sessions = gw.hub.sessions.bind(gw.hub);
+    gw.hub.sessions = () => {
+      throw new TypeError('injected fault');
+    };
+    const admin = await fetch(`${base}/admin/sessions`, { headers: { authorization: 'Bearer sekret' } });
+    expect(admin.status).toBe(500);
+    expect(await admin.json()).toEqual({ error: 'internal error (logged)' });
+    const size = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(gw.hub), 'size')!;
+    Object.defineProperty(gw.hub, 'size', { get: () => { throw new TypeError('injected fault'); }, configurable: true });
+    expect((await fetch(`${base}/healthz`)).status).toBe(500);
+    Object.defineProperty(gw.hub, 'size', size);
+    gw.hub.sessions = sessions;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain('openim_jssdk_internal_errors_total{where="admin"} 1');
+    expect(text).toContain('openim_jssdk_internal_errors_total{where="http"} 1');
+    const c = await client(gw, 'pia');
+    expect((await c.login('pia')).errCode).toBe(0);
+  });
 });
