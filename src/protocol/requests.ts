@@ -45,7 +45,10 @@ export interface ParamSpec {
   readonly range?: readonly [min: number, max: number];
 }
 
-/** A Go int32 field: the core fails on anything wider with a JSON decoding error. */
+/**
+ * A Go int32: a JSON field the core decodes fails on anything wider, and a positional
+ * argument is silently wrapped by the core's glue (`int32(arg.Int())`). Either way, refused here.
+ */
 const INT32: readonly [number, number] = [-(2 ** 31), 2 ** 31 - 1];
 
 export interface Identity {
@@ -229,7 +232,7 @@ const TABLE = {
   JoinGroup: core('joinGroup', [
     str('groupID'),
     str('reqMsg'),
-    int('joinSource'),
+    int('joinSource', { range: INT32 }),
     str('ex', { whenMissing: '', whenNull: '' }),
   ]),
   InviteUserToGroup: core('inviteUserToGroup', [str('groupID'), str('reason'), jsonArray('userIDList')]),
@@ -245,15 +248,20 @@ const TABLE = {
   }),
   AcceptGroupApplication: core('acceptGroupApplication', [str('groupID'), str('fromUserID'), str('handleMsg')]),
   RefuseGroupApplication: core('refuseGroupApplication', [str('groupID'), str('fromUserID'), str('handleMsg')]),
-  GetGroupMemberList: core('getGroupMemberList', [str('groupID'), int('filter'), int('offset'), int('count')]),
+  GetGroupMemberList: core('getGroupMemberList', [
+    str('groupID'),
+    int('filter', { range: INT32 }),
+    int('offset', { range: INT32 }),
+    int('count', { range: INT32 }),
+  ]),
   GetSpecifiedGroupMembersInfo: core('getSpecifiedGroupMembersInfo', [str('groupID'), jsonArray('userIDList')]),
   SearchGroupMembers: core('searchGroupMembers', [jsonObject('params')]),
   SetGroupMemberInfo: core('setGroupMemberInfo', [jsonObject('params')]),
   GetGroupMemberOwnerAndAdmin: core('getGroupMemberOwnerAndAdmin', [str('groupID')]),
   GetGroupMemberListByJoinTimeFilter: core('getGroupMemberListByJoinTimeFilter', [
     str('groupID'),
-    int('offset'),
-    int('count'),
+    int('offset', { range: INT32 }),
+    int('count', { range: INT32 }),
     int('joinTimeBegin'),
     int('joinTimeEnd'),
     jsonArray('filterUserIDList', { whenMissing: '[]', whenNull: '[]' }),
@@ -269,7 +277,7 @@ const TABLE = {
   // Conversation
   GetAllConversationList: core('getAllConversationList'),
   GetConversationListSplit: core('getConversationListSplit', [int('offset'), int('count')]),
-  GetOneConversation: core('getOneConversation', [int('sessionType'), str('sourceID')]),
+  GetOneConversation: core('getOneConversation', [int('sessionType', { range: INT32 }), str('sourceID')]),
   // Typed `string` in the client, so apps may pass one bare ID instead of JSON.
   GetMultipleConversation: core('getMultipleConversation', [jsonArray('conversationIDList', { bareStringAsList: true })]),
   GetConversationIDBySessionType: {

@@ -269,6 +269,18 @@ describe('rows whose core call differs from the client request', () => {
     },
   );
 
+  it.each([
+    ['JoinGroup', ['g1', 'hi', 2 ** 31, ''], 3],
+    ['GetGroupMemberList', ['g1', 0, 0, 2 ** 31], 4],
+    ['GetGroupMemberList', ['g1', -(2 ** 31) - 1, 0, 10], 2],
+    ['GetGroupMemberListByJoinTimeFilter', ['g1', 2 ** 40, 10, 0, 0, '[]'], 2],
+    ['GetOneConversation', [2 ** 31, 'bob'], 1],
+  ] as const)('%s refuses %j: the core would wrap its int32 argument %i silently', (name, data, position) => {
+    const r = refusal(name, [...data]);
+    expect(r.errCode).toBe(10002);
+    expect(r.errMsg).toMatch(new RegExp(`argument ${position} \\(\\w+\\) must be an integer from -2147483648 to 2147483647`));
+  });
+
   it('SetGlobalRecvMessageOpt refuses an opt beyond int32', () => {
     expect(refusal('SetGlobalRecvMessageOpt', [2 ** 40]).errMsg).toMatch(/from -2147483648 to 2147483647/);
   });
