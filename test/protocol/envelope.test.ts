@@ -19,6 +19,34 @@ function expectFrameError(frame: string, errCode: number, text: RegExp): FrameEr
 
 const frame = (fields: Record<string, unknown>): string => JSON.stringify(fields);
 
+describe('parseRequestFrame limits (pinned: README documents them)', () => {
+  it('takes a reqFuncName of 128 characters and an operationID of 256, refuses longer ones without echoing them', () => {
+    const name = 'N'.repeat(128);
+    const op = 'o'.repeat(256);
+    expect(parseRequestFrame(frame({ reqFuncName: name, operationID: op, data: '[]' }))).toEqual({ reqFuncName: name, operationID: op, data: [] });
+    const longName = expectFrameError(frame({ reqFuncName: `${name}N`, operationID: 'op', data: '[]' }), 20001, /reqFuncName is longer than 128 characters/);
+    expect([longName.reqFuncName, longName.operationID]).toEqual(['', 'op']);
+    const longOp = expectFrameError(frame({ reqFuncName: 'X', operationID: `${op}o`, data: '[]' }), 20001, /X: request operationID is longer than 256 characters/);
+    expect([longOp.reqFuncName, longOp.operationID]).toEqual(['X', '']);
+  });
+
+  it('bounds the frame and its data before parsing, and tells which (20006)', () => {
+    const deepFrame = `{"reqFuncName":"X","operationID":"o","junk":${'['.repeat(101)}${']'.repeat(101)}}`;
+    expectFrameError(deepFrame, 20006, /^request frame nests arrays and objects deeper than 100 levels$/);
+    const deepData = frame({ reqFuncName: 'X', operationID: 'o', data: '['.repeat(101) + ']'.repeat(101) });
+    const e = expectFrameError(deepData, 20006, /^X: request data nests arrays and objects deeper than 100 levels$/);
+    expect(e.operationID).toBe('o');
+  });
+
+  it('does not hold the frame\'s data text to the string limit: its own strings are what count', () => {
+    const pieces = ['a'.repeat(3 * 2 ** 20), 'b'.repeat(3 * 2 ** 20)];
+    const ok = parseRequestFrame(frame({ reqFuncName: 'X', operationID: 'o', data: JSON.stringify(pieces) }));
+    expect(isProtocolError(ok)).toBe(false);
+    const over = frame({ reqFuncName: 'X', operationID: 'o', data: JSON.stringify(['c'.repeat(4 * 2 ** 20 + 1)]) });
+    expectFrameError(over, 20006, /request data holds a string longer than 4194304 characters/);
+  });
+});
+
 describe('parseRequestFrame', () => {
   it('decodes the positional params from data', () => {
     const data = JSON.stringify(['alice', 'token']);
