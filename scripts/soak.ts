@@ -21,10 +21,16 @@
  * test core, DebugEmit of a listener event. The official core (`--core official`, with the
  * embedded dev server as its IM server) is slower: use a smaller --cycles.
  *
- * After a warm-up the gateway is settled and its RSS measured; after the last cycle again.
- * The run passes when every cycle behaved, the gateway ends with 0 sessions, 0 cores and 0
- * connections, no core was lost, nothing was logged at error level, and RSS grew by at most
- * 10 %. Prints a table, then one JSON line; exits 1 on failure, 2 on bad flags.
+ * After a warm-up the gateway is settled (every session gone, garbage collected in its main
+ * thread and in every worker) and measured; after the last cycle again. Measured are its own
+ * books and what the kernel and /metrics say (lib/soak-leaks.ts): RSS, the linear memories
+ * of cores still mapped, open fds and sockets, threads, the token cache and the handshakes
+ * pending. The run passes when all of the requested cycles ran (a time bound that cut them
+ * short is a failure, not a smaller pass), every cycle behaved, the gateway ends with 0
+ * sessions, 0 cores and 0 connections, no core was lost, nothing was logged at error level,
+ * no core's memory is left, RSS grew by at most 10 % and fds, sockets and threads did not
+ * grow (lib/soak-leaks.ts has the limits). Prints a table, then one JSON line; exits 1 on
+ * failure, 2 on bad flags.
  */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,12 +40,15 @@ import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts
 import type { GatewayFigures } from './lib/gateway-ipc.ts';
 import { GatewayProcess } from './lib/gateway-process.ts';
 import { ImSocket, type Received } from './lib/im-socket.ts';
+import type { ProcFigures } from './lib/proc-figures.ts';
+import { metricSum } from './lib/prom-text.ts';
+import { compareReadings, describeVerdict, RSS_GROWTH_LIMIT_PCT, type LeakReading, type LeakVerdict } from './lib/soak-leaks.ts';
 import { Rng, StepTimeout, sleep, until, withTimeout } from './lib/timing.ts';
 
 export const SOAK_FLAGS = {
   cycles: { type: 'int', default: 10_000, min: 1, help: 'login/logout/disconnect cycles in all' },
   users: { type: 'int', default: 50, min: 1, max: 5000, help: 'distinct users (one loop each)' },
-  seconds: { type: 'int', default: 900, min: 10, help: 'time bound: no new cycle starts after it minus the end checks' },
+  seconds: { type: 'int', default: 900, min: 10, help: 'time bound: no new cycle starts after it minus the end checks; fewer cycles than --cycles fail the run' },
   core: { type: 'choice', default: 'test', choices: ['test', 'official'], help: 'core build' },
   'grace-ms': { type: 'int', default: 500, min: 0, max: 60_000, help: 'grace period after a session’s last socket' },
   warmup: { type: 'int', default: 0, min: 0, help: 'warm-up cycles before RSS is first measured (0: a tenth of --cycles)' },
@@ -81,6 +90,8 @@ export interface SoakResult {
   soak: string;
   cycles: number;
   cyclesRequested: number;
+  /** Cycles after the warm-up: what the leak checks cover. */
+  mainCycles: number;
   byScenario: Record<Scenario, number>;
   pushes: number;
   /** `gw.hub.size` at the end. */
@@ -98,7 +109,10 @@ export interface SoakResult {
   heapEndMB: number;
   seconds: number;
   cyclesPerSecond: number;
+  /** The time bound stopped cycles before `cyclesRequested` (then `ok` is false). */
   timedOut: boolean;
+  /** Kernel and /metrics figures after the warm-up against the end (see lib/soak-leaks.ts). */
+  leaks: LeakVerdict[];
   failures: number;
   /** The first few failures, each `scenario/step: what`. */
   failureSamples: string[];
@@ -110,7 +124,6 @@ export interface SoakResult {
 const PLATFORM_ID = 5;
 /** A step (login, a push, a logout) that takes longer than this is a hang. */
 const STEP_MS = 15_000;
-const RSS_GROWTH_LIMIT_PCT = 10;
 const MAX_FAILURE_SAMPLES = 20;
 const MB = 2 ** 20;
 
@@ -369,6 +382,35 @@ interface Settled {
   figures: GatewayFigures;
   connections: number;
   drained: boolean;
+  leak: LeakReading;
+}
+
+/** Gauges read from /metrics when the gateway exports them ("n/a" otherwise). */
+const TOKEN_CACHE_GAUGE = 'openim_jssdk_token_cache_entries';
+const HANDSHAKES_PENDING_GAUGE = 'openim_jssdk_handshakes_pending';
+/** How long fds must stay unchanged before they are read, and the most to wait for that. */
+const FDS_STEADY_MS = 1000;
+const FDS_STEADY_BOUND_MS = 8000;
+
+/**
+ * The kernel's figures once open fds have stopped changing: connections closed by either
+ * side (a client gone, a kept-alive connection to the IM timing out) take a moment to leave.
+ */
+async function steadyProc(gw: GatewayProcess): Promise<ProcFigures> {
+  const deadline = performance.now() + FDS_STEADY_BOUND_MS;
+  let last = gw.procFigures();
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    await sleep(250);
+    const now = gw.procFigures();
+    if (now.fds !== last.fds || now.sockets !== last.sockets) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= FDS_STEADY_MS) {
+      return now;
+    }
+  }
+  return last;
 }
 
 /** Waits for the gateway to free everything, then collects garbage and reads its figures. */
@@ -384,10 +426,19 @@ async function settle(gw: GatewayProcess, graceMs: number): Promise<Settled> {
     graceMs + 20_000,
     100,
   );
-  // Freed cores' memory goes back when their worker's heap is collected; give it a moment.
+  // Freed cores' memory goes back when their worker's heap is collected (the child
+  // collects in the main thread and in every worker); give the last frees a moment.
   await sleep(1000);
   const figures = await gw.settledFigures(5, 300);
-  return { figures, connections, drained };
+  const proc = await steadyProc(gw);
+  const metrics = await gw.metricsText();
+  const leak: LeakReading = {
+    rssBytes: figures.memory.rss,
+    proc,
+    tokenCacheEntries: metricSum(metrics, TOKEN_CACHE_GAUGE),
+    handshakesPending: metricSum(metrics, HANDSHAKES_PENDING_GAUGE),
+  };
+  return { figures, connections, drained, leak };
 }
 
 function describeFigures(s: Settled): string {
@@ -396,10 +447,16 @@ function describeFigures(s: Settled): string {
   return `sessions ${f.sessions} ${JSON.stringify(f.sessionsByState)}, pool ${f.poolSessions}, cores ${cores}, connections ${s.connections}`;
 }
 
-function describeMemory(f: GatewayFigures): string {
-  const m = f.memory;
-  const workerHeaps = f.workers.map((w) => (w.heapUsedBytes / MB).toFixed(1)).join('/');
-  return `RSS ${(m.rss / MB).toFixed(1)} MB (main heap ${(m.heapUsed / MB).toFixed(1)}, external ${(m.external / MB).toFixed(1)}, worker heaps ${workerHeaps} MB)`;
+function describeMemory(s: Settled): string {
+  const m = s.figures.memory;
+  const p = s.leak.proc;
+  const workerHeaps = s.figures.workers.map((w) => (w.heapUsedBytes / MB).toFixed(1)).join('/');
+  const na = (x: number | undefined): string => (x === undefined ? 'n/a' : String(x));
+  return (
+    `RSS ${(m.rss / MB).toFixed(1)} MB (main heap ${(m.heapUsed / MB).toFixed(1)}, external ${(m.external / MB).toFixed(1)}, worker heaps ${workerHeaps} MB), ` +
+    `fds ${na(p.fds)} (sockets ${na(p.sockets)}), threads ${na(p.threads)}, wasm memories ${na(p.wasmMemories)} (core-sized ${na(p.coreMemories)}), ` +
+    `token cache ${na(s.leak.tokenCacheEntries)}, pending handshakes ${na(s.leak.handshakesPending)}`
+  );
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -454,18 +511,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
     };
     const claimUpTo = (limit: number) => (): boolean => {
+      if (claimed >= limit || gw?.crashed) return false;
       if (performance.now() > deadline) {
         timedOut = true;
         return false;
       }
-      if (claimed >= limit || gw?.crashed) return false;
       claimed++;
       return true;
     };
 
     await runCycles(ctx, options.seed, claimUpTo(warmup), onCycle);
     const atStart = await settle(gw, options.graceMs);
-    log(`after ${done} warm-up cycles: ${describeFigures(atStart)}, ${describeMemory(atStart.figures)}`);
+    log(`after ${done} warm-up cycles: ${describeFigures(atStart)}, ${describeMemory(atStart)}`);
     if (!atStart.drained) {
       failureCount++;
       failures.push(`warm-up: the gateway did not free everything: ${describeFigures(atStart)}`);
@@ -478,7 +535,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await runCycles(ctx, options.seed + 1, claimUpTo(options.cycles), onCycle);
     const mainSeconds = (performance.now() - mainStarted) / 1000;
     const atEnd = await settle(gw, options.graceMs);
-    log(`after ${done} cycles: ${describeFigures(atEnd)}, ${describeMemory(atEnd.figures)}`);
+    log(`after ${done} cycles: ${describeFigures(atEnd)}, ${describeMemory(atEnd)}`);
     if (!atEnd.drained) {
       failureCount++;
       failures.push(`end: the gateway did not free everything within ${options.graceMs + 20_000} ms: ${describeFigures(atEnd)}`);
@@ -488,6 +545,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (health.status !== 200) {
       failureCount++;
       failures.push(`end: /healthz answered ${health.status}`);
+    }
+
+    if (done < options.cycles) {
+      // A soak that ran fewer cycles than asked proves less than it says: never a pass.
+      failureCount++;
+      const why = gw.crashed ? 'the gateway crashed' : timedOut ? `the time bound (--seconds ${options.seconds}, less its end checks) ran out` : 'it stopped early';
+      failures.push(`shortfall: ${done} of ${options.cycles} cycles ran: ${why}`);
+    }
+    const leaks = compareReadings(atStart.leak, atEnd.leak, { tokens: users.length });
+    for (const v of leaks.filter((l) => !l.ok)) {
+      failureCount++;
+      failures.push(`leak: ${v.name} ${describeVerdict(v)}: ${v.rule}`);
     }
 
     const rssStart = atStart.figures.memory.rss;
@@ -507,7 +576,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       workerCores === 0 &&
       atEnd.connections === 0 &&
       health.status === 200 &&
-      growthPct <= RSS_GROWTH_LIMIT_PCT &&
+      done === options.cycles &&
+      // RSS within RSS_GROWTH_LIMIT_PCT is one of these.
+      leaks.every((l) => l.ok) &&
       gw.lostCores.length === 0 &&
       errorLogs.length === 0;
     const mainCycles = done - warmupDone;
@@ -515,6 +586,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       soak: options.core,
       cycles: done,
       cyclesRequested: options.cycles,
+      mainCycles,
       byScenario,
       pushes: counters.pushes,
       sessions: atEnd.figures.sessions,
@@ -529,6 +601,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       seconds: round((performance.now() - started) / 1000, 1),
       cyclesPerSecond: round(mainSeconds > 0 ? mainCycles / mainSeconds : 0, 1),
       timedOut,
+      leaks,
       failures: failureCount,
       failureSamples: failures,
       lostCores: gw.lostCores.length,
@@ -555,7 +628,8 @@ function round(n: number, digits: number): number {
 export function soakTable(r: SoakResult): string {
   const rows: Array<[string, string]> = [
     ['core', r.soak],
-    ['cycles', `${r.cycles} of ${r.cyclesRequested}${r.timedOut ? ' (time bound hit)' : ''}`],
+    ['cycles', `${r.cycles} of ${r.cyclesRequested}${r.cycles < r.cyclesRequested ? ` SHORT${r.timedOut ? ': time bound hit' : ''}` : ''}`],
+    ['  after warm-up', `${r.mainCycles} (what the leak checks cover)`],
     ['  by scenario', Object.entries(r.byScenario).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['pushes', String(r.pushes)],
     ['cycles/s (after warm-up)', String(r.cyclesPerSecond)],
@@ -568,6 +642,7 @@ export function soakTable(r: SoakResult): string {
     ['RSS after warm-up', `${r.rssStartMB} MB`],
     ['RSS at end', `${r.rssEndMB} MB`],
     ['RSS growth', `${r.rssGrowthPct} % (limit ${RSS_GROWTH_LIMIT_PCT} %)`],
+    ...r.leaks.map((v): [string, string] => [v.name, describeVerdict(v)]),
     ['main JS heap', `${r.heapStartMB} → ${r.heapEndMB} MB`],
     ['time', `${r.seconds} s`],
     ['result', r.ok ? 'PASS' : 'FAIL'],
@@ -603,8 +678,10 @@ async function main(): Promise<number> {
   });
   process.stdout.write(`${soakTable(result)}\n`);
   for (const f of result.failureSamples) process.stdout.write(`  ! ${f}\n`);
-  const { failureSamples: _samples, byScenario: _mix, ...summary } = result;
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  const { failureSamples: _samples, byScenario: _mix, leaks, ...summary } = result;
+  const r1 = (x: number | undefined): number | undefined => (x === undefined ? undefined : round(x, 1));
+  const leakSummary = Object.fromEntries(leaks.map((v) => [v.name, { start: r1(v.start), end: r1(v.end), limit: r1(v.limit), ok: v.ok }]));
+  process.stdout.write(`${JSON.stringify({ ...summary, leaks: leakSummary })}\n`);
   return result.ok ? 0 : 1;
 }
 

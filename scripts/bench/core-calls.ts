@@ -19,7 +19,8 @@ import type { CoreValue } from '../../core-wasm/call-result.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
 import type { CoreSession } from '../../src/pool/core-session.ts';
 import { closedLoopRate, sequentialLatencies, type LoopCall } from './lib/closed-loop.ts';
-import { deadline, keptAlive, median, met, mib, percentile, round, runBench, table } from './lib/report.ts';
+import { finishBench } from './lib/goals.ts';
+import { deadline, keptAlive, median, mib, percentile, round, runBench, table } from './lib/report.ts';
 
 const BENCH = 'core-calls';
 const CALL = 'getLoginStatus';
@@ -198,18 +199,14 @@ async function main(): Promise<void> {
   );
   console.log(`RSS per extra core: ${rss.perCoreMB.toFixed(1)} MiB (1→50), ${rss.slope1to10MB.toFixed(1)} MiB (1→10)`);
 
-  console.log(`\ngoal ratio ≥ ${GOALS.ratio}: ${ratio.toFixed(2)} ${met(ratio >= GOALS.ratio)}`);
-  console.log(`goal rssPerCoreMB ≤ ${GOALS.rssPerCoreMB}: ${rss.perCoreMB.toFixed(1)} ${met(rss.perCoreMB <= GOALS.rssPerCoreMB)}`);
-  console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
-  console.log(
-    JSON.stringify({
-      bench: BENCH,
-      bareRate: round(bareRate),
-      poolRate: round(poolRate),
-      ratio: round(ratio, 3),
-      rssPerCoreMB: round(rss.perCoreMB, 1),
-    }),
+  finishBench(
+    BENCH,
+    [
+      { name: 'ratio', value: ratio, op: '>=', limit: GOALS.ratio },
+      { name: 'rssPerCoreMB', value: rss.perCoreMB, op: '<=', limit: GOALS.rssPerCoreMB, digits: 1 },
+    ],
+    [`took ${((performance.now() - started) / 1000).toFixed(1)} s`],
+    { bareRate: round(bareRate), poolRate: round(poolRate), ratio: round(ratio, 3), rssPerCoreMB: round(rss.perCoreMB, 1) },
   );
 }
 

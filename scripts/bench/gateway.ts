@@ -41,7 +41,8 @@ import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
 import { BareHost } from './lib/bare-host.ts';
-import { deadline, fmt, keptAlive, machineLine, median, met, percentile, round, runBench, table } from './lib/report.ts';
+import { finishBench } from './lib/goals.ts';
+import { deadline, fmt, keptAlive, machineLine, median, percentile, round, runBench, table } from './lib/report.ts';
 import { startRelayFloor, type RelayFloor } from './lib/relay-floor.ts';
 import { LoadGenerator, threadCpuMs, type LoadUser } from './lib/ws-load.ts';
 
@@ -398,21 +399,22 @@ async function main(): Promise<void> {
     console.log(`\nWARNING: other processes used up to ${busiest.toFixed(0)} % of a core during measuring windows; these figures are disturbed`);
   }
 
-  console.log(`\ngoal ratio ≥ ${GOALS.ratio}: ${ratio.toFixed(2)} ${met(ratio >= GOALS.ratio)}`);
-  console.log(`goal p50AddedMs ≤ ${GOALS.p50AddedMs}: ${p50AddedMs.toFixed(3)} ${met(p50AddedMs <= GOALS.p50AddedMs)}`);
   const loadAtEnd = loadavg();
-  console.log(`load average ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')} at end; took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
-  console.log(
-    JSON.stringify({
-      bench: BENCH,
+  finishBench(
+    BENCH,
+    [
+      { name: 'ratio', value: ratio, op: '>=', limit: GOALS.ratio },
+      { name: 'p50AddedMs', value: p50AddedMs, op: '<=', limit: GOALS.p50AddedMs, digits: 3 },
+    ],
+    [`load average ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')} at end; took ${((performance.now() - started) / 1000).toFixed(1)} s`],
+    {
       bareRate: round(bareRate),
       gatewayRate: round(gatewayRate),
       ratio: round(ratio, 3),
       p50AddedMs: round(p50AddedMs, 3),
       p50AddedToIdleMs: round(p50AddedToIdleMs, 3),
       relayFloorP50Ms: round(relayP50, 3),
-    }),
+    },
   );
 }
 

@@ -28,7 +28,8 @@ import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
 import { POOL_DEFAULTS } from '../../src/pool/pool-options.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { GwClient } from './lib/gw-client.ts';
-import { deadline, keptAlive, loadNow, machineLine, median, met, round, runBench, table } from './lib/report.ts';
+import { finishBench } from './lib/goals.ts';
+import { deadline, keptAlive, loadNow, machineLine, median, round, runBench, table } from './lib/report.ts';
 
 const BENCH = 'recovery';
 const PLATFORM_ID = 5;
@@ -199,13 +200,17 @@ async function main(): Promise<void> {
     'detected = first OnConnecting (the hang threshold plus up to one heartbeat); back = GetLoginStatus answers "3";\n' +
       `re-create = last back − detected: ${ON_WORKER} cores started and logged in again, spread over the surviving worker and the replacement`,
   );
-  console.log(`\ngoal recoveryMs ≤ ${GOAL_MS}: ${recoveryMs.toFixed(0)} ${met(recoveryMs <= GOAL_MS)}`);
+  const extra: string[] = [];
   const loadAtEnd = loadNow();
   if (Math.max(loadAtStart, loadAtEnd) > BUSY_LOAD) {
-    console.log(`note: load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end: other processes shared the machine`);
+    extra.push(`note: load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end: other processes shared the machine`);
   }
-  console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(JSON.stringify({ bench: BENCH, recoveryMs: round(recoveryMs), detectMs: round(detectMs), rounds: rounds.length }));
+  extra.push(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  finishBench(BENCH, [{ name: 'recoveryMs', value: recoveryMs, op: '<=', limit: GOAL_MS, digits: 0 }], extra, {
+    recoveryMs: round(recoveryMs),
+    detectMs: round(detectMs),
+    rounds: rounds.length,
+  });
 }
 
 await runBench(BENCH, main);

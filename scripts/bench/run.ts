@@ -3,6 +3,10 @@
  *
  * Each benchmark runs in its own Node process so that its RSS figures do not include what
  * an earlier benchmark left behind (freed wasm memory, compiled code, worker threads).
+ *
+ * A bench passes only when it exited 0 and its last line is a JSON result saying every
+ * goal was met (`goalsMet: true`, see lib/goals.ts); anything else prints FAIL with the
+ * reason and makes the runner exit 1.
  */
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,7 +26,7 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
 /** A benchmark promises to finish within ~2 min; this only catches one that hangs. */
 const CHILD_TIMEOUT_MS = 180_000;
 
-interface Outcome {
+export interface Outcome {
   name: string;
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -30,26 +34,34 @@ interface Outcome {
   summary: Record<string, unknown> | undefined;
 }
 
-function tsxLoader(): string {
+export function tsxLoader(): string {
   // By absolute URL so the child resolves it regardless of its cwd.
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   return pathToFileURL(join(tsxDir, 'dist', 'loader.mjs')).href;
 }
 
-function runOne(name: string, file: string, loader: string): Promise<Outcome> {
+/** Runs one bench module in a child process; `echo` receives its stdout as it comes. */
+export function runOne(
+  name: string,
+  file: string,
+  loader: string,
+  options: { args?: readonly string[]; echo?: (chunk: string) => void; timeoutMs?: number } = {},
+): Promise<Outcome> {
+  const echo = options.echo ?? ((chunk: string) => void process.stdout.write(chunk));
+  const timeoutMs = options.timeoutMs ?? CHILD_TIMEOUT_MS;
   return new Promise((resolve) => {
     // stdout is piped (and echoed) only to pick up the final JSON line; stderr passes straight through.
-    const child = fork(file, [], { execArgv: ['--import', loader], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(file, [...(options.args ?? [])], { execArgv: ['--import', loader], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let tail = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
-      process.stdout.write(chunk);
+      echo(chunk);
       tail = (tail + chunk).slice(-64 * 1024);
     });
     const timer = setTimeout(() => {
-      process.stderr.write(`bench ${name}: no result after ${CHILD_TIMEOUT_MS / 1000} s, killing it\n`);
+      process.stderr.write(`bench ${name}: no result after ${timeoutMs / 1000} s, killing it\n`);
       child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
+    }, timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ name, code, signal, summary: lastJsonLine(tail) });
@@ -66,6 +78,33 @@ function lastJsonLine(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+interface GoalField {
+  value?: unknown;
+  op?: unknown;
+  limit?: unknown;
+  met?: unknown;
+}
+
+/**
+ * Whether a bench passed, and one line saying so. Only an exit 0 with a result line whose
+ * `goalsMet` is true passes: a bench that crashed, hung, printed no result, or printed one
+ * without goal verdicts fails too.
+ */
+export function verdict(o: Outcome): { ok: boolean; line: string } {
+  const s = o.summary;
+  const goals = s && typeof s.goals === 'object' && s.goals !== null ? (s.goals as Record<string, GoalField>) : undefined;
+  const unmet = goals ? Object.entries(goals).filter(([, g]) => g.met !== true) : [];
+  const unmetText = unmet.map(([name, g]) => `${name} ${String(g.value)} (goal ${g.op === '<=' ? '≤' : '≥'} ${String(g.limit)})`).join('; ');
+  const fail = (why: string): { ok: boolean; line: string } => ({ ok: false, line: `${o.name.padEnd(16)} FAIL ${why}` });
+  if (o.signal) return fail(`killed by ${o.signal}`);
+  if (s === undefined) return fail(`exit ${o.code}, no JSON result line`);
+  if (s.goalsMet === false || unmet.length > 0) return fail(`goal not met: ${unmetText || 'goalsMet is false'} (exit ${o.code})`);
+  if (o.code !== 0) return fail(`exit ${o.code}`);
+  if (s.goalsMet !== true || goals === undefined) return fail('its result line has no goal verdict (goalsMet)');
+  const noGoal = Object.keys(goals).length === 0 ? ' (no goal set)' : '';
+  return { ok: true, line: `${o.name.padEnd(16)} ok${noGoal}   ${JSON.stringify(s)}` };
 }
 
 async function main(): Promise<number> {
@@ -86,16 +125,16 @@ async function main(): Promise<number> {
     outcomes.push(await runOne(name, join(here, rel), loader));
   }
   let failed = 0;
-  if (selected.length > 1) process.stdout.write('\n=== summary ===\n');
+  process.stdout.write('\n=== summary ===\n');
   for (const o of outcomes) {
-    const ok = o.code === 0 && o.summary !== undefined;
-    if (!ok) failed++;
-    if (selected.length > 1 || !ok) {
-      const how = o.signal ? `killed by ${o.signal}` : `exit ${o.code}`;
-      process.stdout.write(`${o.name.padEnd(16)} ${ok ? 'ok  ' : 'FAIL'} ${ok ? JSON.stringify(o.summary) : `${how}${o.summary ? '' : ', no JSON result line'}`}\n`);
-    }
+    const v = verdict(o);
+    if (!v.ok) failed++;
+    process.stdout.write(`${v.line}\n`);
   }
+  if (failed > 0) process.stdout.write(`FAIL: ${failed} of ${outcomes.length} benchmarks missed a goal or did not finish\n`);
   return failed > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main();
+}

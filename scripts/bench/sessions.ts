@@ -24,7 +24,8 @@ import { startDevServer } from '../../src/devserver/index.ts';
 import { GwClient } from './lib/gw-client.ts';
 import { HelperProcess } from './lib/helper-process.ts';
 import type { HostConfig, HostReply, HostRequest, MemoryReading } from './lib/memory-host.ts';
-import { deadline, fmt, loadNow, machineLine, met, mib, round, runBench, table } from './lib/report.ts';
+import { finishBench } from './lib/goals.ts';
+import { deadline, fmt, loadNow, machineLine, mib, round, runBench, table } from './lib/report.ts';
 
 const BENCH = 'sessions';
 const STEPS = [50, 200] as const;
@@ -221,25 +222,19 @@ async function main(): Promise<void> {
   );
   const last = steps[steps.length - 1] as Step;
   const ratio = last.gwRss / last.bareRss;
-  console.log(`\ngoal ratio ≤ ${GOAL_RATIO} at N = ${last.n}: ${ratio.toFixed(3)} ${met(ratio <= GOAL_RATIO)}`);
-  for (const s of steps) {
-    console.log(`at N = ${s.n}: ${Math.floor((24 * 1024) / s.gwRss)} sessions would fit in 24 GiB at ${s.gwRss.toFixed(1)} MiB each (before the fixed part)`);
-  }
+  const extra = steps.map((s) => `at N = ${s.n}: ${Math.floor((24 * 1024) / s.gwRss)} sessions would fit in 24 GiB at ${s.gwRss.toFixed(1)} MiB each (before the fixed part)`);
   const loadAtEnd = loadNow();
   if (Math.max(loadAtStart, loadAtEnd) > BUSY_LOAD) {
-    console.log(`note: load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end: other processes shared the machine`);
+    extra.push(`note: load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end: other processes shared the machine`);
   }
-  console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(
-    JSON.stringify({
-      bench: BENCH,
-      sessions: last.n,
-      rssPerSessionMB: round(last.gwRss, 2),
-      bareInstanceMB: round(last.bareRss, 2),
-      ratio: round(ratio, 3),
-      steps: steps.map((s) => ({ sessions: s.n, rssPerSessionMB: round(s.gwRss, 2), bareInstanceMB: round(s.bareRss, 2), ratio: round(s.gwRss / s.bareRss, 3) })),
-    }),
-  );
+  extra.push(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  finishBench(BENCH, [{ name: 'ratio', value: ratio, op: '<=', limit: GOAL_RATIO, what: `at N = ${last.n}`, digits: 3 }], extra, {
+    sessions: last.n,
+    rssPerSessionMB: round(last.gwRss, 2),
+    bareInstanceMB: round(last.bareRss, 2),
+    ratio: round(ratio, 3),
+    steps: steps.map((s) => ({ sessions: s.n, rssPerSessionMB: round(s.gwRss, 2), bareInstanceMB: round(s.bareRss, 2), ratio: round(s.gwRss / s.bareRss, 3) })),
+  });
 }
 
 await runBench(BENCH, main);

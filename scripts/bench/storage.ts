@@ -19,7 +19,8 @@ import { performance } from 'node:perf_hooks';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { pino } from 'pino';
 import { createStorageBridge, type StorageBridge, type StorageGlobal } from '../../core-wasm/storage/bridge.ts';
-import { deadline, median, met, runBench, table } from './lib/report.ts';
+import { finishBench } from './lib/goals.ts';
+import { deadline, median, runBench, table } from './lib/report.ts';
 
 const BENCH = 'storage';
 const ROUNDS = 3;
@@ -320,11 +321,11 @@ async function main(): Promise<void> {
     const bridgeRate = median(mix.bridge);
     const rawRate = median(mix.raw);
     const ratio = bridgeRate / rawRate;
-    console.log(`\ngoal ratio ≥ ${GOAL_RATIO} (insert + page read): ${ratio.toFixed(2)} ${met(ratio >= GOAL_RATIO)}`);
-    console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    console.log(
-      JSON.stringify({
-        bench: BENCH,
+    finishBench(
+      BENCH,
+      [{ name: 'ratio', value: ratio, op: '>=', limit: GOAL_RATIO, what: '(insert + page read)' }],
+      [`took ${((performance.now() - started) / 1000).toFixed(1)} s`],
+      {
         bridgeRate: Math.round(bridgeRate),
         rawRate: Math.round(rawRate),
         ratio: Number(ratio.toFixed(3)),
@@ -332,7 +333,7 @@ async function main(): Promise<void> {
         batchInsertRatio: Number(ratios.batch.toFixed(3)),
         pageReadRatio: Number(ratios.page.toFixed(3)),
         olderPageReadRatio: Number(ratios.older.toFixed(3)),
-      }),
+      },
     );
   } finally {
     bridge.close();

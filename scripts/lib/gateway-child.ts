@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { sleep } from './timing.ts';
+import { WorkerGc } from './worker-gc.ts';
 import type { ChildMessage, GatewayChildOptions, GatewayFigures, ParentRequest } from './gateway-ipc.ts';
 
 function send(message: ChildMessage): void {
@@ -78,22 +79,30 @@ async function main(): Promise<void> {
   gw.pool.on('workerReplaced', (w) => send({ type: 'worker-replaced', ...w }));
 
   const gc = (globalThis as { gc?: () => void }).gc;
+  // Attached on the first settle only: figures() and the fuzz never need it.
+  let workerGc: Promise<WorkerGc> | undefined;
   process.on('message', (req: ParentRequest) => {
     const handle = async (): Promise<ChildMessage> => {
       switch (req.type) {
         case 'figures':
           return { type: 'reply', id: req.id, figures: figures(gw) };
-        case 'settle-memory':
+        case 'settle-memory': {
+          workerGc ??= WorkerGc.start(gw.pool.workers().length);
+          const workers = await workerGc;
           for (let i = 0; i < req.rounds; i++) {
             gc?.();
+            // Disposed cores' linear memories are freed only when their worker collects.
+            await workers.collect();
             await sleep(req.pauseMs);
           }
           return { type: 'reply', id: req.id, figures: figures(gw) };
+        }
         case 'heap-snapshot':
           gc?.();
           writeHeapSnapshot(req.path);
           return { type: 'reply', id: req.id, figures: figures(gw) };
         case 'close':
+          if (workerGc) (await workerGc).close();
           await gw.close();
           return { type: 'reply', id: req.id };
       }

@@ -4,12 +4,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChildMessage, GatewayChildOptions, GatewayFigures, LostCore, ParentRequest } from './gateway-ipc.ts';
+import { procFigures, type ProcFigures } from './proc-figures.ts';
 import { withTimeout } from './timing.ts';
 
 export type GatewayStartOptions = Omit<GatewayChildOptions, 'dataDir'>;
@@ -27,6 +29,7 @@ export interface LogTally {
 }
 
 const START_TIMEOUT_MS = 120_000;
+const HTTP_TIMEOUT_MS = 5000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Non-JSON stderr lines kept (crash traces, Node warnings). */
 const STDERR_TAIL_LINES = 60;
@@ -140,8 +143,44 @@ export class GatewayProcess {
 
   /** GET /healthz: its status and JSON body ({status, sessions, connections}). */
   async healthz(): Promise<{ status: number; body: { status?: string; sessions?: number; connections?: number } }> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/healthz`, { signal: AbortSignal.timeout(5000) });
-    return { status: res.status, body: (await res.json()) as { status?: string; sessions?: number; connections?: number } };
+    const res = await this.#get('/healthz');
+    return { status: res.status, body: JSON.parse(res.body) as { status?: string; sessions?: number; connections?: number } };
+  }
+
+  /** GET /metrics: the Prometheus text. */
+  async metricsText(): Promise<string> {
+    const res = await this.#get('/metrics');
+    if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+    return res.body;
+  }
+
+  /** The kernel's view of the gateway process (fds, sockets, threads, wasm memories). */
+  procFigures(): ProcFigures {
+    const pid = this.#child.pid;
+    if (pid === undefined || this.#exit) return { fds: undefined, sockets: undefined, threads: undefined, wasmMemories: undefined, coreMemories: undefined, wasmResidentBytes: undefined };
+    return procFigures(pid);
+  }
+
+  /**
+   * One GET on a connection of its own, closed after the answer: a kept-alive connection
+   * would stay open in the gateway for seconds and count among its sockets when the soak
+   * reads them.
+   */
+  #get(path: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: this.port, path, method: 'GET', agent: false, headers: { Connection: 'close' }, timeout: HTTP_TIMEOUT_MS },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${HTTP_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   /** Logs at error level or above (pino 50+): each is a finding. */

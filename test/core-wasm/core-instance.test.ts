@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreInstance } from '../../core-wasm/core-instance.ts';
 import type { CallResult } from '../../core-wasm/call-result.ts';
+import { SYNC_FUNCTIONS, type SyncFunctionSpec } from '../../core-wasm/core-functions.ts';
 import { captureLogger, sleep, startCore, TEST_SDK_CONFIG } from '../helpers/cores.ts';
 
 const started: CoreInstance[] = [];
@@ -117,15 +118,34 @@ describe('CoreInstance with the Go 1.19 test core', () => {
     expect(value(await b.call('debugEcho', 'op', ['bob lives']))).toBe('"bob lives"');
   });
 
+  it('a missing argument to an async function is a clean rejection: the core lives on', async () => {
+    const a = await core('alice/5');
+    await login(a, 'alice');
+    const r = await a.call('debugEcho', 'op', []);
+    expect(r).toMatchObject({ ok: false, error: { kind: 'core-error', message: expect.stringContaining('missing argument 1') } });
+    expect(a.exitInfo).toBeUndefined();
+    expect(value(await a.call('debugEcho', 'op', ['alive']))).toBe('"alive"');
+  });
+
   it('a missing argument that reaches a sync function kills only that core', async () => {
-    // Simulates a core build whose sync function is not in our table: call it raw.
+    // A core build whose sync function our table lacks: its arguments reach Go unchecked.
+    const table = SYNC_FUNCTIONS as Record<string, SyncFunctionSpec>;
+    const spec = table.createTextMessage as SyncFunctionSpec;
     const a = await core('alice/5');
     const b = await core('bob/5');
     await login(a, 'alice');
-    const r = await a.call('debugEcho', 'op', []);
-    expect(r.ok).toBe(false); // async: clean rejection, core alive
-    expect(a.exitInfo).toBeUndefined();
-    expect(value(await b.call('getLoginStatus', 'op', []))).toEqual([-1001]);
+    await login(b, 'bob');
+    delete table.createTextMessage;
+    let r: CallResult;
+    try {
+      r = await a.call('createTextMessage', 'op', []);
+    } finally {
+      table.createTextMessage = spec;
+    }
+    expect(r).toMatchObject({ ok: false, error: { kind: 'core-exited' } });
+    expect(await a.exited()).toMatchObject({ reason: 'panic' });
+    expect(value(await b.call('getLoginStatus', 'op', []))).toEqual([3]);
+    expect(b.exitInfo).toBeUndefined();
   });
 
   it('over-allocating under the memory cap ends that core with reason oom', async () => {

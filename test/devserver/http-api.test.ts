@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
-import { REAL_API_ROUTES } from '../../src/devserver/protocol/api-routes.ts';
+import { REAL_API_ROUTES, TOKEN_WHITELIST } from '../../src/devserver/protocol/api-routes.ts';
 import { API_ROUTES } from '../../src/devserver/http/routes.ts';
 import { callApi } from './helpers/im-client.ts';
 
@@ -42,8 +42,17 @@ describe('envelope and header checks', () => {
     expect(pre.status).toBe(200);
     expect(await pre.json()).toBe('Options Request!');
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
-    const r = await fetch(`${server.apiUrl}/user/get_users_info`, { method: 'POST', body: '{}' });
-    expect(r.headers.get('access-control-allow-headers')).toBe('*');
+    // A refusal, an unknown path and a success carry them too.
+    const answers = [
+      await fetch(`${server.apiUrl}/user/get_users_info`, { method: 'POST', body: '{}' }),
+      await fetch(`${server.apiUrl}/no/such/path`, { method: 'POST', body: '{}', headers: { operationID: 'cors', token: admin } }),
+      await fetch(`${server.apiUrl}/auth/parse_token`, { method: 'POST', body: JSON.stringify({ token: admin }), headers: { operationID: 'cors' } }),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 404, 200]);
+    for (const r of answers) {
+      expect(r.headers.get('access-control-allow-origin'), r.url).toBe('*');
+      expect(r.headers.get('access-control-allow-headers'), r.url).toBe('*');
+    }
   });
 
   it('missing operationID → 1001 ArgsError', async () => {
@@ -166,6 +175,11 @@ describe('tokens', () => {
     const r = await api('/user/get_users_info', { userIDs: ['expire1'] }, { token });
     expect(r.json).toMatchObject({ errCode: 1501, errMsg: 'TokenExpiredError' });
     expect(r.json).not.toHaveProperty('data');
+    // Every route behind the token check, whatever its body.
+    for (const path of API_ROUTES.keys()) {
+      if (TOKEN_WHITELIST.some((prefix) => path.startsWith(prefix))) continue;
+      expect((await api(path, {}, { token })).json, path).toMatchObject({ errCode: 1501, errMsg: 'TokenExpiredError' });
+    }
   });
 
   it('get_user_token refuses non-admins, the admin platform, admin users and unknown users', async () => {

@@ -86,6 +86,13 @@ describe('handshake', () => {
   });
 });
 
+/** A fresh connection is served: the bad frame before it ended one connection, not the server. */
+async function expectServerStillServes(userID: string): Promise<void> {
+  const d = await online(userID);
+  const r = await d.request(1001, encodeProto('GetMaxSeqReq', { userID }));
+  expect(r.errCode).toBe(0);
+}
+
 describe('frames the gateway cannot read end the connection, never the server', () => {
   it.each([
     ['not gzip', () => Buffer.from('definitely not gzip')],
@@ -96,10 +103,7 @@ describe('frames the gateway cannot read end the connection, never the server', 
     const c = await online('bad_frames');
     c.sendRaw(frame());
     await c.closed;
-    // the server still serves others
-    const d = await online('bad_frames_after');
-    const r = await d.request(1001, encodeProto('GetMaxSeqReq', { userID: 'bad_frames_after' }));
-    expect(r.errCode).toBe(0);
+    await expectServerStillServes('bad_frames_after');
   });
 
   it('text frames: ping → pong, anything else ends the connection', async () => {
@@ -110,24 +114,28 @@ describe('frames the gateway cannot read end the connection, never the server', 
     c.sendRaw('{"type":"pong"}', false);
     c.sendRaw('hello', false);
     await c.closed;
+    await expectServerStillServes('texter_after');
   });
 
   it('a SendID that is not the connection user ends the connection', async () => {
     const c = await online('spoof1');
     void c.request(1001, encodeProto('GetMaxSeqReq', { userID: 'spoof1' }), { sendID: 'someone_else' });
     await c.closed;
+    await expectServerStillServes('spoof1_after');
   });
 
   it('an unknown request identifier ends the connection', async () => {
     const c = await online('unknown_id');
     void c.request(4242, new Uint8Array(0));
     await c.closed;
+    await expectServerStillServes('unknown_id_after');
   });
 
   it('a frame over 51 200 bytes ends the connection', async () => {
     const c = await online('too_big');
     c.sendRaw(Buffer.alloc(60_000, 1));
     await c.closed;
+    await expectServerStillServes('too_big_after');
   });
 
   it('protobuf that does not decode gets a 500 reply, the connection stays', async () => {
@@ -193,18 +201,26 @@ describe('kicks', () => {
 describe('heartbeat', () => {
   it('pings every connection, and drops one that stays silent', async () => {
     const token = await server.userToken('hb1');
-    // a client that does not answer pings
+    // a client that answers pings, beside one that does not
+    const answering = await online('hb1b');
+    let answeringPings = 0;
+    answering.ws.on('ping', () => answeringPings++);
     const ws = new WebSocket(ImTestClient.url(server.wsUrl, { userID: 'hb1', token }), { autoPong: false });
     let pings = 0;
     ws.on('ping', () => pings++);
     const closed = new Promise((resolve) => ws.once('close', resolve));
     await closed;
     expect(pings).toBeGreaterThanOrEqual(2);
+    expect(answeringPings).toBeGreaterThanOrEqual(2);
   });
 
   it('keeps a connection that answers pings', async () => {
     const c = await online('hb2');
+    let pings = 0;
+    c.ws.on('ping', () => pings++);
     await new Promise((r) => setTimeout(r, 700));
+    // pinged (100 ms apart) and answered, well past the 400 ms a silent one is given
+    expect(pings).toBeGreaterThanOrEqual(3);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
   });
 });

@@ -90,22 +90,29 @@ describe('CorePool with the test core', () => {
     expect(p.workers()[0]!.residentCores).toBe(19);
   });
 
-  it('a hung core gets its worker replaced; its neighbours are reported lost; the main thread never blocks', async () => {
+  it('a hung core gets its worker replaced; its neighbours are reported lost; the main thread keeps running (no timer gap of 250 ms)', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 10, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
     const lost = lostEvents(p);
     const all = await sessions(p, 6);
     const hung = all[0]!;
     const neighbours = all.filter((s) => s.workerId === hung.workerId);
     const elsewhere = all.filter((s) => s.workerId !== hung.workerId);
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 20);
+    // The main thread's timers keep firing while the worker hangs: the longest gap between
+    // two 20 ms ticks stays far below the hang (a loose bound for a shared 2-CPU machine).
+    let lastTick = performance.now();
+    let longestGapMs = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGapMs = Math.max(longestGapMs, now - lastTick);
+      lastTick = now;
+    }, 20);
     const started = performance.now();
     const hangCall = hung.call('debugHang', 'op', []);
     await expect(hangCall).rejects.toMatchObject({ kind: 'session-lost' });
     const detectedMs = performance.now() - started;
     clearInterval(ticker);
     expect(detectedMs).toBeLessThan(500 + 2 * 100 + 300);
-    expect(ticks).toBeGreaterThan(detectedMs / 20 / 3);
+    expect(longestGapMs).toBeLessThan(250);
     expect(lost.map((l) => l.sessionId).sort()).toEqual(neighbours.map((s) => s.id).sort());
     expect(lost.every((l) => l.reason === 'hang')).toBe(true);
     // The other worker's cores never noticed.

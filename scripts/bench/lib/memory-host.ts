@@ -8,7 +8,6 @@
  * The sockets that log in, and the dev server they and the cores talk to, live in the
  * bench's process, so none of their memory is in these readings.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -17,6 +16,7 @@ import { CorePool } from '../../../src/pool/core-pool.ts';
 import type { CoreSession } from '../../../src/pool/core-session.ts';
 import { startServer, type RunningServer } from '../../../src/server.ts';
 import { buildSdkConfig } from '../../../src/sessions/sdk-config.ts';
+import { procFigures } from '../../lib/proc-figures.ts';
 import { serveRequests } from './helper-process.ts';
 import { keptAlive } from './report.ts';
 
@@ -71,48 +71,12 @@ const silent = pino({ level: 'silent' });
 /** Node's gc() when started with --expose-gc (HelperProcess does); otherwise nothing. */
 const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-interface Mapping {
-  start: bigint;
-  end: bigint;
-  perms: string;
-  rssBytes: number;
-}
-
 /**
- * Resident bytes of the process's wasm memories. V8 reserves each memory with a guard
- * region of several GiB (inaccessible), right after the accessible part, so an
- * accessible mapping followed directly by a ≥ 4 GiB `---p` mapping is one linear memory.
- * Besides the cores that catches a few tiny ones (Node's HTTP parser), which the
- * bench's differences cancel.
+ * Resident bytes of the process's wasm memories (the cores', plus a few tiny ones such as
+ * Node's HTTP parser, which the bench's differences cancel); undefined without /proc.
  */
 function wasmResidentBytes(): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/smaps', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const maps: Mapping[] = [];
-  let current: Mapping | undefined;
-  for (const line of text.split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) /.exec(line);
-    if (head) {
-      current = { start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`), perms: head[3] as string, rssBytes: 0 };
-      maps.push(current);
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss && current) current.rssBytes = Number(rss[1]) * 1024;
-  }
-  let total = 0;
-  for (let i = 1; i < maps.length; i++) {
-    const guard = maps[i] as Mapping;
-    const body = maps[i - 1] as Mapping;
-    if (guard.perms.startsWith('---') && guard.end - guard.start >= 2n ** 32n && body.end === guard.start && body.perms.startsWith('rw')) {
-      total += body.rssBytes;
-    }
-  }
-  return total;
+  return procFigures('self').wasmResidentBytes;
 }
 
 /**

@@ -25,7 +25,6 @@ export function ascending(xs: readonly number[]): number[] {
 export const mib = (bytes: number): number => bytes / 2 ** 20;
 export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 export const fmt = (x: number | undefined, digits = 0): string => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
-export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 /** First column left-aligned, the rest right-aligned, two spaces apart. */
 export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {

@@ -132,6 +132,7 @@ describe('conversation IDs used as table names', () => {
       args[0] = id;
       expectFailure(await call(b, name, ...args), name, /invalid conversationID/);
     }
+    expect(dumpDatabase(b)).toEqual(before);
   });
 
   it('nothing was created or dropped', () => {

@@ -27,7 +27,8 @@ describe('function catalogue', () => {
   const tiers = functionTiers();
   const count = (t: string): number => Object.values(tiers).filter((x) => x === t).length;
 
-  it('covers all 152 JS functions of the core, by tier as in the spec', () => {
+  // A count of our table, not of the binary: openIM.wasm does not hold these names as plain bytes to search for.
+  it('catalogues 152 functions by tier: 45 P0 (exactly the observed list), 68 P1, 18 P2, 21 X', () => {
     expect(Object.keys(tiers)).toHaveLength(152);
     expect(count('P0')).toBe(45);
     expect(count('P1')).toBe(68); // 65 storage + wasmOpen/wasmRead/wasmClose
