@@ -9,6 +9,10 @@ export interface MetricsSources {
   sessionsByState(): Record<string, number>;
   outboundBytesQueued(): number;
   coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number; heapUsedBytes: number; coreHeldValues: number }>;
+  /** Handshakes being verified and not yet upgraded or refused. */
+  handshakesPending?(): number;
+  /** Token verdicts remembered (accepted and refused). */
+  tokenCacheEntries?(): number;
 }
 
 export class GatewayMetrics {
@@ -19,6 +23,7 @@ export class GatewayMetrics {
   readonly coreExits: Counter<'reason'>;
   readonly handshakes: Counter<'status'>;
   readonly disconnects: Counter<'code'>;
+  readonly internalErrors: Counter<'where'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -119,6 +124,28 @@ export class GatewayMetrics {
       help: 'Client sockets closed by the server, by close code (1013 slow consumer, 4000 silent...)',
       labelNames: ['code'],
       registers,
+    });
+    this.internalErrors = new Counter({
+      name: 'openim_jssdk_internal_errors_total',
+      help: 'Unexpected errors (bugs) caught at a client entry point, by where (upgrade, frame, process...); the request got an internal-error answer',
+      labelNames: ['where'],
+      registers,
+    });
+    new Gauge({
+      name: 'openim_jssdk_handshakes_pending',
+      help: 'WebSocket handshakes being verified and not yet upgraded or refused',
+      registers,
+      collect() {
+        this.set(sources.handshakesPending?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_token_cache_entries',
+      help: 'Token verdicts remembered (accepted for at most --token-cache-ttl, refused for 10 s)',
+      registers,
+      collect() {
+        this.set(sources.tokenCacheEntries?.() ?? 0);
+      },
     });
     this.handshakes = new Counter({
       name: 'openim_jssdk_handshakes_total',

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
 import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
+import { AUTH_LIMITS } from '../auth/auth-limits.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
 export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
@@ -41,6 +42,8 @@ export interface ServerOptions {
   newMessageEvents: NewMessageEvents;
   auth: AuthMode;
   jwtSecret: string | undefined;
+  /** Longest an accepted token is taken on trust before the IM is asked again (0: always ask). */
+  tokenCacheTtlSeconds: number;
   adminToken: string | undefined;
   logLevel: LogLevel;
 }
@@ -223,11 +226,20 @@ export const SERVER_FLAGS: FlagTable = {
     'auth',
     AUTH_MODES,
     'openim',
-    'Token check at handshake: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret.',
+    'Token check at handshake and Login: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret. ' +
+      'jwt cannot see tokens the IM server has kicked (1506) or no longer knows (1507): they pass until they expire.',
   ),
   jwtSecret: secretFlag(
     'jwt-secret',
     'The OpenIM server\'s share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps.',
+  ),
+  tokenCacheTtlSeconds: integerFlag(
+    'token-cache-ttl',
+    AUTH_LIMITS.tokenCacheTtlSeconds,
+    0,
+    3600,
+    'Seconds a token the IM server accepted is taken on trust before it is checked again (never past its expiry; 0: check every socket). ' +
+      'Verdicts are dropped at once on Logout, admin kick and kicked/expired events.',
   ),
   adminToken: secretFlag('admin-token', "Bearer token for this server's admin HTTP API (/admin/...); the API is off without it. Prefer the environment variable."),
   logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),
