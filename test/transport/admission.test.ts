@@ -69,6 +69,8 @@ function rawHandshake(gw: RunningServer, query: string, headers: Record<string, 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
+    // A handshake nobody answers is a failure to see, not a test hanging until its timeout.
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to the handshake ${query.slice(0, 80)}`)));
     req.end();
   });
 }
