@@ -74,11 +74,12 @@ describe('normalizeCoreRejection', () => {
     expect(normalizeCoreRejection(10005, wrapped).errMsg).not.toMatch(/10\.0\.0\.5/);
   });
 
-  it('stays fast on megabytes of text the core may echo (a sanity bound, not a benchmark)', () => {
+  it('stays fast on long texts the core may echo (a sanity bound, not a benchmark)', () => {
     const started = performance.now();
-    for (const text of [' '.repeat(4 * 2 ** 20), `error *e not implement CodeError: ${'a.'.repeat(2 ** 21)}`]) {
+    for (const text of [' '.repeat(128 * 1024), `error *e not implement CodeError: ${'a.'.repeat(64 * 1024)}`]) {
       expect(normalizeCoreRejection(10005, text).errMsg.length).toBeLessThanOrEqual(500);
     }
-    expect(performance.now() - started).toBeLessThan(2000);
+    // A quadratic pattern takes tens of seconds here; a linear one milliseconds.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

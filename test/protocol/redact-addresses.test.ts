@@ -38,13 +38,13 @@ describe('redactAddresses', () => {
     expect(redactAddresses(text)).toBe(text);
   });
 
-  it('stays linear on hostile megabyte texts (a sanity bound, not a benchmark)', () => {
-    const MiB = 2 ** 20;
-    for (const text of ['a.'.repeat(MiB / 2), '1.'.repeat(MiB / 2), 'a+'.repeat(MiB / 2), '['.concat(':'.repeat(MiB)), 'dial tcp '.repeat(MiB / 9)]) {
+  it('stays linear on hostile texts (a sanity bound, not a benchmark)', () => {
+    const n = 128 * 1024;
+    for (const text of ['a.'.repeat(n / 2), '1.'.repeat(n / 2), 'a+'.repeat(n / 2), '['.concat(':'.repeat(n)), 'dial tcp '.repeat(n / 9)]) {
       const started = performance.now();
       redactAddresses(text);
-      // Quadratic patterns take minutes here; linear ones tens of milliseconds.
-      expect(performance.now() - started).toBeLessThan(2000);
+      // A quadratic pattern takes tens of seconds on 128 KiB; the linear ones a few milliseconds.
+      expect(performance.now() - started).toBeLessThan(1000);
     }
   });
 });
