@@ -89,6 +89,10 @@ export class Admission {
     return this.#pending;
   }
 
+  get maxPending(): number {
+    return this.#maxPending;
+  }
+
   /** For `http.on('upgrade')`. Never throws: a fault of ours answers 500 and is counted. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const ctx: HandshakeContext = { upgraded: false };
