@@ -65,7 +65,9 @@ function open(url: string, userID = 'alice', operationID = 'op-1'): WebSocket {
 }
 
 function outcome(ws: WebSocket): Promise<{ status: number; body: string; retryAfter?: string | undefined }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A handshake nobody answers is a failure to see, not a test hanging until its timeout.
+    setTimeout(() => reject(new Error('handshake not answered within 10 s')), 10_000).unref();
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
@@ -95,7 +97,7 @@ describe('Admission', () => {
     );
   });
 
-  it(`refuses handshakes past ${AUTH_LIMITS.pendingHandshakes} in progress (here 3) with 503 and Retry-After, and counts them pending`, async () => {
+  it('refuses handshakes past its bound of handshakes in progress (here 3) with 503 and Retry-After, and counts them pending', async () => {
     const verifier = new HeldVerifier();
     const accepted: WebSocket[] = [];
     const { admission, url } = await serve({ verifier, maxPendingHandshakes: 3, onConnection: (ws) => void accepted.push(ws) });
@@ -114,9 +116,9 @@ describe('Admission', () => {
     for (const ws of accepted) ws.close();
   });
 
-  it('defaults to 1024 handshakes in progress', async () => {
+  it(`defaults to ${AUTH_LIMITS.pendingHandshakes} handshakes in progress`, async () => {
     const verifier = new HeldVerifier();
     const { admission } = await serve({ verifier, onConnection: () => {} });
-    expect(admission.maxPending).toBe(1024);
+    expect(admission.maxPending).toBe(AUTH_LIMITS.pendingHandshakes);
   });
 });
