@@ -175,13 +175,21 @@ export const SERVER_FLAGS: FlagTable = {
   port: integerFlag('port', 10003, 0, 65535, 'TCP port to listen on (0 picks a free port).'),
   openimApi: urlFlag('openim-api', 'an', ['http:', 'https:'], 'http://openim:10002', 'OpenIM server HTTP API address (its port 10002).'),
   openimWs: urlFlag('openim-ws', 'a', ['ws:', 'wss:'], 'ws://openim:10001', 'OpenIM server WebSocket gateway address (its port 10001).'),
-  dataDir: stringFlag('data-dir', 'DIR', './data', 'a non-empty directory path', 'Directory for the cores\' per-user local databases.'),
+  dataDir: stringFlag(
+    'data-dir',
+    'DIR',
+    './data',
+    'a non-empty directory path',
+    "Directory for the cores' per-user local databases, marked with the kind of IM server it serves: a real IM server's directory " +
+      "(or any non-empty one without the mark) is refused to the embedded dev server, and the other way round. Without IM addresses " +
+      'and without this flag, a fresh temporary directory removed at exit.',
+  ),
   core: stringFlag(
     'core',
     'official|test|PATH',
     'official',
     'official, test, or a path to a .wasm file',
-    'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core) or a path to a Go js/wasm build.',
+    'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core; refused when NODE_ENV=production) or a path to a Go js/wasm build.',
   ),
   workers: integerFlag(
     'workers',
