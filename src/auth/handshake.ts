@@ -1,5 +1,5 @@
 /**
- * The WebSocket handshake's query string (client-protocol spec §1.1–1.3):
+ * The WebSocket handshake's query string, as OpenIM JS clients send it:
  * `?sendID=<userID>&token=<jwt>&platformID=<n>&operationID=<id>`.
  *
  * Checked before the upgrade so that a bad handshake is an HTTP 400 the client turns

@@ -40,7 +40,7 @@ export interface TokenVerifier {
 }
 
 /**
- * The IM server's token error codes (openim-server-subset spec §1.4, §7.2). Verdicts
+ * The IM server's token error codes (its errs package, as parse_token answers them). Verdicts
  * carry these so that a client sees the same code it would get from the IM itself.
  */
 export const TokenErrCode = {

@@ -10,7 +10,7 @@
  *   error *stack.stackError not implement CodeError: Error: 10100 User ID not found … |
  *   -> errs.(*codeError).WrapMsg() github.com/openimsdk/tools@…/coderr.go:67 -> …
  *
- * Clients then show a Go stack and cannot act on the code (spec §10.14: 1501 token expired,
+ * Clients then show a Go stack and cannot act on the code (1501 token expired,
  * 1302 blocked and the like arrive as 10005). The inner code is recovered when the outer one
  * is 10005, the wrapper prefixes and the stack are cut; the original text stays with the
  * result as `detail` for the operator's log.
