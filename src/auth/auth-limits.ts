@@ -41,9 +41,13 @@ export const AUTH_LIMITS = {
   tokenCacheTtlSeconds: 60,
   /** How long a refusal (401) is reused: a flood of one bad token costs one IM request per this. */
   refusalTtlMs: 10_000,
-  /** Accepted tokens remembered at once (least recently used go first)… */
-  acceptedVerdicts: { entries: 50_000, bytes: 16 * MiB },
-  /** …and refused ones, apart, so a flood of bad tokens cannot push out the good ones. */
+  /**
+   * Accepted tokens remembered at once, least recently used going first (about 500 bytes of
+   * heap each: 50 000 ≈ 25 MiB; the byte bound, on the estimate of token-cache.ts, holds
+   * whatever the userIDs' lengths)…
+   */
+  acceptedVerdicts: { entries: 50_000, bytes: 32 * MiB },
+  /** …and refused ones apart, so a flood of bad tokens cannot push out the good ones. */
   refusedVerdicts: { entries: 10_000, bytes: 8 * MiB },
   /** A refusal's message as kept and sent (a JWT driver's message can quote the token's claims). */
   verdictMessageChars: 256,

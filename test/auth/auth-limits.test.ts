@@ -14,7 +14,7 @@ describe('AUTH_LIMITS', () => {
       pendingHandshakes: 1024,
       tokenCacheTtlSeconds: 60,
       refusalTtlMs: 10_000,
-      acceptedVerdicts: { entries: 50_000, bytes: 16 * 2 ** 20 },
+      acceptedVerdicts: { entries: 50_000, bytes: 32 * 2 ** 20 },
       refusedVerdicts: { entries: 10_000, bytes: 8 * 2 ** 20 },
       verdictMessageChars: 256,
       retryAfterSeconds: 5,

@@ -298,20 +298,21 @@ describe('CachingTokenVerifier bounds', () => {
     expect(inner.calls).toBe(calls);
   });
 
-  it('remembers at most 50 000 accepted tokens, and at most 16 MiB of them', async () => {
+  it('remembers at most 50 000 accepted tokens, and at most an estimated 32 MiB of them', async () => {
     const inner = new ByTokenVerifier();
     const cache = new CachingTokenVerifier(inner, { now: clock().now });
     for (let i = 0; i < 50_010; i++) await cache.verify(`t${i}`, alice, 'op');
     expect(cache.size).toBe(50_000);
-    // Long userIDs make entries bigger: then the byte bound is the one that holds.
+    expect(cache.bytes).toBe(50_000 * (480 + 2 * 'alice'.length));
+    // Entries big enough (long userIDs: the cache itself takes any) make the byte bound the one that holds.
     const wide = new CachingTokenVerifier(inner, { now: clock().now });
-    const userID = 'u'.repeat(64);
+    const userID = 'u'.repeat(200);
     for (let i = 0; i < 50_010; i++) await wide.verify(`t${i}`, { userID, platformID: 5 }, 'op');
-    expect(wide.bytes).toBeLessThanOrEqual(16 * MiB);
-    expect(wide.size).toBe(Math.floor((16 * MiB) / (200 + 2 * (43 + 64))));
+    expect(wide.bytes).toBeLessThanOrEqual(32 * MiB);
+    expect(wide.size).toBe(Math.floor((32 * MiB) / (480 + 2 * 200)));
   });
 
-  it('remembers at most 8 MiB of refusals, each message cut to 256 characters', async () => {
+  it('remembers at most an estimated 8 MiB of refusals, each message cut to 256 characters', async () => {
     const inner = new ByTokenVerifier('x'.repeat(10_000));
     const cache = new CachingTokenVerifier(inner, { now: clock().now });
     const v = await cache.verify('bad', alice, 'op');
@@ -320,7 +321,7 @@ describe('CachingTokenVerifier bounds', () => {
     const userID = 'u'.repeat(64);
     for (let i = 0; i < 10_010; i++) await cache.verify(`bad${i}`, { userID, platformID: 5 }, 'op');
     expect(cache.bytes).toBeLessThanOrEqual(8 * MiB);
-    expect(cache.size).toBe(Math.floor((8 * MiB) / (200 + 2 * (43 + 64 + 256))));
+    expect(cache.size).toBe(Math.floor((8 * MiB) / (480 + 2 * (64 + 256))));
   });
 
   it('costs the same for a 4 KiB token as for a short one (entries are keyed by a hash)', async () => {
@@ -330,7 +331,7 @@ describe('CachingTokenVerifier bounds', () => {
     await short.verify('t', alice, 'op');
     await long.verify('t'.repeat(4096), alice, 'op');
     expect(long.bytes).toBe(short.bytes);
-    expect(short.bytes).toBe(200 + 2 * (43 + 'alice'.length));
+    expect(short.bytes).toBe(480 + 2 * 'alice'.length);
   });
 
   it('forgetUser drops every verdict of a user, of one platform or of all, and checks in flight', async () => {
