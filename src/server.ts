@@ -2,7 +2,7 @@
  * The gateway: HTTP (health, metrics, admin) and the WebSocket front door, wired to the
  * core pool. `startServer` is the one public entry; the CLI only parses flags and calls it.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
