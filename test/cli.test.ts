@@ -116,7 +116,11 @@ describe('command line', () => {
     const realIm = (): string[] => ['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1'];
     const marker = (dir: string): unknown => JSON.parse(readFileSync(join(dir, DATA_DIR_MARKER), 'utf8'));
     async function refused(args: string[], message: RegExp): Promise<void> {
-      const r = await finish(runCli(args));
+      const child = runCli(args);
+      // A refusal is immediate; a process that started serving instead must not outlive the test.
+      const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const r = await finish(child);
+      clearTimeout(deadline);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
@@ -140,7 +144,10 @@ describe('command line', () => {
       mkdirSync(join(legacy, 'users'), { recursive: true });
       await refused(['--data-dir', legacy], /already holds data without a \.openim-jssdk-data\.json, so it counts as a real IM server's/);
       // Through the environment too.
-      const env = await finish(runCli([], { OPENIM_JSSDK_DATA_DIR: legacy }));
+      const envChild = runCli([], { OPENIM_JSSDK_DATA_DIR: legacy });
+      const envDeadline = setTimeout(() => envChild.kill('SIGKILL'), 10_000);
+      const env = await finish(envChild);
+      clearTimeout(envDeadline);
       expect(env.code).toBe(2);
       expect(existsSync(join(legacy, DATA_DIR_MARKER))).toBe(false);
     });
