@@ -84,12 +84,14 @@ async function metric(gw: RunningServer, line: RegExp): Promise<number> {
 describe('unverified handshakes take no one\'s places', () => {
   it('15 handshakes as sendID=victim with slow bad tokens in flight: the victim still gets all 10 of its sockets', async () => {
     const gw = await gateway({ maxConnsPerUser: 10 });
-    im.delay = (token) => (token.startsWith('slow-') ? 1500 : 0);
+    im.delay = (token) => (token.startsWith('slow-') ? 3000 : 0);
     const attacks = Array.from({ length: 15 }, (_, i) => rawHandshake(gw, `sendID=victim&token=slow-${i}&platformID=5`));
     await until(() => im.inFlight === 15);
     expect(await metric(gw, /^openim_jssdk_handshakes_pending (\d+)$/m)).toBe(15);
     for (let i = 0; i < 10; i++) await client(gw, 'victim');
     expect(gw.hub.connectionsOf('victim', 5)).toBe(10);
+    // All of that happened while every one of the 15 was still waiting for its verdict.
+    expect(im.inFlight).toBe(15);
     const refused = await Promise.all(attacks);
     for (const r of refused) {
       expect(r.status).toBe(401);
