@@ -19,6 +19,8 @@ export interface AdminDeps {
   hub: Hub;
   pool: CorePool;
   logger: Logger;
+  /** Drops cached token verdicts of a kicked user, live session or not (all platforms when undefined). */
+  forgetTokens?(userID: string, platformID: number | undefined): void;
 }
 
 function authorized(req: IncomingMessage, adminToken: string): boolean {
@@ -64,6 +66,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
       return;
     }
     const targets = deps.hub.sessions().filter((s) => s.userID === userID && (platformID === undefined || s.platformID === platformID));
+    // Before the sessions close: a socket arriving meanwhile must be verified afresh.
+    deps.forgetTokens?.(userID, platformID);
     await Promise.all(targets.map((s) => s.kick('kicked by operator')));
     deps.logger.info({ userID, platformID, sessions: targets.length }, 'admin kick');
     sendJson(res, 200, { kicked: targets.length });

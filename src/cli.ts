@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from './server.ts';
 import { CoreBuildError } from '../core-wasm/core-build.ts';
 import { devServerBanner, runDevServerCli } from './devserver/cli.ts';
 import { startDevServer, type DevServer } from './devserver/index.ts';
+import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
 
 /** Subcommands that are not the gateway itself. */
 const DEV_SERVER_COMMANDS: ReadonlySet<string> = new Set(['dev-server', 'token']);
@@ -30,15 +31,32 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = parsed.options;
   const logger = pino({ level: options.logLevel });
-  let devServer: DevServer | undefined;
-  if (options.openimApi === undefined || options.openimWs === undefined) {
-    if (process.env.NODE_ENV === 'production') {
-      process.stderr.write(
-        `openim-jssdk-server: --${SERVER_FLAGS.openimApi.flag} and --${SERVER_FLAGS.openimWs.flag} are required in production ` +
-          `(the IM server's API and gateway addresses, e.g. http://openim:10002 and ws://openim:10001)\n`,
-      );
+  const embedded = options.openimApi === undefined || options.openimWs === undefined;
+  if (embedded && process.env.NODE_ENV === 'production') {
+    process.stderr.write(
+      `openim-jssdk-server: --${SERVER_FLAGS.openimApi.flag} and --${SERVER_FLAGS.openimWs.flag} are required in production ` +
+        `(the IM server's API and gateway addresses, e.g. http://openim:10002 and ws://openim:10001)\n`,
+    );
+    return 2;
+  }
+  // The embedded dev server mints tokens for anyone: it gets a directory of its own (fresh
+  // per run unless one is named), and never one that served a real IM server.
+  let dataDir: string;
+  if (embedded && !parsed.given.has('dataDir')) {
+    const temporary = createTemporaryDataDir();
+    process.once('exit', () => temporary.remove());
+    dataDir = temporary.dir;
+  } else {
+    const claim = claimDataDir(options.dataDir, embedded ? 'dev-server' : 'openim');
+    if (!claim.ok) {
+      process.stderr.write(`openim-jssdk-server: ${claim.message}\n`);
       return 2;
     }
+    dataDir = claim.dir;
+  }
+  logger.info({ dataDir, kind: embedded ? 'dev-server' : 'openim' }, 'data directory');
+  let devServer: DevServer | undefined;
+  if (embedded) {
     // A newcomer with nothing else running gets a working gateway: an in-memory IM server
     // on loopback, announced loudly so nobody mistakes it for production.
     try {
@@ -53,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const openimWs = options.openimWs ?? devServer!.wsUrl;
   let server: RunningServer;
   try {
-    server = await startServer({ ...options, openimApi, openimWs, logger });
+    server = await startServer({ ...options, openimApi, openimWs, dataDir, logger });
   } catch (err) {
     // Start-up problems (a bad core file, a port in use) are one line for the operator.
     const message = err instanceof CoreBuildError || err instanceof Error ? err.message : String(err);

@@ -9,10 +9,14 @@ export interface MetricsSources {
   sessionsByState(): Record<string, number>;
   outboundBytesQueued(): number;
   /** Bytes of client frames read and not answered yet. */
-  inboundBytesHeld(): number;
+  inboundBytesHeld?(): number;
   /** Sockets not being read because they hold too many unanswered bytes. */
-  socketsPaused(): number;
+  socketsPaused?(): number;
   coresPerWorker(): Array<{ workerId: number; cores: number; coreMemoryBytes: number; heapUsedBytes: number; coreHeldValues: number }>;
+  /** Handshakes being verified and not yet upgraded or refused. */
+  handshakesPending?(): number;
+  /** Token verdicts remembered (accepted and refused). */
+  tokenCacheEntries?(): number;
 }
 
 export class GatewayMetrics {
@@ -59,7 +63,7 @@ export class GatewayMetrics {
       help: 'Bytes of client frames read and not answered yet',
       registers,
       collect() {
-        this.set(sources.inboundBytesHeld());
+        this.set(sources.inboundBytesHeld?.() ?? 0);
       },
     });
     new Gauge({
@@ -67,7 +71,7 @@ export class GatewayMetrics {
       help: 'Client sockets not being read because their unanswered frames are over the inbound bound',
       registers,
       collect() {
-        this.set(sources.socketsPaused());
+        this.set(sources.socketsPaused?.() ?? 0);
       },
     });
     new Gauge({
@@ -146,6 +150,22 @@ export class GatewayMetrics {
       help: 'Unexpected errors caught by a barrier (a bug; each is logged at error level), by where: frame, request, send, event, upgrade, http, admin, process',
       labelNames: ['where'],
       registers,
+    });
+    new Gauge({
+      name: 'openim_jssdk_handshakes_pending',
+      help: 'WebSocket handshakes being verified and not yet upgraded or refused',
+      registers,
+      collect() {
+        this.set(sources.handshakesPending?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'openim_jssdk_token_cache_entries',
+      help: 'Token verdicts remembered (accepted for at most --token-cache-ttl, refused for 10 s)',
+      registers,
+      collect() {
+        this.set(sources.tokenCacheEntries?.() ?? 0);
+      },
     });
     this.handshakes = new Counter({
       name: 'openim_jssdk_handshakes_total',

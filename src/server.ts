@@ -13,9 +13,8 @@ import { CorePool } from './pool/core-pool.ts';
 import { Hub, sessionKey } from './sessions/hub.ts';
 import { ClientConn } from './transport/client-conn.ts';
 import { CLOSE_CODES } from './transport/close-codes.ts';
-import { rejectUpgrade, sendJson } from './transport/http-reply.ts';
-import { parseHandshakeQuery } from './auth/handshake.ts';
-import { downstreamOperationID } from './protocol/operation-id.ts';
+import { sendJson } from './transport/http-reply.ts';
+import { Admission } from './transport/admission.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createTokenVerifier } from './auth/create-verifier.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -66,9 +65,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const conns = new Set<ClientConn>();
   const inbound = new InboundBudget({ perSocketBytes: LIMITS.inboundBytesPerSocket, perSessionBytes: LIMITS.inboundBytesPerSession });
-  /** Handshakes past the limit check but not yet upgraded, per session key (race guard). */
-  const pendingUpgrades = new Map<string, number>();
   const verifier = options.verifier ?? createTokenVerifier(options, logger);
+  /** Logout, kick or a kicked/expired core event: the next socket is verified afresh. */
+  const forgetTokens = (tokens: readonly string[], userID: string, platformID?: number): void => {
+    for (const token of tokens) if (platformID !== undefined) verifier.forget?.(token, { userID, platformID });
+    verifier.forgetUser?.(userID, platformID);
+  };
 
   const hub = new Hub({
     pool,
@@ -77,12 +79,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     translateEvent: eventTranslator(options.newMessageEvents),
     gracePeriodMs: options.gracePeriodSeconds * 1000,
     onInternalError: (where) => metrics.internalErrors.inc({ where }),
-    onTokensRevoked: (tokens, userID, platformID) => {
-      for (const token of tokens) verifier.forget?.(token, { userID, platformID });
-    },
+    onTokensRevoked: forgetTokens,
   });
 
-  const metrics = new GatewayMetrics({
+  const metrics: GatewayMetrics = new GatewayMetrics({
     connections: () => conns.size,
     sessionsByState: () => {
       const counts: Record<string, number> = {};
@@ -104,6 +104,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         heapUsedBytes: w.heapUsedBytes,
         coreHeldValues: w.coreHeldValues,
       })),
+    handshakesPending: () => admission.pending,
+    tokenCacheEntries: () => verifier.cachedVerdicts ?? 0,
   });
   pool.on('sessionLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
   pool.on('workerReplaced', (w) => metrics.workerRestarts.inc({ reason: w.reason }));
@@ -144,55 +146,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return;
     }
     if (path?.startsWith('/admin/') && options.adminToken) {
-      handleAdmin(req, res, { adminToken: options.adminToken, hub, pool, logger }).catch(adminFailed);
+      handleAdmin(req, res, {
+        adminToken: options.adminToken,
+        hub,
+        pool,
+        logger,
+        forgetTokens: (userID, platformID) => forgetTokens([], userID, platformID),
+      }).catch(adminFailed);
       return;
     }
     sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path?.slice(0, 200)}` });
   }
 
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    void acceptUpgrade(req, socket, head).catch((err: unknown) => {
-      logger.error({ err }, 'upgrade failed');
-      rejectUpgrade(socket, 500, { errCode: 500, errMsg: 'internal error' });
-    });
+  const admission: Admission = new Admission({
+    logger,
+    metrics,
+    verifier,
+    wss,
+    state: () => state,
+    connectionsOf: (userID, platformID) => hub.connectionsOf(userID, platformID),
+    maxConnsPerUser: options.maxConnsPerUser,
+    onConnection,
   });
-
-  async function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const refuse = (status: number, errCode: number, errMsg: string): void => {
-      metrics.handshakes.inc({ status: String(status) });
-      rejectUpgrade(socket, status, { errCode, errMsg });
-    };
-    if (state !== 'ready') return refuse(503, 503, `server is ${state}`);
-    const parsed = parseHandshakeQuery(req.url ?? '/');
-    if (!parsed.ok) return refuse(400, 400, parsed.message);
-    const { sendID: userID, token, platformID, operationID } = parsed.params;
-    const log = logger.child({ userID, platformID, operationID });
-    const key = sessionKey(userID, platformID);
-    const inUse = (): number => hub.connectionsOf(userID, platformID) + (pendingUpgrades.get(key) ?? 0);
-    const tooMany = (): boolean => inUse() >= options.maxConnsPerUser;
-    if (tooMany()) return refuse(429, 429, `at most ${options.maxConnsPerUser} connections per user and platform`);
-    pendingUpgrades.set(key, (pendingUpgrades.get(key) ?? 0) + 1);
-    try {
-      const verdict = await verifier.verify(token, { userID, platformID }, downstreamOperationID(operationID, 'hs'));
-      if (!verdict.ok) {
-        log.info({ status: verdict.status, errMsg: verdict.errMsg }, 'handshake refused');
-        if (verdict.status === 401) return refuse(401, verdict.errCode, verdict.errMsg);
-        // The detail (logged above) names the IM server's address; the client only needs to retry.
-        return refuse(503, 503, 'the token could not be checked: the IM server is unavailable, retry later');
-      }
-      if (state !== 'ready') return refuse(503, 503, `server is ${state}`);
-      if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        metrics.handshakes.inc({ status: '101' });
-        onConnection(ws, { userID, platformID, token, operationID, remoteAddress: req.socket.remoteAddress ?? '' }, socket);
-      });
-    } finally {
-      const n = (pendingUpgrades.get(key) ?? 1) - 1;
-      if (n > 0) pendingUpgrades.set(key, n);
-      else pendingUpgrades.delete(key);
-    }
-  }
+  http.on('upgrade', admission.handleUpgrade);
 
   function onConnection(ws: WebSocket, identity: ClientConn['identity'], transport: Duplex): void {
     const log = logger.child({ userID: identity.userID, platformID: identity.platformID });

@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIm, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
+import { DATA_DIR_MARKER } from '../src/config/data-dir.ts';
 import type { RunningServer } from '../src/server.ts';
 
 const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
@@ -86,19 +89,100 @@ describe('command line', () => {
     const c = await TestClient.connect({ url: `ws://127.0.0.1:${port}` } as RunningServer, 'alice', 5, token);
     expect((await c.login('alice', token)).errCode).toBe(0);
     child.kill('SIGTERM');
-    expect((await done).code).toBe(0);
+    const r = await done;
+    expect(r.code).toBe(0);
+    // Its own data directory: a fresh temporary one, marked as dev-server data, gone at exit.
+    const line = r.stdout.split('\n').find((l) => l.includes('"msg":"data directory"'));
+    const logged = JSON.parse(line ?? '{}') as { dataDir?: string; kind?: string };
+    expect(logged.kind).toBe('dev-server');
+    expect(logged.dataDir?.startsWith(join(tmpdir(), 'openim-jssdk-dev-'))).toBe(true);
+    expect(existsSync(logged.dataDir!)).toBe(false);
+  });
+
+  it('--core test is refused when NODE_ENV=production: exit 2, one line', async () => {
+    const r = await finish(runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', 'test'], { NODE_ENV: 'production' }));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--core test is refused when NODE_ENV=production');
+  });
+
+  describe('data directories', () => {
+    let root: string;
+    beforeAll(() => {
+      root = mkdtempSync(join(tmpdir(), 'jssdk-cli-data-'));
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    const realIm = (): string[] => ['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1'];
+    const marker = (dir: string): unknown => JSON.parse(readFileSync(join(dir, DATA_DIR_MARKER), 'utf8'));
+    async function refused(args: string[], message: RegExp): Promise<void> {
+      const child = runCli(args);
+      // A refusal is immediate; a process that started serving instead must not outlive the test.
+      const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const r = await finish(child);
+      clearTimeout(deadline);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+    /** Starts and stops a gateway on the directory (the marker is written before the pool starts). */
+    async function serve(args: string[]): Promise<void> {
+      const child = runCli([...args, '--core', 'test', '--port', '0', '--host', '127.0.0.1', '--workers', '1'], { OPENIM_JSSDK_LOG_LEVEL: 'info' });
+      const done = finish(child);
+      await listeningPort(child);
+      child.kill('SIGTERM');
+      expect((await done).code).toBe(0);
+    }
+
+    it('the embedded dev server refuses a directory a real IM server used (marked, or holding files without a marker)', async () => {
+      const real = join(root, 'real');
+      await serve([...realIm(), '--data-dir', real]);
+      expect(marker(real)).toMatchObject({ kind: 'openim' });
+      await refused(['--data-dir', real], new RegExp(`--data-dir "${real}" holds data of a real IM server; the embedded dev server \\(whose tokens anyone can mint\\) must not open it`));
+
+      const legacy = join(root, 'legacy');
+      mkdirSync(join(legacy, 'users'), { recursive: true });
+      await refused(['--data-dir', legacy], /already holds data without a \.openim-jssdk-data\.json, so it counts as a real IM server's/);
+      // Through the environment too.
+      const envChild = runCli([], { OPENIM_JSSDK_DATA_DIR: legacy });
+      const envDeadline = setTimeout(() => envChild.kill('SIGKILL'), 10_000);
+      const env = await finish(envChild);
+      clearTimeout(envDeadline);
+      expect(env.code).toBe(2);
+      expect(existsSync(join(legacy, DATA_DIR_MARKER))).toBe(false);
+    });
+
+    it('a real IM server refuses a directory the dev server used; adopts an old unmarked one', async () => {
+      const dev = join(root, 'dev');
+      mkdirSync(dev);
+      writeFileSync(join(dev, DATA_DIR_MARKER), JSON.stringify({ kind: 'dev-server', createdAt: '' }));
+      await refused([...realIm(), '--data-dir', dev], /holds data of the embedded dev server; a real IM server's users must not share it/);
+
+      const old = join(root, 'old');
+      mkdirSync(join(old, 'users'), { recursive: true });
+      await serve([...realIm(), '--data-dir', old]);
+      expect(marker(old)).toMatchObject({ kind: 'openim' });
+
+      const garbled = join(root, 'garbled');
+      mkdirSync(garbled);
+      writeFileSync(join(garbled, DATA_DIR_MARKER), '{"kind":"maybe"}');
+      await refused([...realIm(), '--data-dir', garbled], /has an unreadable \.openim-jssdk-data\.json/);
+    });
   });
 
   it('a core file that is not wasm stops start-up with one line naming it', async () => {
-    const r = await finish(runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', cliPath, '--port', '0']));
+    const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
+    const r = await finish(runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir, '--core', cliPath, '--port', '0']));
+    rmSync(dataDir, { recursive: true, force: true });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('cli.ts');
   });
 
   it('SIGTERM: sockets closed with 1001, cores logged out, exit 0 within 10 s', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
     const child = runCli(
-      ['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', 'test', '--port', '0', '--host', '127.0.0.1', '--workers', '1'],
+      ['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir, '--core', 'test', '--port', '0', '--host', '127.0.0.1', '--workers', '1'],
       { OPENIM_JSSDK_LOG_LEVEL: 'info' },
     );
     const done = finish(child);
@@ -114,5 +198,6 @@ describe('command line', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.stdout).toContain('session closed');
     expect(r.stdout).not.toContain(tokenFor('quinn'));
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });

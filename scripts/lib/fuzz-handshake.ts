@@ -16,6 +16,7 @@
  * but must still get one of those statuses, promptly, and a JSON refusal body when the
  * gateway (rather than Node's HTTP parser) refused.
  */
+import { AUTH_LIMITS } from '../../src/auth/auth-limits.ts';
 import fc from 'fast-check';
 import { okToken } from './fake-im.ts';
 import type { Findings } from './findings.ts';
@@ -226,14 +227,19 @@ export function expectedStatus(c: HandshakeCase, r: RenderedHandshake, ctx: Hand
     if (v === undefined || v === 'many' || v === '') return 400;
   }
   if (single('operationID') === 'many') return 400;
+  const sendID = single('sendID') as string;
+  const token = single('token') as string;
+  const operationID = single('operationID') as string | undefined;
+  if (token.length > AUTH_LIMITS.tokenChars) return 400;
+  if (Buffer.byteLength(sendID, 'utf8') > AUTH_LIMITS.userIDBytes) return 400;
+  if (operationID !== undefined && operationID.length > AUTH_LIMITS.operationIDChars) return 400;
   const platform = single('platformID') as string;
   if (!/^(?:[1-9]|1[01])$/.test(platform)) return 400;
-  const sendID = single('sendID') as string;
-  if (sendID === ctx.crowd.userID && Number(platform) === ctx.crowd.platformID) return 429;
-  const token = single('token') as string;
+  // The token is checked before the connection cap: only a verified handshake learns of, or takes, a place.
   if (token.startsWith('down.') || token.startsWith('garbage.')) return 503;
-  if (token === okToken(sendID, Number(platform))) return 101;
-  return 401;
+  if (token !== okToken(sendID, Number(platform))) return 401;
+  if (sendID === ctx.crowd.userID && Number(platform) === ctx.crowd.platformID) return 429;
+  return 101;
 }
 
 /** Bytes of the request head rawHandshake writes for this target (request line + headers). */

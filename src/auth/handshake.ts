@@ -1,11 +1,12 @@
 /**
- * The WebSocket handshake's query string (client-protocol spec §1.1–1.3):
+ * The WebSocket handshake's query string, as OpenIM JS clients send it:
  * `?sendID=<userID>&token=<jwt>&platformID=<n>&operationID=<id>`.
  *
  * Checked before the upgrade so that a bad handshake is an HTTP 400 the client turns
  * into a rejected login, instead of an open socket it cannot interpret.
  */
 import { randomUUID } from 'node:crypto';
+import { AUTH_LIMITS } from './auth-limits.ts';
 import { MAX_PLATFORM_ID, MIN_PLATFORM_ID, parsePlatformID, type PlatformID } from './platforms.ts';
 
 export interface HandshakeParams {
@@ -58,6 +59,21 @@ export function parseHandshakeQuery(url: string, newOperationID: () => string = 
     values.set(name, value);
   }
 
+  // Bounded before anything keeps, hashes, logs or forwards them.
+  const token = values.get('token') ?? '';
+  if (token.length > AUTH_LIMITS.tokenChars) {
+    return reject(`query parameter "token" is longer than ${AUTH_LIMITS.tokenChars} characters (${token.length})`);
+  }
+  const sendID = values.get('sendID') ?? '';
+  const sendIDBytes = Buffer.byteLength(sendID, 'utf8');
+  if (sendIDBytes > AUTH_LIMITS.userIDBytes) {
+    return reject(`query parameter "sendID" is longer than ${AUTH_LIMITS.userIDBytes} bytes (${sendIDBytes}), the longest userID OpenIM stores`);
+  }
+  const clientOperationID = values.get('operationID');
+  if (clientOperationID !== undefined && clientOperationID.length > AUTH_LIMITS.operationIDChars) {
+    return reject(`query parameter "operationID" is longer than ${AUTH_LIMITS.operationIDChars} characters (${clientOperationID.length})`);
+  }
+
   const platformText = values.get('platformID') ?? '';
   const platformID = parsePlatformID(platformText);
   if (platformID === undefined) {
@@ -66,14 +82,13 @@ export function parseHandshakeQuery(url: string, newOperationID: () => string = 
     );
   }
 
-  const operationID = values.get('operationID');
   return {
     ok: true,
     params: {
-      sendID: values.get('sendID') ?? '',
-      token: values.get('token') ?? '',
+      sendID,
+      token,
       platformID,
-      operationID: operationID === undefined || operationID === '' ? newOperationID() : operationID,
+      operationID: clientOperationID === undefined || clientOperationID === '' ? newOperationID() : clientOperationID,
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Verifies OpenIM tokens locally with the IM server's `share.secret`, no HTTP call
- * (openim-server-subset spec §7.1): HS256 JWTs with claims `UserID`, `PlatformID`,
- * `exp`, `iat` and, from some server versions, `nbf`.
+ * Verifies OpenIM tokens locally with the IM server's `share.secret`, no HTTP call,
+ * as the IM server issues them (HS256 JWTs with claims `UserID`, `PlatformID`,
+ * `exp`, `iat` and, from some server versions, `nbf`).
  *
  * Claim checks follow the IM's own parser (golang-jwt v4 RegisteredClaims): a claim of
  * the wrong JSON type is "malformed" (1503, Go fails to decode it); `exp` reached is

@@ -1,10 +1,10 @@
 /**
  * Asks the IM server whether a token is good: `POST {api}/auth/parse_token`
- * (openim-server-subset spec §7.2). Unlike a local JWT check this also catches
+ * (the IM's own token check). Unlike a local JWT check this also catches
  * tokens the IM has since kicked (1506) or never issued (1507).
  *
  * parse_token is on the IM's token-header whitelist, so no admin token is needed
- * (spec §1.3, §7.2); only a non-empty operationID header is required.
+ * there; only a non-empty operationID header is required.
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -1,5 +1,5 @@
 /**
- * OpenIM platform IDs (client-protocol spec §1.5). The ID is part of every token and
+ * OpenIM platform IDs, as the clients and the IM server number them. The ID is part of every token and
  * of the connection key, so anything outside this table is refused at the handshake
  * rather than passed to the core, which would only fail later and less clearly.
  */

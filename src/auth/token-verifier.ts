@@ -18,16 +18,29 @@ export interface TokenExpectation {
 export type TokenVerdict =
   | { readonly ok: true; /** Token expiry, epoch milliseconds. */ readonly expiresAt: number }
   | { readonly ok: false; readonly status: 401; readonly errCode: number; readonly errMsg: string }
-  | { readonly ok: false; readonly status: 503; readonly errMsg: string };
+  | {
+      readonly ok: false;
+      readonly status: 503;
+      readonly errMsg: string;
+      /** Set when we refused to ask at all (too many checks in flight), not the IM failing. */
+      readonly busy?: true;
+    };
 
 export interface TokenVerifier {
   verify(token: string, expect: TokenExpectation, operationID: string): Promise<TokenVerdict>;
   /** Drops what is remembered about a token the IM server has since ended (caching drivers). */
   forget?(token: string, expect: TokenExpectation): void;
+  /**
+   * Drops what is remembered about every token of this user (of one platform, or of all):
+   * after a Logout or a kick the next socket is verified afresh whatever token it brings.
+   */
+  forgetUser?(userID: string, platformID?: number): void;
+  /** Verdicts remembered (caching drivers), for the metrics. */
+  readonly cachedVerdicts?: number;
 }
 
 /**
- * The IM server's token error codes (openim-server-subset spec §1.4, §7.2). Verdicts
+ * The IM server's token error codes (its errs package, as parse_token answers them). Verdicts
  * carry these so that a client sees the same code it would get from the IM itself.
  */
 export const TokenErrCode = {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
 import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
+import { AUTH_LIMITS } from '../auth/auth-limits.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
 export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
@@ -41,6 +42,8 @@ export interface ServerOptions {
   newMessageEvents: NewMessageEvents;
   auth: AuthMode;
   jwtSecret: string | undefined;
+  /** Longest an accepted token is taken on trust before the IM is asked again (0: always ask). */
+  tokenCacheTtlSeconds: number;
   adminToken: string | undefined;
   logLevel: LogLevel;
 }
@@ -172,13 +175,21 @@ export const SERVER_FLAGS: FlagTable = {
   port: integerFlag('port', 10003, 0, 65535, 'TCP port to listen on (0 picks a free port).'),
   openimApi: urlFlag('openim-api', 'an', ['http:', 'https:'], 'http://openim:10002', 'OpenIM server HTTP API address (its port 10002).'),
   openimWs: urlFlag('openim-ws', 'a', ['ws:', 'wss:'], 'ws://openim:10001', 'OpenIM server WebSocket gateway address (its port 10001).'),
-  dataDir: stringFlag('data-dir', 'DIR', './data', 'a non-empty directory path', 'Directory for the cores\' per-user local databases.'),
+  dataDir: stringFlag(
+    'data-dir',
+    'DIR',
+    './data',
+    'a non-empty directory path',
+    "Directory for the cores' per-user local databases, marked with the kind of IM server it serves: a real IM server's directory " +
+      "(or any non-empty one without the mark) is refused to the embedded dev server, and the other way round. Without IM addresses " +
+      'and without this flag, a fresh temporary directory removed at exit.',
+  ),
   core: stringFlag(
     'core',
     'official|test|PATH',
     'official',
     'official, test, or a path to a .wasm file',
-    'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core) or a path to a Go js/wasm build.',
+    'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core; refused when NODE_ENV=production) or a path to a Go js/wasm build.',
   ),
   workers: integerFlag(
     'workers',
@@ -223,11 +234,20 @@ export const SERVER_FLAGS: FlagTable = {
     'auth',
     AUTH_MODES,
     'openim',
-    'Token check at handshake: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret.',
+    'Token check at handshake and Login: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret. ' +
+      'jwt cannot see tokens the IM server has kicked (1506) or no longer knows (1507): they pass until they expire.',
   ),
   jwtSecret: secretFlag(
     'jwt-secret',
     'The OpenIM server\'s share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps.',
+  ),
+  tokenCacheTtlSeconds: integerFlag(
+    'token-cache-ttl',
+    AUTH_LIMITS.tokenCacheTtlSeconds,
+    0,
+    3600,
+    'Seconds a token the IM server accepted is taken on trust before it is checked again (never past its expiry; 0: check every socket). ' +
+      'Verdicts are dropped at once on Logout, admin kick and kicked/expired events.',
   ),
   adminToken: secretFlag('admin-token', "Bearer token for this server's admin HTTP API (/admin/...); the API is off without it. Prefer the environment variable."),
   logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),

@@ -16,7 +16,8 @@ import {
 } from './options.ts';
 
 export type ParseServerArgsResult =
-  | { ok: true; options: ServerOptions }
+  /** `given`: the settings the command line or the environment set (the rest are defaults). */
+  | { ok: true; options: ServerOptions; given: ReadonlySet<keyof ServerOptions> }
   | { ok: false; exitCode: 2; message: string }
   | { help: string };
 
@@ -136,10 +137,14 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): ParseSe
   }
 
   const options = defaultServerOptions();
+  const given = new Set<keyof ServerOptions>();
   for (const key of FLAG_KEYS) {
     const raw = values[SERVER_FLAGS[key].flag];
-    const error = applyFlag(options, key, typeof raw === 'string' ? raw : undefined, env);
+    const fromArgs = typeof raw === 'string' ? raw : undefined;
+    const error = applyFlag(options, key, fromArgs, env);
     if (error !== undefined) return fail(error);
+    const fromEnv = env[SERVER_FLAGS[key].env];
+    if (fromArgs !== undefined || (fromEnv !== undefined && fromEnv !== '')) given.add(key);
   }
 
   if (options.hangThresholdMs <= options.heartbeatIntervalMs) {
@@ -158,7 +163,10 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv): ParseSe
   if (options.openimWs !== undefined && options.openimApi === undefined) {
     return fail(`--${api.flag} (or ${api.env}) is required when --${ws.flag} is given`);
   }
-  return { ok: true, options };
+  if (options.core === 'test' && env['NODE_ENV'] === 'production') {
+    return fail(`--${SERVER_FLAGS.core.flag} test is refused when NODE_ENV=production: its Debug* functions let any client hang or crash a core`);
+  }
+  return { ok: true, options, given };
 }
 
 function describeDefault(spec: FlagSpec<unknown>): string {

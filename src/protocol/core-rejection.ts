@@ -10,17 +10,25 @@
  *   error *stack.stackError not implement CodeError: Error: 10100 User ID not found … |
  *   -> errs.(*codeError).WrapMsg() github.com/openimsdk/tools@…/coderr.go:67 -> …
  *
- * Clients then show a Go stack and cannot act on the code (spec §10.14: 1501 token expired,
+ * Clients then show a Go stack and cannot act on the code (1501 token expired,
  * 1302 blocked and the like arrive as 10005). The inner code is recovered when the outer one
  * is 10005, the wrapper prefixes and the stack are cut; the original text stays with the
  * result as `detail` for the operator's log.
+ *
+ * Network failures name the IM server as the gateway reaches it (`Post "http://10.0.0.5:10002/…"`,
+ * `dial tcp 10.0.0.5:10002`): addresses are replaced by placeholders (redact-addresses.ts).
  */
+import { redactAddresses } from './redact-addresses.ts';
 
 /** The core's code for "no usable code": the only one worth replacing with the inner one. */
 const UNKNOWN_CODE = 10005;
 
-/** Go's `errs` stack formatting: the frames start at the first " | -> ". */
-const STACK_TAIL = /\s*\|\s*->[\s\S]*$/;
+/**
+ * Go's `errs` stack formatting: the frames start at the first " | -> ". (Matched from the
+ * "|", not from the spaces before it: a leading `\s*` would make a long run of spaces cost
+ * quadratic time.)
+ */
+const STACK_START = /\|\s*->/;
 
 /** One wrapper the core's `call` did not unwrap, e.g. "error *stack.stackError not implement CodeError: ". */
 const WRAPPER_PREFIX = /^error \S+ not implement CodeError:\s*/;
@@ -39,7 +47,8 @@ export interface CoreRejection {
 }
 
 export function normalizeCoreRejection(errCode: number, errMsg: string): CoreRejection {
-  let text = errMsg.replace(STACK_TAIL, '').trim();
+  const stack = STACK_START.exec(errMsg);
+  let text = (stack === null ? errMsg : errMsg.slice(0, stack.index)).trim();
   let unwrapped = false;
   for (let m = WRAPPER_PREFIX.exec(text); m; m = WRAPPER_PREFIX.exec(text)) {
     text = text.slice(m[0].length);
@@ -51,8 +60,13 @@ export function normalizeCoreRejection(errCode: number, errMsg: string): CoreRej
     code = Number(inner[1]);
     text = (inner[2] ?? '').trim() || text;
   }
-  if (text.length > MAX_MESSAGE_CHARS) text = `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
-  if (text === '' && errMsg !== '') text = errMsg.slice(0, MAX_MESSAGE_CHARS);
+  if (text === '' && errMsg !== '') text = errMsg;
+  text = cut(redactAddresses(cut(text)));
   if (code === errCode && text === errMsg) return { errCode, errMsg };
   return { errCode: code, errMsg: text, detail: errMsg };
+}
+
+/** Cut before redacting (the core's text can echo megabytes of client data) and after (placeholders can be longer). */
+function cut(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text;
 }

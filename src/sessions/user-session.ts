@@ -18,6 +18,7 @@ import type { ClientConn } from '../transport/client-conn.ts';
 import { CLOSE_CODES } from '../transport/close-codes.ts';
 import type { ClientEnvelope } from '../protocol/envelope.ts';
 import { GatewayError } from './gateway-error.ts';
+import { redactAddresses } from '../protocol/redact-addresses.ts';
 
 export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
 
@@ -43,8 +44,9 @@ export interface UserSessionDeps {
   /** Called once the session is closed and its core freed. */
   onClosed(session: UserSession): void;
   /**
-   * The IM server ended this session's tokens (kicked, expired, invalid): cached handshake
-   * verdicts for them must not let a new socket in.
+   * This session's tokens are not to be taken on trust any more (the IM server kicked or
+   * expired them, the client logged out, an operator kicked the user): cached verdicts for
+   * them must not let a new socket in without asking the IM server again.
    */
   onTokensRevoked?(tokens: readonly string[], userID: string, platformID: number): void;
   /** A barrier caught an unexpected error (already logged here); for the metric. */
@@ -256,6 +258,7 @@ export class UserSession {
     }
     const wasLoggedIn = this.#state === 'logged-in';
     this.#state = 'logging-out';
+    this.#revokeTokens();
     let result = { errCode: 0, errMsg: '' };
     if (wasLoggedIn && this.#core) {
       try {
@@ -288,15 +291,24 @@ export class UserSession {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
       return;
     }
-    if (this.#loggedIn.size === 0 && this.#state === 'logged-in' && !t.endsSession) this.#keepMissed(t.envelopes);
-    for (const conn of this.#loggedIn) for (const env of t.envelopes) conn.send(env);
+    const envelopes = t.envelopes.map((env) => this.#withoutAddresses(env, t.coreEvent));
+    if (this.#loggedIn.size === 0 && this.#state === 'logged-in' && !t.endsSession) this.#keepMissed(envelopes);
+    for (const conn of this.#loggedIn) for (const env of envelopes) conn.send(env);
     if (t.endsSession) {
       this.#log.info({ event: t.coreEvent }, 'session ended by the IM server');
-      const tokens = new Set([...(this.#token ? [this.#token] : []), ...[...this.#conns].map((c) => c.identity.token)]);
-      this.#deps.onTokensRevoked?.([...tokens], this.userID, this.platformID);
+      this.#revokeTokens();
       // The core already logged itself out; just free it.
       void this.#close(`core event ${t.coreEvent ?? ''}`);
     }
+  }
+
+  /** OnConnectFailed carries the core's dial error, which names the IM server's address (and the token, in the URL). */
+  #withoutAddresses(env: ClientEnvelope, coreEvent: string | undefined): ClientEnvelope {
+    if (env.errMsg === '') return env;
+    const errMsg = redactAddresses(env.errMsg);
+    if (errMsg === env.errMsg) return env;
+    this.#log.debug({ event: coreEvent, errCode: env.errCode, detail: env.errMsg }, 'core event error (addresses redacted for clients)');
+    return { ...env, errMsg };
   }
 
   #keepMissed(envelopes: readonly ClientEnvelope[]): void {
@@ -339,7 +351,7 @@ export class UserSession {
       this.#panics = [...this.#panics.filter((t) => now - t < windowMs), now];
       if (this.#panics.length >= (this.#deps.maxPanicsInWindow ?? 3)) {
         this.#log.error({ reason: lost.reason, panics: this.#panics.length }, 'core keeps crashing; giving up on this session');
-        this.#broadcast(connectionEvent('OnConnectFailed', 10006, `core crashed ${this.#panics.length} times within a minute: ${lost.message}`));
+        this.#broadcast(connectionEvent('OnConnectFailed', 10006, `core crashed ${this.#panics.length} times within a minute: ${redactAddresses(lost.message)}`));
         void this.#close('repeated core crashes', undefined, CLOSE_CODES.coreFailed);
         return;
       }
@@ -359,7 +371,7 @@ export class UserSession {
         },
         async (err: unknown) => {
           this.#log.error({ err: errText(err) }, 'could not re-create the lost core');
-          this.#broadcast(connectionEvent('OnConnectFailed', 10006, `could not restore the session: ${errText(err)}`));
+          this.#broadcast(connectionEvent('OnConnectFailed', 10006, `could not restore the session: ${redactAddresses(errText(err))}`));
           await this.#close('recovery failed', undefined, CLOSE_CODES.coreFailed);
         },
       )
@@ -370,6 +382,7 @@ export class UserSession {
 
   /** Operator kick: clients get OnKickedOffline (no auto-reconnect), the core is logged out locally. */
   async kick(why: string): Promise<void> {
+    this.#revokeTokens();
     this.#broadcast(connectionEvent('OnKickedOffline'));
     await this.#close(why, SOCKET_CLOSE_OPERATION_ID);
   }
@@ -377,6 +390,12 @@ export class UserSession {
   /** Server shutdown: log the core out the socket-close way, close sockets, free. */
   async shutdown(): Promise<void> {
     await this.#close('server shutdown', SOCKET_CLOSE_OPERATION_ID, CLOSE_CODES.goingAway);
+  }
+
+  /** The login token and every socket's handshake token stop being taken on trust. */
+  #revokeTokens(): void {
+    const tokens = new Set([...(this.#token ? [this.#token] : []), ...[...this.#conns].map((c) => c.identity.token)]);
+    this.#deps.onTokensRevoked?.([...tokens], this.userID, this.platformID);
   }
 
   #broadcast(envelope: ClientEnvelope): void {

@@ -85,4 +85,31 @@ describe('parseHandshakeQuery', () => {
     const m = message(parseHandshakeQuery(`/?sendID=a&token=t&platformID=${'9'.repeat(500)}`));
     expect(m.length).toBeLessThan(120);
   });
+
+  describe('bounds', () => {
+    it('refuses a token over 4096 characters, takes one of 4096', () => {
+      expect(message(parseHandshakeQuery(`/?sendID=a&token=${'t'.repeat(4097)}&platformID=5`))).toBe(
+        'query parameter "token" is longer than 4096 characters (4097)',
+      );
+      expect(parseHandshakeQuery(`/?sendID=a&token=${'t'.repeat(4096)}&platformID=5`).ok).toBe(true);
+    });
+
+    it('refuses a sendID over 64 UTF-8 bytes, takes one of 64', () => {
+      expect(message(parseHandshakeQuery(`/?sendID=${'a'.repeat(65)}&token=t&platformID=5`))).toBe(
+        'query parameter "sendID" is longer than 64 bytes (65), the longest userID OpenIM stores',
+      );
+      // 22 three-byte characters: 66 bytes though only 22 characters.
+      expect(message(parseHandshakeQuery(`/?sendID=${'%E4%BD%A0'.repeat(22)}&token=t&platformID=5`))).toContain('(66)');
+      expect(parseHandshakeQuery(`/?sendID=${'a'.repeat(64)}&token=t&platformID=5`).ok).toBe(true);
+      expect(parseHandshakeQuery(`/?sendID=${'%E4%BD%A0'.repeat(21)}a&token=t&platformID=5`).ok).toBe(true);
+    });
+
+    it('refuses an operationID over 256 characters, takes one of 256', () => {
+      expect(message(parseHandshakeQuery(`/?sendID=a&token=t&platformID=5&operationID=${'o'.repeat(257)}`))).toBe(
+        'query parameter "operationID" is longer than 256 characters (257)',
+      );
+      const r = parseHandshakeQuery(`/?sendID=a&token=t&platformID=5&operationID=${'o'.repeat(256)}`);
+      expect(r.ok && r.params.operationID.length).toBe(256);
+    });
+  });
 });

@@ -35,6 +35,7 @@ describe('parseServerArgs defaults', () => {
       newMessageEvents: 'batch',
       auth: 'openim',
       jwtSecret: undefined,
+      tokenCacheTtlSeconds: 60,
       adminToken: undefined,
       logLevel: 'info',
     } satisfies ServerOptions);
@@ -67,6 +68,7 @@ describe('parseServerArgs values', () => {
           '--new-message-events', 'both',
           '--auth', 'jwt',
           '--jwt-secret', 'openIM123',
+          '--token-cache-ttl', '0',
           '--admin-token', 'tok',
           '--log-level', 'silent',
         ],
@@ -92,6 +94,7 @@ describe('parseServerArgs values', () => {
       newMessageEvents: 'both',
       auth: 'jwt',
       jwtSecret: 'openIM123',
+      tokenCacheTtlSeconds: 0,
       adminToken: 'tok',
       logLevel: 'silent',
     } satisfies ServerOptions);
@@ -125,6 +128,7 @@ describe('parseServerArgs values', () => {
       OPENIM_JSSDK_NEW_MESSAGE_EVENTS: 'single',
       OPENIM_JSSDK_AUTH: 'jwt',
       OPENIM_JSSDK_JWT_SECRET: 's',
+      OPENIM_JSSDK_TOKEN_CACHE_TTL: '3600',
       OPENIM_JSSDK_ADMIN_TOKEN: 'a',
       OPENIM_JSSDK_LOG_LEVEL: 'trace',
     };
@@ -146,6 +150,7 @@ describe('parseServerArgs values', () => {
       newMessageEvents: 'single',
       auth: 'jwt',
       jwtSecret: 's',
+      tokenCacheTtlSeconds: 3600,
       adminToken: 'a',
       logLevel: 'trace',
     } satisfies ServerOptions);
@@ -208,6 +213,9 @@ describe('parseServerArgs bad values', () => {
     [['--grace-period', '-1'], '--grace-period must be an integer from 0 to 86400 (got "-1")'],
     [['--new-message-events', 'all'], '--new-message-events must be one of batch, single, both (got "all")'],
     [['--auth', 'none'], '--auth must be one of openim, jwt (got "none")'],
+    [['--token-cache-ttl', '3601'], '--token-cache-ttl must be an integer from 0 to 3600 (got "3601")'],
+    [['--token-cache-ttl', '-1'], '--token-cache-ttl must be an integer from 0 to 3600 (got "-1")'],
+    [['--token-cache-ttl', '1.5'], '--token-cache-ttl must be an integer from 0 to 3600 (got "1.5")'],
     [['--log-level', 'verbose'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
   ];
   it.each(cases)('%j → %s', (argv, expected) => {
@@ -229,6 +237,15 @@ describe('parseServerArgs bad values', () => {
     expect(errorOf(parseServerArgs(['--auth', 'jwt'], {}))).toBe('--auth jwt needs --jwt-secret (or OPENIM_JSSDK_JWT_SECRET)');
   });
 
+  it('refuses --core test when NODE_ENV=production (its Debug* functions let any client hang or crash a core)', () => {
+    expect(errorOf(parseServerArgs(['--core', 'test'], { NODE_ENV: 'production' }))).toBe(
+      '--core test is refused when NODE_ENV=production: its Debug* functions let any client hang or crash a core',
+    );
+    expect(errorOf(parseServerArgs([], { NODE_ENV: 'production', OPENIM_JSSDK_CORE: 'test' }))).toContain('--core test is refused');
+    expect(options(parseServerArgs(['--core', 'test'], { NODE_ENV: 'development' })).core).toBe('test');
+    expect(options(parseServerArgs([], { NODE_ENV: 'production' })).core).toBe('official');
+  });
+
   it('requires --openim-ws with --openim-api and the other way round', () => {
     expect(errorOf(parseServerArgs(['--openim-api', 'http://openim:10002'], {}))).toBe(
       '--openim-ws (or OPENIM_JSSDK_OPENIM_WS) is required when --openim-api is given',
@@ -236,6 +253,16 @@ describe('parseServerArgs bad values', () => {
     expect(errorOf(parseServerArgs([], { OPENIM_JSSDK_OPENIM_WS: 'ws://openim:10001' }))).toBe(
       '--openim-api (or OPENIM_JSSDK_OPENIM_API) is required when --openim-ws is given',
     );
+  });
+});
+
+describe('parseServerArgs: which settings were given', () => {
+  it('tells the command line and the environment apart from defaults', () => {
+    const r = parseServerArgs(['--port', '1'], { OPENIM_JSSDK_DATA_DIR: '/d', OPENIM_JSSDK_WORKERS: '' });
+    if (!('ok' in r) || !r.ok) throw new Error(JSON.stringify(r));
+    expect([...r.given].sort()).toEqual(['dataDir', 'port']);
+    const none = parseServerArgs([], {});
+    expect('ok' in none && none.ok && none.given.size).toBe(0);
   });
 });
 
@@ -280,5 +307,11 @@ describe('--help', () => {
     expect(help).toContain('--new-message-events batch|single|both');
     expect(help).toContain('Default: number of CPUs');
     expect(help).toContain('-h, --help');
+  });
+
+  it('says what --auth jwt cannot see, and what --token-cache-ttl bounds', () => {
+    const help = helpText();
+    expect(help).toMatch(/jwt cannot see tokens the IM server has kicked \(1506\) or no longer knows \(1507\)/);
+    expect(help).toMatch(/--token-cache-ttl N\n.*taken on trust.*\n.*Default: 60\. Env: OPENIM_JSSDK_TOKEN_CACHE_TTL/);
   });
 });

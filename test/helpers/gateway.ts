@@ -17,7 +17,17 @@ export type TokenTable = Map<string, { userID: string; platformID: number } | { 
 export interface FakeIm {
   url: string;
   tokens: TokenTable;
+  /** parse_token requests answered or in progress. */
   calls: number;
+  /** parse_token requests received and not answered yet, and the most there ever were at once. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** parse_token requests per token. */
+  callsFor(token: string): number;
+  /** From now on the IM refuses this token with errCode (1506 kicked, 1501 expired…). */
+  revoke(token: string, errCode: number): void;
+  /** Milliseconds the answer for a token is held back (0: at once). */
+  delay: (token: string) => number;
   close(): Promise<void>;
 }
 
@@ -27,13 +37,18 @@ export function tokenFor(userID: string, platformID = 5): string {
 
 export async function startFakeIm(): Promise<FakeIm> {
   const tokens: TokenTable = new Map();
-  const state = { calls: 0 };
+  const state = { calls: 0, inFlight: 0, maxInFlight: 0 };
+  const perToken = new Map<string, number>();
+  let delay: (token: string) => number = () => 0;
   const server: Server = createServer((req, res) => {
     let body = '';
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       state.calls++;
       const reply = (o: object): void => {
+        state.inFlight--;
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ errMsg: '', errDlt: '', ...o }));
       };
@@ -44,21 +59,45 @@ export async function startFakeIm(): Promise<FakeIm> {
       } catch {
         return reply({ errCode: 1001, errMsg: 'ArgsError' });
       }
-      const known = tokens.get(token) ?? (/^tok\.([^.]+)\.(\d+)$/.exec(token) ? parseDefault(token) : undefined);
-      if (!known) return reply({ errCode: 1503, errMsg: 'TokenMalformedError' });
-      if ('errCode' in known) return reply({ errCode: known.errCode, errMsg: 'TokenError' });
-      reply({ errCode: 0, data: { ...known, expireTimeSeconds: Math.floor(Date.now() / 1000) + 3600 } });
+      perToken.set(token, (perToken.get(token) ?? 0) + 1);
+      const answer = (): void => {
+        const known = tokens.get(token) ?? (/^tok\.([^.]+)\.(\d+)$/.exec(token) ? parseDefault(token) : undefined);
+        if (!known) return reply({ errCode: 1503, errMsg: 'TokenMalformedError' });
+        if ('errCode' in known) return reply({ errCode: known.errCode, errMsg: 'TokenError' });
+        reply({ errCode: 0, data: { ...known, expireTimeSeconds: Math.floor(Date.now() / 1000) + 3600 } });
+      };
+      const ms = delay(token);
+      if (ms > 0) setTimeout(answer, ms);
+      else answer();
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
+    get delay() {
+      return delay;
+    },
+    set delay(f: (token: string) => number) {
+      delay = f;
+    },
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     tokens,
     get calls() {
       return state.calls;
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    get inFlight() {
+      return state.inFlight;
+    },
+    get maxInFlight() {
+      return state.maxInFlight;
+    },
+    callsFor: (token: string) => perToken.get(token) ?? 0,
+    revoke: (token: string, errCode: number) => void tokens.set(token, { errCode }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -61,4 +61,25 @@ describe('normalizeCoreRejection', () => {
     const onlyStack = ' | -> main.f() main.go:1';
     expect(normalizeCoreRejection(10005, onlyStack).errMsg).toBe(onlyStack);
   });
+
+  it('keeps the IM server\'s address out of errMsg (raw text kept as detail)', () => {
+    const raw =
+      'Network error ApiPost http.Client.Do failed Post "http://10.0.0.5:10002/user/get_users_info": dial tcp 10.0.0.5:10002: connect: connection refused';
+    expect(normalizeCoreRejection(10000, raw)).toEqual({
+      errCode: 10000,
+      errMsg: 'Network error ApiPost http.Client.Do failed Post "<url>": dial tcp <address>: connect: connection refused',
+      detail: raw,
+    });
+    const wrapped = `error *stack.stackError not implement CodeError: Error: 10000 ${raw} | -> main.f() main.go:1`;
+    expect(normalizeCoreRejection(10005, wrapped).errMsg).not.toMatch(/10\.0\.0\.5/);
+  });
+
+  it('stays fast on long texts the core may echo (a sanity bound, not a benchmark)', () => {
+    const started = performance.now();
+    for (const text of [' '.repeat(128 * 1024), `error *e not implement CodeError: ${'a.'.repeat(64 * 1024)}`]) {
+      expect(normalizeCoreRejection(10005, text).errMsg.length).toBeLessThanOrEqual(500);
+    }
+    // A quadratic pattern takes tens of seconds here; a linear one milliseconds.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });
