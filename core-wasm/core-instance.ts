@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GoHost, type GoExitCause } from './host/go-host.ts';
 import { createCoreScope, type CoreScope } from './host/core-scope.ts';
 import { OutputLines } from './output-lines.ts';
+import { redactTokens } from './redact-tokens.ts';
 import { HOST_ONLY_FUNCTIONS, SYNC_FUNCTIONS, checkSyncArguments } from './core-functions.ts';
 import type { CallFailure, CallResult, CoreExitInfo, CoreValue } from './call-result.ts';
 import type { GoAbi } from './wasm-binary.ts';
@@ -66,13 +67,13 @@ export class CoreInstance {
     const versionPattern = opts.versionPattern ?? DEFAULT_VERSION_PATTERN;
     this.#stdout = new OutputLines((line) => {
       if (this.#version === undefined) this.#version = versionPattern.exec(line)?.[0];
-      log.info({ stream: 'stdout' }, line);
+      log.info({ stream: 'stdout' }, redactTokens(line));
     });
     this.#stderr = new OutputLines((line) => {
       if (/out of memory/i.test(line)) this.#sawOutOfMemory = true;
-      if (this.#crashHeadline === undefined && /^(panic|fatal error):/.test(line)) this.#crashHeadline = line;
-      if (line.trim()) this.#lastStderrLine = line;
-      log.warn({ stream: 'stderr' }, line);
+      if (this.#crashHeadline === undefined && /^(panic|fatal error):/.test(line)) this.#crashHeadline = redactTokens(line);
+      if (line.trim()) this.#lastStderrLine = redactTokens(line);
+      log.warn({ stream: 'stderr' }, redactTokens(line));
     });
     this.#scope = createCoreScope({
       output: (fd, text) => (fd === 1 ? this.#stdout : this.#stderr).push(text),

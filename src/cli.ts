@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { parseServerArgs } from './config/parse-args.ts';
 import { SERVER_FLAGS } from './config/options.ts';
 import { startServer, type RunningServer } from './server.ts';
+import { installProcessGuard } from './process-guard.ts';
 import { CoreBuildError } from '../core-wasm/core-build.ts';
 import { devServerBanner, runDevServerCli } from './devserver/cli.ts';
 import { startDevServer, type DevServer } from './devserver/index.ts';
@@ -79,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
     await devServer?.close();
     return 1;
   }
+  // From here on one request's bug must not end every user's session (see process-guard.ts).
+  installProcessGuard(logger, () => server.metrics.internalErrors.inc({ where: 'process' }));
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');

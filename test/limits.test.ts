@@ -41,6 +41,8 @@ describe('LIMITS', () => {
       '| 16 MiB / 32 MiB |',
       'above 16 MiB for 5 s, or above 64 MiB at once',
       '| 60 s (pings every 25 s) |',
+      '| 4096 characters / 64 UTF-8 bytes / 256 characters | HTTP 400 |',
+      '| 64 / 1 024 | HTTP 503, `Retry-After: 5` |',
     ]) {
       expect(table, row).toContain(row);
     }

@@ -185,7 +185,8 @@ async function runSessionPlan(
   if (!verdict.ok) {
     // The detail names the IM server's address: for the operator's log, not the client.
     ctx.logger.warn({ ...expect, operationID: request.operationID, detail: verdict.errMsg }, 'token check unavailable at Login');
-    return protocolErrorOf({ errCode: 10000, errMsg: 'the token could not be checked: the IM server is unavailable, retry later' });
+    const why = verdict.busy ? 'too many token checks are in progress' : 'the IM server is unavailable';
+    return protocolErrorOf({ errCode: 10000, errMsg: `the token could not be checked: ${why}, retry later` });
   }
   try {
     await session.login(conn, downstreamOperationID(request.operationID), token);

@@ -22,8 +22,11 @@ export class CliGateway {
   #exited = false;
   #log = '';
 
-  private constructor(child: ChildProcess, port: number, log: string) {
+  #logChars: number;
+
+  private constructor(child: ChildProcess, port: number, log: string, logChars: number) {
     this.#child = child;
+    this.#logChars = logChars;
     this.port = port;
     this.url = `ws://127.0.0.1:${port}`;
     this.#log = log;
@@ -35,14 +38,14 @@ export class CliGateway {
       });
     });
     const keep = (c: Buffer): void => {
-      this.#log = (this.#log + c.toString()).slice(-LOG_TAIL_CHARS);
+      this.#log = (this.#log + c.toString()).slice(-this.#logChars);
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
   }
 
   /** Starts the CLI (`--host 127.0.0.1 --port 0` added; log level info or below, to see it listen) and resolves once it listens. */
-  static start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliGateway> {
+  static start(args: readonly string[], env: NodeJS.ProcessEnv = {}, logChars = LOG_TAIL_CHARS): Promise<CliGateway> {
     const child = spawn(process.execPath, ['--import', tsxLoader, cliPath, '--host', '127.0.0.1', '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,7 +61,7 @@ export class CliGateway {
         child.stdout!.off('data', onData);
         child.stderr!.off('data', onData);
         child.off('exit', onExit);
-        resolve(new CliGateway(child, Number(m[1]), out));
+        resolve(new CliGateway(child, Number(m[1]), out, logChars));
       };
       const onExit = (code: number | null): void => fail(new Error(`server exited (${code}) before listening: ${out.slice(-2000)}`));
       const fail = (err: Error): void => {
@@ -80,7 +83,7 @@ export class CliGateway {
     return !this.#exited && this.#child.exitCode === null;
   }
 
-  /** What the process printed lately (stdout and stderr). */
+  /** What the process printed (stdout and stderr): its last `logChars` characters. */
   get log(): string {
     return this.#log;
   }
