@@ -196,7 +196,8 @@ describe('command line', () => {
     const r = await done;
     expect(r.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(r.stdout).toContain('session closed');
+    const closed = r.stdout.split('\n').filter((l) => l.includes('"msg":"session closed"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(closed).toEqual([expect.objectContaining({ userID: 'quinn', why: 'server shutdown', coreLoggedOut: true })]);
     expect(r.stdout).not.toContain(tokenFor('quinn'));
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -292,12 +292,15 @@ describe('liveness', () => {
   it('pings sockets and drops one that stays silent', async () => {
     const gw = await gateway({ pingIntervalMs: 50, silenceLimitMs: 300 });
     const quiet = await client(gw, 'pete');
+    let pings = 0;
+    quiet.ws.on('ping', () => pings++);
     // Disable the automatic pong: the socket now looks dead to the server.
     (quiet.ws as unknown as { pong(): void }).pong = () => {};
     const chatty = await client(gw, 'pete');
     const keepAlive = setInterval(() => void chatty.request('GetLoginStatus'), 100);
     try {
       expect((await quiet.closed).code).toBe(4000);
+      expect(pings).toBeGreaterThanOrEqual(3);
       expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
     } finally {
       clearInterval(keepAlive);

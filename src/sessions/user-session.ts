@@ -410,12 +410,16 @@ export class UserSession {
     for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
     this.#conns.clear();
     this.#loggedIn.clear();
+    let coreLoggedOut = false;
     if (loggedIn && logoutOperationID && this.#core) {
       // Local logout only (no IM round-trip): closes the core's DB and gateway socket.
-      await this.#core.call('logout', logoutOperationID, []).catch(() => {});
+      coreLoggedOut = await this.#core.call('logout', logoutOperationID, []).then(
+        () => true,
+        () => false,
+      );
     }
     await this.#dropCore();
-    this.#log.info({ why }, 'session closed');
+    this.#log.info({ why, coreLoggedOut }, 'session closed');
     this.#deps.onClosed(this);
   }
 
