@@ -47,6 +47,11 @@ export const LIMITS = {
   /** A backlog this large closes the socket at once (memory bound while judging slowness). */
   outboundBacklogHardBytes: 64 * MiB,
 
+  /** A connection must have sent its whole HTTP request head (the WebSocket handshake) within this. */
+  requestHeadMs: 10_000,
+  /** …and any plain HTTP request (health, metrics, admin) in full within this. */
+  httpRequestMs: 30_000,
+
   /** The server pings every socket this often… */
   pingIntervalMs: 25_000,
   /** …and closes one it has heard nothing from (frame or pong) for this long (4000). */

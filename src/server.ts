@@ -114,7 +114,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytes, clientTracking: false });
 
-  const http: Server = createServer((req, res) => {
+  // A connection that trickles its handshake holds a socket without ever being verified:
+  // cut it after a bounded time (Node checks these every `connectionsCheckingInterval`).
+  const httpOptions = { headersTimeout: LIMITS.requestHeadMs, requestTimeout: LIMITS.httpRequestMs, connectionsCheckingInterval: 1000 };
+  const http: Server = createServer(httpOptions, (req, res) => {
     // Barrier: a fault in a route answers 500 and is counted; the process goes on.
     const fail = (where: 'http' | 'admin', err: unknown): void => {
       metrics.internalErrors.inc({ where });

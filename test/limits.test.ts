@@ -22,6 +22,8 @@ describe('LIMITS', () => {
       outboundBacklogBytes: 16 * MiB,
       slowConsumerMs: 5000,
       outboundBacklogHardBytes: 64 * MiB,
+      requestHeadMs: 10_000,
+      httpRequestMs: 30_000,
       pingIntervalMs: 25_000,
       silenceMs: 60_000,
     });
@@ -43,6 +45,7 @@ describe('LIMITS', () => {
       '| 60 s (pings every 25 s) |',
       '| 4096 characters / 64 UTF-8 bytes / 256 characters | HTTP 400 |',
       '| 64 / 1 024 | HTTP 503, `Retry-After: 5` |',
+      '| 10 s / 30 s |',
     ]) {
       expect(table, row).toContain(row);
     }

@@ -4,6 +4,7 @@
  * are read up to exactly 10 MiB, unanswered bytes are bounded while a Login is slow, and a
  * socket is judged slow by a backlog that lasts, not by one large answer.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startFakeIm, TestClient, type FakeIm } from '../helpers/gateway.ts';
@@ -16,12 +17,26 @@ const SLOW_LOGIN_MS = 6000;
 let im: FakeIm;
 let gw: CliGateway;
 let bystander: TestClient;
+/** A handshake whose request head never ends, opened first: when the server cut it, after how long. */
+let trickle: Promise<{ afterMs: number; answer: string }>;
 
 beforeAll(async () => {
   im = await startFakeIm();
   // The test core makes a Login with this token take SLOW_LOGIN_MS.
   im.tokens.set(`debug-slow-login-${SLOW_LOGIN_MS}`, { userID: 'pusher', platformID: 5 });
   gw = await CliGateway.start(['--core', 'test', '--workers', '1', '--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--log-level', 'info']);
+  trickle = new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(gw.port, '127.0.0.1', () => socket.write('GET /?sendID=bystander&platformID=5 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'));
+    let answer = '';
+    const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 500);
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve({ afterMs: Date.now() - started, answer });
+    });
+  });
   bystander = await TestClient.connect(gw, 'bystander');
   expect((await bystander.login('bystander')).errCode).toBe(0);
 }, 90_000);
@@ -148,6 +163,13 @@ describe('outbound: slowness is a backlog that lasts', () => {
     fast.close();
   }, 30_000);
 });
+
+it('a handshake that never finishes its request head is cut after 10 s', async () => {
+  const { afterMs, answer } = await trickle;
+  expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  expect(afterMs).toBeGreaterThanOrEqual(10_000);
+  expect(afterMs).toBeLessThan(12_500);
+}, 20_000);
 
 it('no barrier was needed: the process caught no internal error in this file', async () => {
   expect(await gw.metric('openim_jssdk_internal_errors_total')).toBe(0);
