@@ -34,6 +34,7 @@ export const ATTACK_FLAGS = {
   'per-slot': { type: 'int', default: 0, min: 0, max: 1000, help: 'hostile values per function, Login state and argument position (0: the whole catalog)' },
   'heavy-slots': { type: 'int', default: 24, min: 0, max: 10_000, help: 'slots that also get the megabyte values, per core' },
   scale: { type: 'choice', default: 'full', choices: ['full', 'short'], help: 'envelope and handshake volume' },
+  'envelope-and-handshake': { type: 'choice', default: 'every-core', choices: ['every-core', 'first-core', 'none'], help: 'cores whose run goes on with envelope- and handshake-level abuse' },
   lanes: { type: 'int', default: 2, min: 1, max: 8, help: 'attacker sockets per Login state' },
   workers: { type: 'int', default: 2, min: 1, max: 64, help: "the gateway's --workers" },
   'max-deaths': { type: 'int', default: 10, min: 1, max: 1000, help: 'gateway deaths after which the run stops (each is restarted until then)' },
@@ -51,6 +52,7 @@ export interface AttackOptions {
   perSlot: number;
   heavySlots: number;
   scale: 'full' | 'short';
+  envelopeAndHandshake: 'every-core' | 'first-core' | 'none';
   lanes: number;
   workers: number;
   maxDeaths: number;
@@ -87,7 +89,7 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
   const proxy = await startImProxy(dev.apiUrl);
   log(`seed ${seed}; dev server pid ${dev.cli.pid} at ${dev.apiUrl}, IM proxy at ${proxy.url}`);
   try {
-    for (const core of options.cores) {
+    for (const [i, core] of options.cores.entries()) {
       const attack = new CoreAttack({
         core,
         dev,
@@ -96,6 +98,7 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
         perSlot: options.perSlot,
         heavySlots: options.heavySlots,
         scale: options.scale,
+        envelopeAndHandshake: options.envelopeAndHandshake === 'every-core' || (options.envelopeAndHandshake === 'first-core' && i === 0),
         lanesPerState: options.lanes,
         workers: options.workers,
         deadline,
@@ -145,7 +148,7 @@ export function attackReport(r: AttackResult): string {
     const rows: Array<[string, string]> = [
       ['core', c.core],
       ['functions attacked', `${c.functions} (table rows + the core's pass-through functions), before and after Login`],
-      ['function inputs', `${t.functionInputs} of ${p.functionInputs} planned`],
+      ['function inputs', `${t.functionInputs} of ${p.functionInputs} planned; functions reached: ${c.covered['before-login']} before Login, ${c.covered['after-login']} after`],
       ['envelope inputs', `${t.envelopeInputs} of ${p.envelopeInputs} planned, plus ${t.floodFrames} of ${p.floodFrames} flood frames`],
       ['handshakes', `${t.handshakes}${hs ? `  ${Object.entries(hs.byStatus).map(([k, v]) => `${k}:${v}`).join(' ')}` : ''}`],
       ['answers by errCode', codes],
@@ -197,6 +200,7 @@ async function main(): Promise<number> {
     perSlot: flags['per-slot'],
     heavySlots: flags['heavy-slots'],
     scale: flags.scale,
+    envelopeAndHandshake: flags['envelope-and-handshake'],
     lanes: flags.lanes,
     workers: flags.workers,
     maxDeaths: flags['max-deaths'],

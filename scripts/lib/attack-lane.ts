@@ -23,6 +23,19 @@ export type LaneOutcome =
 
 const isEvent = (r: Received): boolean => r.env.operationID === '' && CLIENT_EVENTS.has(r.env.event);
 
+/**
+ * Whether `r` answers the one request in flight. Listener events carry no operationID, and
+ * neither does the answer to a frame without a readable one: for such a frame any frame but a
+ * client event is its answer. For a frame with an operationID, a frame without one is its
+ * answer only when named "Error" (the gateway's name when it could not read the request), so
+ * events with made-up names, as the test core's DebugEmit sends, are not taken for answers.
+ * An answer with a wrong operationID is still taken, so that it is judged, not waited for.
+ */
+function answers(sent: SentFrame): (r: Received) => boolean {
+  if (sent.echoOpID === undefined || sent.echoOpID === '') return (r) => !isEvent(r);
+  return (r) => r.env.operationID !== '' || (r.env.event === 'Error' && !isEvent(r));
+}
+
 export class AttackLane {
   #socket: ImSocket | undefined;
   #url: string;
@@ -57,12 +70,12 @@ export class AttackLane {
   }
 
   /** Sends one frame and waits for its answer, the socket's close, or `timeoutMs`. */
-  async send(frame: string | Buffer, binary: boolean, timeoutMs: number): Promise<LaneOutcome> {
+  async send(frame: string | Buffer, binary: boolean, sent: SentFrame, timeoutMs: number): Promise<LaneOutcome> {
     const s = this.#socket;
     if (!s || s.isClosed) return { kind: 'closed', code: -1, reason: 'lane socket was not open', ms: 0 };
     s.dropEvents();
     const t0 = performance.now();
-    const answer = s.take((r) => !isEvent(r), timeoutMs, 'answer');
+    const answer = s.take(answers(sent), timeoutMs, 'answer');
     s.sendRaw(frame, binary);
     let r: Received;
     try {
@@ -85,16 +98,17 @@ export class AttackLane {
     s.dropEvents();
     const t0 = performance.now();
     for (const f of frames) s.sendRaw(f.frame, f.binary);
-    const answers: Received[] = [];
+    const got: Received[] = [];
     const deadline = t0 + timeoutMs;
-    while (answers.length < frames.length) {
+    const match = frames[0] ? answers(frames[0].sent) : () => false;
+    while (got.length < frames.length) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      const r = await s.take((x) => !isEvent(x), left, 'burst answer').catch(() => undefined);
+      const r = await s.take(match, left, 'burst answer').catch(() => undefined);
       if (!r) break;
-      answers.push(r);
+      got.push(r);
     }
-    return { answers, closed: s.isClosed ? await s.closed : undefined, ms: performance.now() - t0 };
+    return { answers: got, closed: s.isClosed ? await s.closed : undefined, ms: performance.now() - t0 };
   }
 
   /** GetLoginStatus on the lane's socket: "3" after Login, anything else before. */

@@ -17,6 +17,7 @@
  */
 import { REQUESTS, SERVER_MANAGED_FUNCTIONS, type ClientRequestName, type ParamSpec, type RequestRule } from '../../src/protocol/requests.ts';
 import { CODES, type Expectation, type SentFrame } from './attack-judge.ts';
+import { responseEventFor } from './fuzz-frames.ts';
 import { DOCUMENTED_LIMITS, hostileValues, type HostileValue, type LimitName, type ValueGroup } from './attack-values.ts';
 import type { Rng } from './timing.ts';
 
@@ -165,8 +166,11 @@ function expectationFor(t: FunctionTarget, args: readonly string[], hostile: rea
   return { kind: 'valid' };
 }
 
+/** Wrong argument counts: all four, or (short runs) two per Login state, so both states see all four. */
+export type CountCases = 'all' | LaneState;
+
 /** Argument cases for one function: each picked value in each position, then wrong counts. */
-function argsCases(t: FunctionTarget, pickFor: (position: number) => readonly HostileValue[]): ArgsCase[] {
+function argsCases(t: FunctionTarget, pickFor: (position: number) => readonly HostileValue[], countCases: CountCases): ArgsCase[] {
   const row = t.row;
   const params = row && row.kind !== 'client-only' ? row.params : undefined;
   const isLogin = row?.kind === 'session' && row.fn === 'login';
@@ -195,7 +199,8 @@ function argsCases(t: FunctionTarget, pickFor: (position: number) => readonly Ho
     [`${DOCUMENTED_LIMITS.entries} arguments`, new Array<string>(DOCUMENTED_LIMITS.entries).fill('"x"')],
     [`${DOCUMENTED_LIMITS.entries + 1} arguments`, new Array<string>(DOCUMENTED_LIMITS.entries + 1).fill('"x"')],
   ];
-  for (const [label, args] of counts) {
+  const chosen = countCases === 'all' ? counts : counts.filter((_, i) => i % 2 === (countCases === 'before-login' ? 0 : 1));
+  for (const [label, args] of chosen) {
     let expect = expectationFor(t, args, [], undefined);
     // A parameterless Login cannot succeed either; no count of "x" is a valid Login.
     if (isLogin && expect.kind === 'valid') expect = { kind: 'codes', codes: [CODES.args] };
@@ -246,9 +251,12 @@ export class ValuePicker {
 
 let nextId = 0;
 
-/** The function's inputs for one lane state. `heavyAt` adds heavy values in those positions. */
+/**
+ * The function's inputs for one lane state. `heavyAt` adds heavy values in those positions;
+ * a picker of a few values per slot (a short run) also takes only half the wrong counts.
+ */
 export function functionInputs(t: FunctionTarget, state: LaneState, picker: ValuePicker, heavyAt: ReadonlySet<number>): AttackInput[] {
-  const cases = argsCases(t, (position) => (heavyAt.has(position) ? [...picker.pick(), ...picker.heavy] : picker.pick()));
+  const cases = argsCases(t, (position) => (heavyAt.has(position) ? [...picker.pick(), ...picker.heavy] : picker.pick()), picker.perSlot === 0 ? 'all' : state);
   return cases.map((c): AttackInput => {
     const id = ++nextId;
     const opID = `atk-${id}`;
@@ -267,7 +275,7 @@ export function functionInputs(t: FunctionTarget, state: LaneState, picker: Valu
         return {
           frame: requestFrame(t.name, data, opID),
           binary: false,
-          sent: { echoOpID: frameUnreadable(data) ? undefined : opID, binary: false, expectEvent: t.name, name: t.name },
+          sent: { echoOpID: frameUnreadable(data) ? undefined : opID, binary: false, expectEvent: frameUnreadable(data) ? undefined : responseEventFor(t.name), name: t.name },
         };
       },
     };
