@@ -185,7 +185,7 @@ function names(state: LaneState, coreFunctions: ReadonlySet<string>): AttackInpu
   const unknown = [
     'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Constructor', 'ToString', 'HasOwnProperty', 'ValueOf', '__defineGetter__',
     'InitSDK', 'UnInitSDK', 'CommonEventFunc', 'UploadFile', 'login', 'Login ', ' Login', 'LOGIN', 'getLoginStatus', 'GetLoginStatus\u0000', 'Get\u202eLoginStatus',
-    'OnKickedOffline', 'OnConnectSuccess', 'Error', 'x'.repeat(1024 * 1024),
+    'OnKickedOffline', 'OnConnectSuccess', 'Error', 'N'.repeat(L.reqFuncNameLength),
   ];
   const out: AttackInput[] = [];
   for (const name of unknown) {
@@ -194,8 +194,10 @@ function names(state: LaneState, coreFunctions: ReadonlySet<string>): AttackInpu
     const shown = name.length > 40 ? `${name.length}-character name` : JSON.stringify(name);
     out.push(fieldsFrame(batch, state, `reqFuncName ${shown}`, [['reqFuncName', q(name)], ['operationID', OP], ['data', '"[]"']], codes(CODES.unknownFunction), { name }));
   }
-  const huge = 'N'.repeat(L.stringLength + 1);
-  out.push(fieldsFrame(batch, state, `reqFuncName of ${huge.length} characters`, [['reqFuncName', q(huge)], ['operationID', OP], ['data', '"[]"']], { kind: 'limit', limits: ['stringLength'] }, { name: huge, echo: 'unknown', heavy: true }));
+  // Names longer than any client's are refused (20001) without being echoed.
+  for (const [length, heavy] of [[L.reqFuncNameLength + 1, false], [2 ** 20, false], [L.stringLength + 1, true]] as const) {
+    out.push(fieldsFrame(batch, state, `reqFuncName of ${length} characters`, [['reqFuncName', q('N'.repeat(length))], ['operationID', OP], ['data', '"[]"']], codes(CODES.invalidEnvelope), { heavy }));
+  }
   return out;
 }
 
@@ -211,7 +213,7 @@ const PINNING = new WeakSet<AttackInput | FloodInput>();
 function limits(state: LaneState): AttackInput[] {
   const batch = 'envelope: sizes and limits';
   const out: AttackInput[] = [];
-  const gls = (label: string, fs: ReadonlyArray<readonly [string, string]>, expect: Expectation, heavy = false, echo: 'op' | 'unknown' = 'op'): void => {
+  const gls = (label: string, fs: ReadonlyArray<readonly [string, string]>, expect: Expectation, heavy = false, echo: 'op' | 'none' | 'unknown' = 'op'): void => {
     out.push(fieldsFrame(batch, state, label, [['reqFuncName', '"GetLoginStatus"'], ...fs], expect, { name: 'GetLoginStatus', heavy, echo }));
   };
   const data: readonly [string, string] = ['data', '"[]"'];
@@ -225,15 +227,18 @@ function limits(state: LaneState): AttackInput[] {
   gls(`${L.entries} fields in all`, [['operationID', OP], data, ...extra(L.entries - 3)], VALID);
   gls(`${L.entries + 1} fields in all`, [['operationID', OP], data, ...extra(L.entries - 2)], limit('entries'), false, 'unknown');
 
-  // operationID strings at and beyond the string limit (escapes count once unescaped).
-  const atOp = `atk-${'o'.repeat(L.stringLength - 64)}`;
-  gls(`operationID of ${atOp.length} characters`, [['operationID', q(atOp)], data], VALID, true, 'unknown');
-  gls(`operationID of ${L.stringLength + 1} characters`, [['operationID', q('o'.repeat(L.stringLength + 1))], data], limit('stringLength'), true, 'unknown');
-  PINNING.add(out[out.length - 1] as AttackInput);
-  gls(`operationID of ${L.stringLength} escaped newlines (${2 * L.stringLength} bytes, ${L.stringLength} characters)`, [['operationID', q('\n'.repeat(L.stringLength))], data], VALID, true, 'unknown');
-  gls(`operationID of ${L.stringLength + 1} escaped newlines`, [['operationID', q('\n'.repeat(L.stringLength + 1))], data], limit('stringLength'), true, 'unknown');
-  const escapes = Math.floor(L.stringLength / 6) + 1;
-  gls(`operationID of ${escapes} \\u escapes (more than ${L.stringLength} bytes, fewer characters)`, [['operationID', `"${'\\u0041'.repeat(escapes)}"`], data], VALID, true, 'unknown');
+  // operationIDs at and beyond their length (clients send UUIDs); longer ones are not echoed.
+  const id = newInputId();
+  const atOp = `atk-${id}-`.padEnd(L.operationIdLength, 'o');
+  out.push(
+    fieldsFrame(batch, state, `operationID of ${L.operationIdLength} characters`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', q(atOp)], data], VALID, { name: 'GetLoginStatus', echo: 'unknown' }),
+  );
+  for (const [length, heavy] of [[L.operationIdLength + 1, false], [2 ** 20, false], [L.stringLength + 1, true]] as const) {
+    gls(`operationID of ${length} characters`, [['operationID', q('o'.repeat(length))], data], codes(CODES.invalidEnvelope), heavy, 'none');
+  }
+  // README bounds "one string in a request"; the gateway bounds the strings of `data` and
+  // leaves the frame's own to the frame size. Either answer is taken here.
+  gls(`an extra field holding a string of ${L.stringLength + 1} characters`, [['operationID', OP], data, ['x', q('s'.repeat(L.stringLength + 1))]], { kind: 'any' }, true);
 
   // Whole frames at and beyond the frame size.
   const frameAt = newInputId();

@@ -137,12 +137,14 @@ function dataText(args: readonly string[]): string {
   return `[${args.join(',')}]`;
 }
 
-/** Limits the request breaks with these arguments, whatever the function. */
+/**
+ * Limits the request breaks with these arguments, whatever the function. (The `data` text
+ * is a JSON text of its own: its strings are bounded, not its length; the frame is bounded
+ * by its size.)
+ */
 function structuralLimits(args: readonly string[], values: readonly HostileValue[]): LimitName[] {
   const limits = new Set<LimitName>(values.flatMap((v) => v.beyond));
   if (args.length > DOCUMENTED_LIMITS.entries) limits.add('entries');
-  // The `data` text is itself one string of the frame.
-  if (dataText(args).length > DOCUMENTED_LIMITS.stringLength) limits.add('stringLength');
   return [...limits];
 }
 
@@ -213,11 +215,6 @@ function requestFrame(name: string, data: string, operationID: string): string {
   return `{"reqFuncName":${JSON.stringify(name)},"operationID":${JSON.stringify(operationID)},"userID":"attacker","data":${JSON.stringify(data)}}`;
 }
 
-/** Whether the frame itself is beyond a limit, so that its operationID cannot be read. */
-function frameUnreadable(data: string): boolean {
-  return data.length > DOCUMENTED_LIMITS.stringLength;
-}
-
 /** Picks the values for each slot: all light ones, or `perSlot` spread over the groups. */
 export class ValuePicker {
   readonly #light: readonly HostileValue[];
@@ -275,7 +272,7 @@ export function functionInputs(t: FunctionTarget, state: LaneState, picker: Valu
         return {
           frame: requestFrame(t.name, data, opID),
           binary: false,
-          sent: { echoOpID: frameUnreadable(data) ? undefined : opID, binary: false, expectEvent: frameUnreadable(data) ? undefined : responseEventFor(t.name), name: t.name },
+          sent: { echoOpID: opID, binary: false, expectEvent: responseEventFor(t.name), name: t.name },
         };
       },
     };

@@ -15,13 +15,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { withTimeout } from './timing.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(REPO_ROOT, 'src', 'cli.ts');
+/**
+ * The CLI attacked: this tree's, or the `src/cli.ts` named by ATTACK_CLI (another checkout
+ * of the project, e.g. to attack a branch's code with this harness).
+ */
+const CLI = process.env['ATTACK_CLI'] ?? fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const CLI_ROOT = dirname(dirname(CLI));
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 /** Lines of stderr kept for reports (crash traces are a few dozen lines). */
@@ -45,9 +49,9 @@ class CliChild {
   #listeners: Array<(line: string) => void> = [];
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    // `--import tsx` is resolved from the working directory: the repository's own tsx.
+    // `--import tsx` is resolved from the working directory: the attacked checkout's own tsx.
     this.child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO_ROOT,
+      cwd: CLI_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -27,6 +27,9 @@ export const DOCUMENTED_LIMITS = {
   stringLength: 4 * MiB,
   /** Bytes of one WebSocket frame; above it the socket is closed 1009. */
   frameBytes: 10 * MiB,
+  /** Characters of a request's reqFuncName and operationID; longer ones are refused 20001. */
+  reqFuncNameLength: 128,
+  operationIdLength: 256,
 } as const;
 
 export type LimitName = 'depth' | 'values' | 'entries' | 'stringLength';
@@ -91,7 +94,7 @@ const str = (text: string): string => JSON.stringify(text);
 
 /** A `data` text adds one level (its array) above each argument. */
 const ARG_AT_DEPTH = DOCUMENTED_LIMITS.depth - 1;
-/** Room left in the `data` text for the request's other arguments. */
+/** A string just under the limit. */
 const STRING_AT = DOCUMENTED_LIMITS.stringLength - 1024;
 
 const plainString = (text: string): ValueKind => ({ type: 'string', empty: text === '', jsonText: { holds: jsonHolds(text), beyond: [] } });
@@ -144,7 +147,10 @@ function buildCatalog(): HostileValue[] {
     value('deep-array-1000000', deepArray(1_000_000), { type: 'array' }, 'structure', ['depth'], true),
     value(`string-${STRING_AT}`, str('x'.repeat(STRING_AT)), plainString('x'), 'structure', [], true),
     value(`string-${L.stringLength + 1}`, str('x'.repeat(L.stringLength + 1)), plainString('x'), 'structure', ['stringLength'], true),
-    value(`array-of-3-strings-${STRING_AT / 4}`, `[${new Array<string>(3).fill(str('y'.repeat(STRING_AT / 4))).join(',')}]`, { type: 'array' }, 'structure', [], true),
+    // `data` longer than a string may be: the limit is per string of the text, not the text.
+    value(`array-of-5-strings-${MiB}`, `[${new Array<string>(5).fill(str('y'.repeat(MiB))).join(',')}]`, { type: 'array' }, 'structure', [], true),
+    // Escapes count once: 5 MiB of text holding 2.5 Mi characters is within the limit.
+    value(`string-of-${2.5 * MiB}-escaped-newlines`, str('\n'.repeat(2.5 * MiB)), plainString('\n'), 'structure', [], true),
 
     // Prototype keys and other names objects already have.
     value('proto-keys', '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"polluted":true}},"prototype":null}', { type: 'object' }, 'type'),
