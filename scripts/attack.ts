@@ -144,7 +144,7 @@ export function attackReport(r: AttackResult): string {
       .sort(([, a], [, b]) => b - a)
       .map(([k, v]) => `${k}:${v}`)
       .join(' ');
-    const proc = (f: typeof c.procStart): string => (f ? `${(f.rssBytes / 2 ** 20).toFixed(0)} MiB RSS, ${f.threads} threads, ${f.fds} fds` : 'n/a');
+    const proc = (f: typeof c.procStart): string => (f ? `${(f.rssBytes / 2 ** 20).toFixed(0)} MiB RSS, ${f.threads} threads, ${f.fds} fds (${f.sockets} sockets)` : 'n/a');
     const rows: Array<[string, string]> = [
       ['core', c.core],
       ['functions attacked', `${c.functions} (table rows + the core's pass-through functions), before and after Login`],
@@ -156,7 +156,7 @@ export function attackReport(r: AttackResult): string {
       ['bystander', `${c.bystander.answered} answered of ${c.bystander.asked} asked, slowest ${c.bystander.maxMs} ms`],
       ['peak RSS growth', `${c.rss.peakGrowthMiB} MiB above a ${c.rss.baselineMiB} MiB baseline`],
       ['process at start', proc(c.procStart)],
-      ['process at end', proc(c.procEnd)],
+      ['process at end', `${proc(c.procEnd)} (every client closed, settled)`],
       ...(hs
         ? ([
             ['refused-token flood', `${hs.refusedFloodSize} handshakes cost ${hs.refusedFloodChecks} IM token checks`],

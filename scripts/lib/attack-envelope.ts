@@ -236,6 +236,12 @@ function limits(state: LaneState): AttackInput[] {
   for (const [length, heavy] of [[L.operationIdLength + 1, false], [2 ** 20, false], [L.stringLength + 1, true]] as const) {
     gls(`operationID of ${length} characters`, [['operationID', q('o'.repeat(length))], data], codes(CODES.invalidEnvelope), heavy, 'none');
   }
+  // A string of `data` at and just beyond the string limit, for a function nobody serves
+  // (the limit is checked before the name: 20006 beyond it, 20002 within).
+  for (const [length, expect] of [[L.stringLength, codes(CODES.unknownFunction)], [L.stringLength + 1, limit('stringLength')]] as const) {
+    out.push(fieldsFrame(batch, state, `a data string of ${length} characters`, [['reqFuncName', '"NoSuchFunction"'], ['operationID', OP], ['data', q(`["${'s'.repeat(length)}"]`)]], expect, { name: 'NoSuchFunction', heavy: true }));
+    PINNING.add(out[out.length - 1] as AttackInput);
+  }
   // README bounds "one string in a request"; the gateway bounds the strings of `data` and
   // leaves the frame's own to the frame size. Either answer is taken here.
   gls(`an extra field holding a string of ${L.stringLength + 1} characters`, [['operationID', OP], data, ['x', q('s'.repeat(L.stringLength + 1))]], { kind: 'any' }, true);

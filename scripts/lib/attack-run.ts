@@ -21,7 +21,7 @@ import type { ImProxy } from './attack-im-proxy.ts';
 import { expectationText, judgeAnswer } from './attack-judge.ts';
 import { AttackLane, PLATFORM_ID, type LaneOutcome } from './attack-lane.ts';
 import { LANE_STATES, ValuePicker, functionInputs, functionTargets, positionsOf, type AttackInput, type LaneState, type Self } from './attack-plan.ts';
-import { DevServerProcess, GatewayCli, metricSum, type ProcFigures } from './attack-target.ts';
+import { DevServerProcess, GatewayCli, exportedMetric, type ProcFigures } from './attack-target.ts';
 import type { Findings } from './findings.ts';
 import { ImSocket, type Received } from './im-socket.ts';
 import { Rng, sleep, withTimeout } from './timing.ts';
@@ -35,6 +35,9 @@ const BYSTANDER_INTERVAL_MS = 50;
 const RSS_SAMPLE_MS = 250;
 const DEV_SECRET = 'openIM123';
 const DEV_ADMIN = 'imAdmin';
+/** After the attack: how long sockets and cores get to close (the grace period is 1 s), and the descriptors allowed to remain (log files, the pool's ports). */
+const SETTLE_MS = 8000;
+const FD_SLACK = 16;
 
 export interface CoreAttackOptions {
   core: 'test' | 'official';
@@ -202,8 +205,8 @@ export class CoreAttack {
       this.#findings.add('harness', err.message, this.#batch, '');
       this.#cutShort ??= `the harness could not go on: ${err.message}`;
     } finally {
-      procEnd = this.#target?.alive ? this.#target.proc() : undefined;
       await this.#stopClients();
+      procEnd = this.#target?.alive ? await this.#settledProc(procStart) : undefined;
       if (this.#target) {
         const wasAlive = this.#target.alive;
         stop = await this.#target.stop();
@@ -282,9 +285,9 @@ export class CoreAttack {
     this.#batchPeak = 0;
     const text = (await this.#target.metrics()) ?? '';
     this.#metricBase = {
-      internal: metricSum(text, INTERNAL_ERRORS_METRIC) ?? 0,
-      coreExits: metricSum(text, CORE_EXITS_METRIC) ?? 0,
-      workerRestarts: metricSum(text, WORKER_RESTARTS_METRIC) ?? 0,
+      internal: exportedMetric(text, INTERNAL_ERRORS_METRIC) ?? 0,
+      coreExits: exportedMetric(text, CORE_EXITS_METRIC) ?? 0,
+      workerRestarts: exportedMetric(text, WORKER_RESTARTS_METRIC) ?? 0,
     };
     clearInterval(this.#rssTimer);
     this.#rssTimer = setInterval(() => this.#sampleRss(), RSS_SAMPLE_MS);
@@ -311,6 +314,25 @@ export class CoreAttack {
       this.#bystander = undefined;
     }
     for (const l of this.#lanes) l.close();
+  }
+
+  /**
+   * What /proc says once every client of the harness is gone and the grace period is over:
+   * sockets and cores the attack opened must be closed again by then. Waits up to
+   * SETTLE_MS for the descriptors to come back near where they started.
+   */
+  async #settledProc(start: ProcFigures | undefined): Promise<ProcFigures | undefined> {
+    const deadline = performance.now() + SETTLE_MS;
+    let now = this.#target.proc();
+    const over = (a: ProcFigures | undefined): boolean => start?.fds !== undefined && a?.fds !== undefined && a.fds > start.fds + FD_SLACK;
+    while (over(now) && performance.now() < deadline) {
+      await sleep(250);
+      now = this.#target.proc();
+    }
+    if (over(now)) {
+      this.#findings.add('gateway', `file descriptors left open after the attack (more than ${FD_SLACK} above the start)`, `after every client closed and ${SETTLE_MS / 1000} s`, `${start?.fds} at start, ${now?.fds} at the end (${now?.sockets} sockets)`);
+    }
+    return now;
   }
 
   async #restart(): Promise<void> {
@@ -534,16 +556,16 @@ export class CoreAttack {
     if (text === undefined) {
       add('gateway', '/metrics did not answer after a batch', '');
     } else {
-      const internal = metricSum(text, INTERNAL_ERRORS_METRIC);
+      const internal = exportedMetric(text, INTERNAL_ERRORS_METRIC);
       if (internal === undefined) {
         if (!this.#internalMetricMissing) this.#findings.add('gateway', `/metrics has no ${INTERNAL_ERRORS_METRIC}: internal errors on client input cannot be counted`, '', '');
         this.#internalMetricMissing = true;
       } else if (internal > this.#metricBase.internal) {
         add('gateway', `internal errors counted during a batch (${INTERNAL_ERRORS_METRIC})`, `+${internal - this.#metricBase.internal}`);
       }
-      const exits = metricSum(text, CORE_EXITS_METRIC) ?? 0;
+      const exits = exportedMetric(text, CORE_EXITS_METRIC) ?? 0;
       if (exits > this.#metricBase.coreExits) add('gateway', `cores exited during a batch (${CORE_EXITS_METRIC})`, `+${exits - this.#metricBase.coreExits}`);
-      const restarts = metricSum(text, WORKER_RESTARTS_METRIC) ?? 0;
+      const restarts = exportedMetric(text, WORKER_RESTARTS_METRIC) ?? 0;
       if (restarts > this.#metricBase.workerRestarts) add('gateway', `workers replaced during a batch (${WORKER_RESTARTS_METRIC})`, `+${restarts - this.#metricBase.workerRestarts}`);
       this.#metricBase = { internal: internal ?? 0, coreExits: exits, workerRestarts: restarts };
     }

@@ -13,11 +13,13 @@
  * anything else on stderr), `/proc/<pid>/status` and `/proc/<pid>/fd`, `/healthz`, `/metrics`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { procFigures } from './proc-figures.ts';
+import { metricSum } from './prom-text.ts';
 import { withTimeout } from './timing.ts';
 
 /**
@@ -151,11 +153,12 @@ export interface GatewayCliOptions {
   hangThresholdMs: number;
 }
 
-/** What `/proc` says about the process. */
+/** What `/proc` says about the process: its resident memory, and what proc-figures.ts counts. */
 export interface ProcFigures {
   rssBytes: number;
-  threads: number;
-  fds: number;
+  threads: number | undefined;
+  fds: number | undefined;
+  sockets: number | undefined;
 }
 
 /** `openim-jssdk-server` itself, from the command line. */
@@ -222,13 +225,15 @@ export class GatewayCli {
   }
 
   proc(): ProcFigures | undefined {
+    let status: string;
     try {
-      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-      const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-      return { rssBytes: field('VmRSS') * 1024, threads: field('Threads'), fds: readdirSync(`/proc/${this.pid}/fd`).length };
+      status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     } catch {
       return undefined; // gone
     }
+    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+    const { fds, sockets, threads } = procFigures(this.pid);
+    return { rssBytes: rssKiB * 1024, threads, fds, sockets };
   }
 
   async healthz(timeoutMs = 5000): Promise<number> {
@@ -261,22 +266,9 @@ export class GatewayCli {
 }
 
 /**
- * The sum of every series of metric `name` in Prometheus text, or undefined when the
- * metric is not exported at all.
+ * The sum of metric `name` in Prometheus text: 0 when it is exported without samples yet
+ * (a labelled counter nothing has counted), undefined when it is not exported at all.
  */
-export function metricSum(text: string, name: string): number | undefined {
-  let found = false;
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) {
-      if (line.startsWith(`# TYPE ${name} `)) found = true;
-      continue;
-    }
-    const next = line.charAt(name.length);
-    if (line.startsWith(name) && (next === ' ' || next === '{')) {
-      found = true;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return found ? sum : undefined;
+export function exportedMetric(text: string, name: string): number | undefined {
+  return metricSum(text, name) ?? (text.includes(`# TYPE ${name} `) ? 0 : undefined);
 }

@@ -130,10 +130,14 @@ const plausibleObject = fc.dictionary(fc.oneof(fc.constantFrom(...FIELD_NAMES), 
 function plausibleValue(p: ParamSpec, self: string): fc.Arbitrary<unknown> {
   const nullable = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => (p.whenNull !== undefined ? fc.oneof(a, fc.constant(null)) : a);
   switch (p.type) {
-    case 'string':
-      return nullable(fc.oneof(fc.constantFrom(self, '', 'x', `si_${self}_other`, 'g_1', 'sg_1'), anyString));
-    case 'int':
-      return nullable(fc.oneof(fc.integer({ min: -2, max: 200 }), fc.integer(), fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 0)));
+    case 'string': {
+      const text = fc.oneof(fc.constantFrom(self, '', 'x', `si_${self}_other`, 'g_1', 'sg_1'), anyString);
+      return nullable(p.nonEmpty ? text.filter((t) => t !== '') : text);
+    }
+    case 'int': {
+      const [min, max] = p.range ?? [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+      return nullable(fc.oneof(fc.integer({ min: Math.max(min, -2), max: Math.min(max, 200) }), fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }), fc.constantFrom(min, max, 0)));
+    }
     case 'number':
       return nullable(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()));
     case 'bool':
@@ -330,10 +334,10 @@ function deepCategories(ctx: FrameArbitraryContext, servedRows: readonly string[
     servedRows.flatMap((name) => paramsOf(name).flatMap((p, i): Array<[string, number]> => (pred(p) ? [[name, i]] : [])));
   const jsonSlots = slotsWhere((p) => p.type === 'json');
   const restringifiedSlots = slotsWhere((p) => p.objectStringified === true);
+  // Every parameter gets a plausible value, so that the nest is the only thing to judge.
   const withNestAt = (name: string, i: number, nestJson: string): fc.Arbitrary<string[]> =>
-    plausibleArgs(paramsOf(name), ctx.self).map((args) => {
+    fc.tuple(...paramsOf(name).map((p) => plausibleValue(p, ctx.self))).map((args) => {
       const parts = args.map((a) => JSON.stringify(a));
-      while (parts.length < i) parts.push('"x"');
       parts[i] = nestJson;
       return parts;
     });

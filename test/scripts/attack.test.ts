@@ -8,7 +8,7 @@
  * death, the bystander always answered.
  */
 import { expect, it } from 'vitest';
-import { runAttack } from '../../scripts/attack.ts';
+import { attackReport, runAttack } from '../../scripts/attack.ts';
 
 it('attack: hostile input to every function before and after Login, envelopes and handshakes, with both cores; the gateway never falls', async () => {
   const r = await runAttack({
@@ -47,3 +47,27 @@ it('attack: hostile input to every function before and after Login, envelopes an
   expect(r.cores[0]?.planned.envelopeInputs).toBeGreaterThan(50);
   expect(r.ok).toBe(true);
 }, 170_000);
+
+it('attack: a run its time bound cuts short of the planned volume fails and says so', async () => {
+  const r = await runAttack({
+    cores: ['test'],
+    seed: 1,
+    seconds: 1,
+    perSlot: 1,
+    heavySlots: 0,
+    scale: 'short',
+    envelopeAndHandshake: 'none',
+    lanes: 1,
+    workers: 1,
+    maxDeaths: 1,
+    rssGrowthMiB: 512,
+    bystanderMs: 2000,
+    answerTimeoutMs: 10_000,
+    hangThresholdMs: 5000,
+  });
+  const c = r.cores[0];
+  expect(c?.cutShort).toMatch(/time bound/);
+  expect(c?.tried.functionInputs).toBeLessThan(c?.planned.functionInputs ?? 0);
+  expect(r.ok).toBe(false);
+  expect(attackReport(r)).toMatch(/cut short of the planned volume/);
+}, 60_000);
