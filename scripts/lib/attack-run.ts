@@ -21,23 +21,18 @@ import type { ImProxy } from './attack-im-proxy.ts';
 import { expectationText, judgeAnswer } from './attack-judge.ts';
 import { AttackLane, PLATFORM_ID, type LaneOutcome } from './attack-lane.ts';
 import { LANE_STATES, ValuePicker, functionInputs, functionTargets, positionsOf, type AttackInput, type LaneState, type Self } from './attack-plan.ts';
-import { DevServerProcess, GatewayCli, exportedMetric, type ProcFigures } from './attack-target.ts';
+import { DevServerProcess, GatewayCli, type ProcFigures } from './attack-target.ts';
+import { GatewayWatch } from './attack-watch.ts';
 import type { Findings } from './findings.ts';
 import { ImSocket, type Received } from './im-socket.ts';
 import { Rng, sleep, withTimeout } from './timing.ts';
 
 const MiB = 2 ** 20;
-const INTERNAL_ERRORS_METRIC = 'openim_jssdk_internal_errors_total';
-const CORE_EXITS_METRIC = 'openim_jssdk_core_exits_total';
-const WORKER_RESTARTS_METRIC = 'openim_jssdk_worker_restarts_total';
 const MAX_CONNS_PER_USER = 10;
 const BYSTANDER_INTERVAL_MS = 50;
-const RSS_SAMPLE_MS = 250;
 const DEV_SECRET = 'openIM123';
 const DEV_ADMIN = 'imAdmin';
-/** After the attack: how long sockets and cores get to close (the grace period is 1 s), and the descriptors allowed to remain (log files, the pool's ports). */
-const SETTLE_MS = 8000;
-const FD_SLACK = 16;
+
 
 export interface CoreAttackOptions {
   core: 'test' | 'official';
@@ -111,14 +106,9 @@ export class CoreAttack {
   #bystanderTotals = { asked: 0, answered: 0, maxMs: 0 };
   #bystanderProblems: Array<{ batch: string; result: ProbeResult }> = [];
   #users = new Map<string, Self>();
-  #baselineRss = 0;
-  #peakGrowth = 0;
-  /** The highest RSS growth since the last batch check. */
-  #batchPeak = 0;
-  #rssTimer: ReturnType<typeof setInterval> | undefined;
-  #metricBase = { internal: 0, coreExits: 0, workerRestarts: 0 };
-  #internalMetricMissing = false;
-  #errorLogsSeen = new Map<string, number>();
+  #watch: GatewayWatch | undefined;
+  /** Over every gateway process of the run (one more after each death). */
+  #rss = { baselineMiB: 0, peakGrowthMiB: 0 };
   #batch = 'start-up';
   #deaths = 0;
   #cutShort: string | undefined;
@@ -206,7 +196,7 @@ export class CoreAttack {
       this.#cutShort ??= `the harness could not go on: ${err.message}`;
     } finally {
       await this.#stopClients();
-      procEnd = this.#target?.alive ? await this.#settledProc(procStart) : undefined;
+      procEnd = this.#target?.alive ? await this.#watch?.settled(procStart) : undefined;
       if (this.#target) {
         const wasAlive = this.#target.alive;
         stop = await this.#target.stop();
@@ -224,7 +214,7 @@ export class CoreAttack {
       byCode: this.#byCode,
       deaths: this.#deaths,
       bystander: { ...this.#bystanderTotals },
-      rss: { baselineMiB: round(this.#baselineRss / MiB), peakGrowthMiB: round(this.#peakGrowth / MiB) },
+      rss: { ...this.#rss },
       procStart,
       procEnd,
       handshake,
@@ -281,30 +271,18 @@ export class CoreAttack {
     this.#bystander.start(BYSTANDER_INTERVAL_MS);
     // The baseline is taken with every session logged in and idle for a moment.
     await sleep(500);
-    this.#baselineRss = this.#target.proc()?.rssBytes ?? 0;
-    this.#batchPeak = 0;
-    const text = (await this.#target.metrics()) ?? '';
-    this.#metricBase = {
-      internal: exportedMetric(text, INTERNAL_ERRORS_METRIC) ?? 0,
-      coreExits: exportedMetric(text, CORE_EXITS_METRIC) ?? 0,
-      workerRestarts: exportedMetric(text, WORKER_RESTARTS_METRIC) ?? 0,
-    };
-    clearInterval(this.#rssTimer);
-    this.#rssTimer = setInterval(() => this.#sampleRss(), RSS_SAMPLE_MS);
-    this.#rssTimer.unref();
-  }
-
-  #sampleRss(): number {
-    const rss = this.#target.proc()?.rssBytes;
-    if (rss === undefined) return 0;
-    const growth = rss - this.#baselineRss;
-    this.#peakGrowth = Math.max(this.#peakGrowth, growth);
-    this.#batchPeak = Math.max(this.#batchPeak, growth);
-    return growth;
+    this.#watch = new GatewayWatch(this.#target, this.o.rssGrowthBoundMiB, this.#findings);
+    await this.#watch.start();
   }
 
   async #stopClients(): Promise<void> {
-    clearInterval(this.#rssTimer);
+    if (this.#watch) {
+      this.#watch.stop();
+      this.#rss = {
+        baselineMiB: Math.max(this.#rss.baselineMiB, round(this.#watch.baselineRss / MiB)),
+        peakGrowthMiB: Math.max(this.#rss.peakGrowthMiB, round(this.#watch.peakGrowth / MiB)),
+      };
+    }
     if (this.#bystander) {
       await this.#bystander.stop();
       this.#bystanderTotals.asked += this.#bystander.asked;
@@ -314,25 +292,6 @@ export class CoreAttack {
       this.#bystander = undefined;
     }
     for (const l of this.#lanes) l.close();
-  }
-
-  /**
-   * What /proc says once every client of the harness is gone and the grace period is over:
-   * sockets and cores the attack opened must be closed again by then. Waits up to
-   * SETTLE_MS for the descriptors to come back near where they started.
-   */
-  async #settledProc(start: ProcFigures | undefined): Promise<ProcFigures | undefined> {
-    const deadline = performance.now() + SETTLE_MS;
-    let now = this.#target.proc();
-    const over = (a: ProcFigures | undefined): boolean => start?.fds !== undefined && a?.fds !== undefined && a.fds > start.fds + FD_SLACK;
-    while (over(now) && performance.now() < deadline) {
-      await sleep(250);
-      now = this.#target.proc();
-    }
-    if (over(now)) {
-      this.#findings.add('gateway', `file descriptors left open after the attack (more than ${FD_SLACK} above the start)`, `after every client closed and ${SETTLE_MS / 1000} s`, `${start?.fds} at start, ${now?.fds} at the end (${now?.sockets} sockets)`);
-    }
-    return now;
   }
 
   async #restart(): Promise<void> {
@@ -528,15 +487,12 @@ export class CoreAttack {
   }
 
   async #checkAfterBatch(name: string): Promise<void> {
-    const t = this.#target;
     const add = (area: string, problem: string, observed: string): void => this.#findings.add(area, problem, `after batch ${name}`, observed, name);
-    const [health, , statuses, text] = await Promise.all([
-      t.healthz(),
-      this.#bystander?.probe(),
+    const [statuses] = await Promise.all([
       Promise.all(this.#lanes.map((lane) => lane.status(this.o.answerTimeoutMs))),
-      t.metrics(),
+      this.#bystander?.probe(),
+      this.#watch?.check(add),
     ]);
-    if (health !== 200) add('gateway', `/healthz answered ${health || 'nothing'} after a batch`, '');
     for (const p of this.#bystanderProblems.splice(0)) {
       this.#findings.add('bystander', `bystander GetLoginStatus not answered "3" within ${this.o.bystanderMs} ms`, `during batch ${p.batch}`, `${p.result.observed} after ${p.result.ms.toFixed(0)} ms`, p.batch);
     }
@@ -546,33 +502,6 @@ export class CoreAttack {
         add('lane', `a ${lane.state} lane's session is not as it was after a batch`, st.observed);
         await this.#reopen(lane);
       }
-    }
-    const now = this.#sampleRss();
-    const peak = this.#batchPeak;
-    this.#batchPeak = now;
-    if (peak > this.o.rssGrowthBoundMiB * MiB) {
-      add('memory', `RSS above its baseline by more than ${this.o.rssGrowthBoundMiB} MiB during a batch`, `peak ${round(peak / MiB)} MiB above a ${round(this.#baselineRss / MiB)} MiB baseline, ${round(now / MiB)} MiB after it`);
-    }
-    if (text === undefined) {
-      add('gateway', '/metrics did not answer after a batch', '');
-    } else {
-      const internal = exportedMetric(text, INTERNAL_ERRORS_METRIC);
-      if (internal === undefined) {
-        if (!this.#internalMetricMissing) this.#findings.add('gateway', `/metrics has no ${INTERNAL_ERRORS_METRIC}: internal errors on client input cannot be counted`, '', '');
-        this.#internalMetricMissing = true;
-      } else if (internal > this.#metricBase.internal) {
-        add('gateway', `internal errors counted during a batch (${INTERNAL_ERRORS_METRIC})`, `+${internal - this.#metricBase.internal}`);
-      }
-      const exits = exportedMetric(text, CORE_EXITS_METRIC) ?? 0;
-      if (exits > this.#metricBase.coreExits) add('gateway', `cores exited during a batch (${CORE_EXITS_METRIC})`, `+${exits - this.#metricBase.coreExits}`);
-      const restarts = exportedMetric(text, WORKER_RESTARTS_METRIC) ?? 0;
-      if (restarts > this.#metricBase.workerRestarts) add('gateway', `workers replaced during a batch (${WORKER_RESTARTS_METRIC})`, `+${restarts - this.#metricBase.workerRestarts}`);
-      this.#metricBase = { internal: internal ?? 0, coreExits: exits, workerRestarts: restarts };
-    }
-    for (const e of t.errorLogs) {
-      const seen = this.#errorLogsSeen.get(e.msg) ?? 0;
-      if (e.count > seen) add('log', `logged at error level: ${e.msg}`, e.example);
-      this.#errorLogsSeen.set(e.msg, e.count);
     }
   }
 
