@@ -231,9 +231,11 @@ export class GatewayCli {
     } catch {
       return undefined; // gone
     }
-    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+    // A process that has exited but not been reaped yet has a status without VmRSS.
+    const rssKiB = /^VmRSS:\s+(\d+)/m.exec(status)?.[1];
+    if (rssKiB === undefined) return undefined;
     const { fds, sockets, threads } = procFigures(this.pid);
-    return { rssBytes: rssKiB * 1024, threads, fds, sockets };
+    return { rssBytes: Number(rssKiB) * 1024, threads, fds, sockets };
   }
 
   async healthz(timeoutMs = 5000): Promise<number> {
