@@ -11,6 +11,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Findings } from './findings.ts';
+import { showOutcome, showTarget } from './fuzz-handshake.ts';
 import { ImSocket } from './im-socket.ts';
 import type { ImProxy } from './attack-im-proxy.ts';
 import { SLOW_TOKEN_PREFIX } from './attack-im-proxy.ts';
@@ -59,17 +60,6 @@ function target(query: Query, path = '/'): Buffer {
   return Buffer.from(`${path}?${query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`);
 }
 
-function show(t: Buffer): string {
-  const text = t.toString('latin1');
-  return text.length > 200 ? `${JSON.stringify(text.slice(0, 200))}… (${t.length} bytes)` : JSON.stringify(text);
-}
-
-function showOutcome(o: HandshakeOutcome): string {
-  if (o.kind === 'status') return `HTTP ${o.status} after ${o.ms.toFixed(0)} ms ${o.body.slice(0, 300)}`;
-  if (o.kind === 'timeout') return `no status line after ${o.ms.toFixed(0)} ms`;
-  return `no HTTP answer: ${o.error}`;
-}
-
 export class HandshakeAttack {
   readonly figures: HandshakeFigures = { handshakes: 0, byStatus: {}, refusedFloodChecks: 0, refusedFloodSize: 0, concurrentFloodPeakChecks: 0, concurrentFloodSize: 0 };
 
@@ -81,7 +71,7 @@ export class HandshakeAttack {
     this.figures.handshakes++;
     const key = o.kind === 'status' ? String(o.status) : o.kind;
     this.figures.byStatus[key] = (this.figures.byStatus[key] ?? 0) + 1;
-    const report = (problem: string): void => this.ctx.findings.add('handshake', problem, `${label}: GET ${show(t)}`, showOutcome(o), label);
+    const report = (problem: string): void => this.ctx.findings.add('handshake', problem, `${label}: GET ${showTarget(t)}`, showOutcome(o), label);
     if (o.kind !== 'status') {
       report(o.kind === 'timeout' ? `no HTTP status within ${opts.timeoutMs ?? HANDSHAKE_TIMEOUT_MS} ms` : 'connection ended without an HTTP answer');
       return o;
