@@ -30,7 +30,7 @@ import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts
 export const ATTACK_FLAGS = {
   core: { type: 'choice', default: 'both', choices: ['both', 'test', 'official'], help: 'core build(s) to attack' },
   seed: { type: 'int', default: 0, min: 0, max: 2 ** 31 - 1, help: 'seed of every random choice (0: a new one, printed)' },
-  seconds: { type: 'int', default: 2400, min: 10, help: 'time bound for the whole run' },
+  seconds: { type: 'int', default: 1200, min: 10, help: 'time bound for the whole run' },
   'per-slot': { type: 'int', default: 0, min: 0, max: 1000, help: 'hostile values per function, Login state and argument position (0: the whole catalog)' },
   'heavy-slots': { type: 'int', default: 24, min: 0, max: 10_000, help: 'slots that also get the megabyte values, per core' },
   scale: { type: 'choice', default: 'full', choices: ['full', 'short'], help: 'envelope and handshake volume' },

@@ -177,7 +177,8 @@ export class HandshakeAttack {
 
   /** One refused token, again and again: its refusal should be remembered, not re-asked each time. */
   async refusedTokenFlood(count: number): Promise<void> {
-    const token = `refused-${this.ctx.seed}-${Date.now()}`;
+    // Each core's run has a gateway of its own (no verdict carries over); the proxy counts per run.
+    const token = `refused-${this.ctx.seed}`;
     const u = this.ctx.users();
     const before = this.ctx.proxy.tokenChecksOf(token);
     for (let i = 0; i < count; i++) {

@@ -23,7 +23,8 @@ it('attack: hostile input to every function before and after Login, envelopes an
     workers: 2,
     maxDeaths: 3,
     rssGrowthMiB: 512,
-    // Other test files load the same two CPUs: looser than the script's defaults.
+    // Other test files load the same two CPUs: a looser bystander bound and hang threshold
+    // than the script's defaults (1 000 ms each), so that a busy machine is not a finding.
     bystanderMs: 2000,
     answerTimeoutMs: 20_000,
     hangThresholdMs: 5000,
