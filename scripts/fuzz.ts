@@ -20,8 +20,12 @@
  * the embedded dev server) fuzzes envelopes only (its tokens are real, so the handshake
  * oracle does not apply) and is slower: use a smaller --runs.
  *
- * Prints a table, each finding with its input, then one JSON line; exits 1 on any finding,
- * 2 on bad flags.
+ * An answer with an internal error (10006, 20007) is a finding whatever the input, and
+ * generated structures reach far beyond the JSON limits as well as just under them
+ * (lib/fuzz-frames.ts, `deep-*` categories).
+ *
+ * Prints a table, each finding with its input, then one JSON line; exits 1 on any finding
+ * or when the time bound (--seconds) stopped it before --runs inputs, 2 on bad flags.
  */
 import fc from 'fast-check';
 import { pathToFileURL } from 'node:url';
@@ -29,11 +33,12 @@ import { startDevServer, type DevServer } from '../src/devserver/index.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
 import { Findings, type Finding } from './lib/findings.ts';
 import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts';
+import { Bystander } from './lib/attack-bystander.ts';
 import { FrameLane, frameArbitrary } from './lib/fuzz-frames.ts';
 import { checkHandshake, handshakeArbitrary, type HandshakeContext, type HandshakeStats } from './lib/fuzz-handshake.ts';
 import { GatewayProcess } from './lib/gateway-process.ts';
 import { ImSocket } from './lib/im-socket.ts';
-import { sleep, until } from './lib/timing.ts';
+import { until } from './lib/timing.ts';
 
 export const FUZZ_FLAGS = {
   runs: { type: 'int', default: 100_000, min: 1, help: 'inputs in all (handshakes + frames)' },
@@ -60,6 +65,8 @@ export interface FuzzResult {
   fuzz: string;
   seed: number;
   inputs: number;
+  /** Inputs asked for (--runs); fewer were tried when `interrupted`. */
+  runs: number;
   handshakes: number;
   frames: number;
   /** Gateway process crashes (0 or 1: the run stops there). */
@@ -97,43 +104,6 @@ const GRACE_MS = 1000;
 const BYSTANDER_INTERVAL_MS = 20;
 const BYSTANDER_TIMEOUT_MS = 5000;
 
-/** A session that has nothing to do with the fuzzing and must not notice it. */
-class Bystander {
-  probes = 0;
-  failures = 0;
-  maxMs = 0;
-  #running = true;
-  #loop: Promise<void> | undefined;
-
-  constructor(
-    readonly socket: ImSocket,
-    readonly findings: Findings,
-  ) {}
-
-  start(): void {
-    this.#loop = (async () => {
-      while (this.#running) {
-        const t0 = performance.now();
-        const r = await this.socket.request('GetLoginStatus', [], { timeoutMs: BYSTANDER_TIMEOUT_MS }).catch((err: unknown) => String(err));
-        const ms = performance.now() - t0;
-        this.probes++;
-        this.maxMs = Math.max(this.maxMs, ms);
-        if (typeof r === 'string' || r.env.errCode !== 0 || r.env.data !== '3') {
-          this.failures++;
-          this.findings.add('bystander', 'bystander GetLoginStatus is not "3"', 'GetLoginStatus on an unrelated session', typeof r === 'string' ? r : r.raw);
-          if (this.socket.isClosed) return;
-        }
-        this.socket.dropEvents();
-        await sleep(BYSTANDER_INTERVAL_MS);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.#running = false;
-    await this.#loop;
-  }
-}
 
 async function openLoggedIn(url: string, userID: string, token: string): Promise<ImSocket> {
   const s = await ImSocket.open(url, { sendID: userID, token, platformID: PLATFORM_ID });
@@ -189,8 +159,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     }
     const baseline = await gw.figures();
     const baselineConns = (await gw.healthz()).body.connections ?? -1;
-    bystander = new Bystander(bystanderSocket, findings);
-    bystander.start();
+    bystander = new Bystander(bystanderSocket, BYSTANDER_TIMEOUT_MS, (p) =>
+      findings.add('bystander', 'bystander GetLoginStatus is not "3"', 'GetLoginStatus on an unrelated session', p.observed),
+    );
+    bystander.start(BYSTANDER_INTERVAL_MS);
 
     const deadline = started + options.seconds * 1000;
     const remaining = (): number => Math.max(1000, deadline - performance.now());
@@ -304,6 +276,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       fuzz: options.core,
       seed,
       inputs: hsStats.handshakes + frames,
+      runs: options.runs,
       handshakes: hsStats.handshakes,
       frames,
       crashes: crashed ? 1 : 0,
@@ -312,8 +285,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       hangs,
       findings: all.length,
       findingInputs: findings.total,
-      bystanderProbes: bystander.probes,
-      bystanderFailures: bystander.failures,
+      bystanderProbes: bystander.asked,
+      bystanderFailures: bystander.asked - bystander.answered,
       bystanderMaxMs: Math.round(bystander.maxMs),
       healthz,
       errorLogs,
@@ -326,7 +299,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       relogins: lanes.reduce((s, l) => s + l.stats.relogins, 0),
       seconds: Math.round((performance.now() - started) / 100) / 10,
       interrupted,
-      ok: all.length === 0 && !crashed,
+      // A run the time bound cut short did not try what it advertised: not a pass.
+      ok: all.length === 0 && !crashed && !interrupted,
       details: all,
       notes: notes.all(),
     };
@@ -344,7 +318,7 @@ export function fuzzReport(r: FuzzResult): string {
   const rows: Array<[string, string]> = [
     ['core', r.fuzz],
     ['seed', String(r.seed)],
-    ['inputs', `${r.inputs}${r.interrupted ? ' (time bound hit)' : ''}`],
+    ['inputs', `${r.inputs} of ${r.runs}${r.interrupted ? ' — CUT SHORT by the time bound (--seconds)' : ''}`],
     ['handshakes', `${r.handshakes}  ${Object.entries(r.handshakeStatuses).map(([k, v]) => `${k}:${v}`).join(' ')}`],
     ['frames', `${r.frames}  (${r.frameErrors} errors, ${r.frameSuccesses} successes, ${r.relogins} logouts + re-logins)`],
     ['  by category', Object.entries(r.frameCategories).map(([k, v]) => `${k} ${v}`).join(', ')],
@@ -359,7 +333,7 @@ export function fuzzReport(r: FuzzResult): string {
     ['findings', `${r.findings} distinct, ${r.findingInputs} inputs`],
     ['notes', `${r.notes.length} (not failures)`],
     ['time', `${r.seconds} s`],
-    ['result', r.ok ? 'PASS' : 'FAIL'],
+    ['result', r.ok ? 'PASS' : `FAIL${r.interrupted ? ' (the time bound cut the run short of its --runs)' : ''}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`);

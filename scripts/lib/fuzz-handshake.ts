@@ -264,12 +264,12 @@ function refusalReason(body: string, imUrl: string): string {
   return ` — ${reason.slice(0, 140)}`;
 }
 
-function showTarget(target: Buffer): string {
+export function showTarget(target: Buffer): string {
   const text = target.toString('utf8');
   return text.length > 300 ? `${JSON.stringify(text.slice(0, 300))}… (${target.length} bytes)` : JSON.stringify(text);
 }
 
-function showOutcome(o: HandshakeOutcome): string {
+export function showOutcome(o: HandshakeOutcome): string {
   if (o.kind === 'status') return `HTTP ${o.status} after ${o.ms.toFixed(0)} ms ${o.body.slice(0, 400)}`;
   if (o.kind === 'timeout') return `no status line after ${o.ms.toFixed(0)} ms (got ${JSON.stringify(o.received)})`;
   return `no HTTP answer: ${o.error} (got ${JSON.stringify(o.received)})`;
