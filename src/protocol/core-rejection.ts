@@ -36,6 +36,28 @@ const WRAPPER_PREFIX = /^error \S+ not implement CodeError:\s*/;
 /** A CodeError's own text: "[Error: ]<code> <message>" (codes: IM server ≤ 1801, sdkerrs 10000–10499). */
 const CODE_ERROR_TEXT = /^(?:Error:\s*)?(\d{3,5})\s+([\s\S]*)$/;
 
+/**
+ * Failures the core's call glue reports as internal errors (10006) although they are about
+ * what the client sent: an argument whose JSON does not fit the Go type, or arguments of the
+ * wrong type or number for a function reached by name. They become 10002, as the gateway's
+ * own argument checks answer.
+ */
+const ARGUMENT_FAILURES: ReadonlyArray<{ readonly pattern: RegExp; readonly explain: (m: RegExpExecArray) => string }> = [
+  { pattern: /go call json\.Unmarshal error: ([^\n]*)/, explain: (m) => `an argument does not hold what the core expects: ${m[1] ?? ''}` },
+  { pattern: /go code error: fn in args type is not match/, explain: () => 'an argument has a type the core does not take' },
+  { pattern: /go code error: fn in args num is not match/, explain: () => 'the core takes another number of arguments' },
+];
+
+/** sdkerrs' internal error and argument error. */
+const SDK_INTERNAL_CODE = 10006;
+const ARGS_CODE = 10002;
+
+/**
+ * A panic the core's `call` recovered: "call panic: panic: <value>" then the goroutine's stack.
+ * Only the value is worth a client's eyes.
+ */
+const CALL_PANIC = /^call panic:\s*(?:panic:\s*)?([^\n]*)/;
+
 /** Messages are for people: long Go chains are cut rather than sent whole. */
 const MAX_MESSAGE_CHARS = 500;
 
@@ -47,6 +69,8 @@ export interface CoreRejection {
 }
 
 export function normalizeCoreRejection(errCode: number, errMsg: string): CoreRejection {
+  const panicked = CALL_PANIC.exec(errMsg);
+  if (panicked) return { errCode, errMsg: clean(`the core failed on this request: ${panicked[1] ?? ''}`), detail: errMsg };
   const stack = STACK_START.exec(errMsg);
   let text = (stack === null ? errMsg : errMsg.slice(0, stack.index)).trim();
   let unwrapped = false;
@@ -60,10 +84,21 @@ export function normalizeCoreRejection(errCode: number, errMsg: string): CoreRej
     code = Number(inner[1]);
     text = (inner[2] ?? '').trim() || text;
   }
+  if (code === SDK_INTERNAL_CODE) {
+    for (const { pattern, explain } of ARGUMENT_FAILURES) {
+      const m = pattern.exec(text);
+      if (m) return { errCode: ARGS_CODE, errMsg: clean(explain(m)), detail: errMsg };
+    }
+  }
   if (text === '' && errMsg !== '') text = errMsg;
-  text = cut(redactAddresses(cut(text)));
+  text = clean(text);
   if (code === errCode && text === errMsg) return { errCode, errMsg };
   return { errCode: code, errMsg: text, detail: errMsg };
+}
+
+/** Cut before redacting (the core's text can echo megabytes of client data) and after (placeholders can be longer). */
+function clean(text: string): string {
+  return cut(redactAddresses(cut(text)));
 }
 
 /** Cut before redacting (the core's text can echo megabytes of client data) and after (placeholders can be longer). */

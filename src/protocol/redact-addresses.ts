@@ -31,7 +31,8 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(dial|read|write|accept|listen)\s+((?:tcp|udp|ip)[46]?|unix)\s+\S+?(?=:\s|:$|$)/g, `$1 $2 ${REDACTED_ADDRESS}`],
   // [IPv6]:port, IPv4[:port], name.with.dots:port and localhost[:port], wherever they stand
   // (a source file and line, "coderr.go:67", is not a host and port).
-  [/\[[0-9a-f:.%]+\](?::\d{1,5})?/gi, REDACTED_ADDRESS],
+  // (At least two colons inside: "[0]" of "index out of range [0]" is not an address.)
+  [/\[(?=[0-9a-f.%]*:[0-9a-f.%]*:)[0-9a-f:.%]+\](?::\d{1,5})?/gi, REDACTED_ADDRESS],
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, REDACTED_ADDRESS],
   [/(?<![a-z0-9.-])(?=[a-z0-9-]*[a-z])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?!(?:go|s|c|h|cc|cpp|js|mjs|cjs|ts|py|rs|java|proto):)[a-z0-9-]+:\d{1,5}\b/gi, REDACTED_ADDRESS],
   [/\blocalhost(?::\d{1,5})?\b/gi, REDACTED_ADDRESS],

@@ -224,7 +224,7 @@ const TABLE = {
   }),
   RefuseFriendApplication: core('refuseFriendApplication', [jsonObject('params')]),
   RemoveBlack: core('removeBlack', [str('userID')]),
-  SearchFriends: core('searchFriends', [jsonObject('params')]),
+  SearchFriends: core('searchFriends', [jsonObject('params')], { toCore: keywordSearch }),
   SetFriendRemark: core('updateFriends', [jsonObject('params')], { toCore: friendRemark }),
 
   // Group
@@ -237,7 +237,7 @@ const TABLE = {
   ]),
   InviteUserToGroup: core('inviteUserToGroup', [str('groupID'), str('reason'), jsonArray('userIDList')]),
   GetJoinedGroupList: core('getJoinedGroupList'),
-  SearchGroups: core('searchGroups', [jsonObject('params')]),
+  SearchGroups: core('searchGroups', [jsonObject('params')], { toCore: keywordSearch }),
   GetSpecifiedGroupsInfo: core('getSpecifiedGroupsInfo', [jsonArray('groupIDList')]),
   SetGroupInfo: core('setGroupInfo', [jsonObject('params')]),
   GetGroupApplicationListAsRecipient: core('getGroupApplicationListAsRecipient', [], {
@@ -255,7 +255,7 @@ const TABLE = {
     int('count', { range: INT32 }),
   ]),
   GetSpecifiedGroupMembersInfo: core('getSpecifiedGroupMembersInfo', [str('groupID'), jsonArray('userIDList')]),
-  SearchGroupMembers: core('searchGroupMembers', [jsonObject('params')]),
+  SearchGroupMembers: core('searchGroupMembers', [jsonObject('params')], { toCore: keywordSearch }),
   SetGroupMemberInfo: core('setGroupMemberInfo', [jsonObject('params')]),
   GetGroupMemberOwnerAndAdmin: core('getGroupMemberOwnerAndAdmin', [str('groupID')]),
   GetGroupMemberListByJoinTimeFilter: core('getGroupMemberListByJoinTimeFilter', [
@@ -396,6 +396,15 @@ function friendRemark([params]: readonly CoreArg[]): Built {
     return { problem: `argument 1 (params) field remark must be a string, got ${describe(remark)}` };
   }
   return [JSON.stringify({ friendUserIDs: [toUserID], remark })];
+}
+
+/** The 3.8 core's searches read keywordList[0]: an empty or missing list panics inside it. */
+function keywordSearch(args: readonly CoreArg[]): Built {
+  const { keywordList } = JSON.parse(String(args[0])) as Record<string, unknown>;
+  if (!Array.isArray(keywordList) || keywordList.length === 0 || !keywordList.every((k) => typeof k === 'string')) {
+    return { problem: `argument 1 (params) field keywordList must be a non-empty array of strings, got ${describe(keywordList)}` };
+  }
+  return [...args];
 }
 
 /** How the core names a conversation per session type (the core has no global for it). */

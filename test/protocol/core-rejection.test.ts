@@ -23,9 +23,33 @@ describe('normalizeCoreRejection', () => {
       detail: USER_NOT_FOUND,
     });
     expect(normalizeCoreRejection(10005, OUT_OF_RANGE)).toMatchObject({
-      errCode: 10006,
-      errMsg: 'Internal SDK error go call json.Unmarshal error: strconv.ParseInt: parsing "1099511627776": value out of range',
+      errCode: 10002,
+      errMsg: 'an argument does not hold what the core expects: strconv.ParseInt: parsing "1099511627776": value out of range',
     });
+  });
+
+  it.each([
+    [
+      'Internal SDK error go call json.Unmarshal error: json: cannot unmarshal bool into Go struct field MsgStruct.recvID of type string',
+      'an argument does not hold what the core expects: json: cannot unmarshal bool into Go struct field MsgStruct.recvID of type string',
+    ],
+    ["Internal SDK error go call json.Unmarshal error: invalid character '<' looking for beginning of value", "an argument does not hold what the core expects: invalid character '<' looking for beginning of value"],
+    ['Internal SDK error go code error: fn in args type is not match', 'an argument has a type the core does not take'],
+    ['Internal SDK error go code error: fn in args num is not match', 'the core takes another number of arguments'],
+  ])('an argument the core could not read is 10002, not an internal error: %s', (core, client) => {
+    expect(normalizeCoreRejection(10006, core)).toEqual({ errCode: 10002, errMsg: client, detail: core });
+  });
+
+  it('keeps other internal errors as they are', () => {
+    expect(normalizeCoreRejection(10006, 'Internal SDK error db closed')).toEqual({ errCode: 10006, errMsg: 'Internal SDK error db closed' });
+  });
+
+  it('answers a recovered panic with its value, not its goroutine stack', () => {
+    const panic =
+      'call panic: panic: runtime error: index out of range [0] with length 0\ngoroutine 186 [running]:\nruntime/debug.Stack()\n\truntime/debug/stack.go:26 +0x6\n' +
+      'github.com/openimsdk/openim-sdk-core/v3/internal/group.(*Group).SearchGroupMembers(0x1641420, {0x390100, 0xc0})';
+    const r = normalizeCoreRejection(10005, panic);
+    expect(r).toEqual({ errCode: 10005, errMsg: 'the core failed on this request: runtime error: index out of range [0] with length 0', detail: panic });
   });
 
   it('unwraps several wrappers (the not-logged-in answer becomes 10004)', () => {

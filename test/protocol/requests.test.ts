@@ -93,7 +93,8 @@ function validItem(spec: ParamSpec, name: string): unknown {
     case 'bool':
       return true;
     case 'json':
-      return spec.json === 'array' ? '["a"]' : '{"toUserID":"bob","remark":"r"}';
+      // One object that every row's own field checks accept (SetFriendRemark's, the searches').
+      return spec.json === 'array' ? '["a"]' : '{"toUserID":"bob","remark":"r","keywordList":["k"]}';
   }
 }
 
@@ -254,6 +255,15 @@ describe('rows whose core call differs from the client request', () => {
     const p = corePlan(name, data);
     expect(p.fn).toBe(fn);
     expect(p.args).toEqual(args);
+  });
+
+  it.each(['SearchFriends', 'SearchGroups', 'SearchGroupMembers'])('%s needs a keyword (the core reads keywordList[0])', (name) => {
+    for (const params of ['{}', '{"keywordList":[]}', '{"keywordList":[1]}', '{"keywordList":"k"}']) {
+      const r = refusal(name, [params]);
+      expect(r.errCode, params).toBe(10002);
+      expect(r.errMsg).toMatch(new RegExp(`^${name}: argument 1 \\(params\\) field keywordList must be a non-empty array of strings`));
+    }
+    expect(corePlan(name, ['{"keywordList":["k"]}']).args).toEqual(['{"keywordList":["k"]}']);
   });
 
   it('SetFriendRemark names the bad field', () => {
