@@ -36,9 +36,17 @@ type Outcome = { data: string } | ProtocolError;
  * Core functions answered from the session's own state while it is not logged in
  * (the core itself would say "not logged in" or -1001, which clients misread).
  */
-const ANSWERED_BEFORE_LOGIN: Readonly<Record<string, (session: UserSession) => string>> = {
-  getLoginStatus: (session) => String(session.loginStatus()),
+const ANSWERED_BEFORE_LOGIN: Readonly<Record<string, (session: UserSession, loggingIn: boolean) => string>> = {
+  // 2 while this socket's Login is being checked, before the session itself has started it.
+  getLoginStatus: (session, loggingIn) => String(loggingIn && session.loginStatus() === 1 ? 2 : session.loginStatus()),
 };
+
+/**
+ * Each socket's Login from the moment it arrives (its token check comes before the session
+ * starts logging in): requests the socket sends behind it wait for it, as they would for the
+ * session's own login, instead of being refused as "not logged in". Settles, never rejects.
+ */
+const loginsInFlight = new WeakMap<ClientConn, Promise<unknown>>();
 
 /** Server-answered requests whose answer differs while the socket is not logged in. */
 const LOCAL_WHEN_LOGGED_OUT: Readonly<Record<string, string>> = {
@@ -147,7 +155,9 @@ async function answer(
 
 async function runCorePlan(conn: ClientConn, session: UserSession, request: ClientRequest, plan: CorePlan): Promise<Outcome> {
   const local = ANSWERED_BEFORE_LOGIN[plan.fn];
-  if (local && !session.isLoggedIn()) return { data: local(session) };
+  const loggingIn = loginsInFlight.get(conn);
+  if (local && !session.isLoggedIn()) return { data: local(session, loggingIn !== undefined) };
+  if (loggingIn) await loggingIn;
   try {
     // Empty (a failed sync call to the core) or not header-safe (the core's IM requests
     // would throw): the core gets one of ours.
@@ -167,6 +177,8 @@ async function runSessionPlan(
 ): Promise<Outcome> {
   const conn = reply.conn;
   if (plan.fn === 'logout') {
+    // A Logout right behind this socket's Login logs out what that Login logged in.
+    await loginsInFlight.get(conn);
     // Logout answers the caller itself: the answer must leave before the sockets close.
     let answered: Outcome = { data: '""' };
     await session.logout(conn, downstreamOperationID(request.operationID), (result) => {
@@ -175,7 +187,17 @@ async function runSessionPlan(
     });
     return answered;
   }
-  const token = String(plan.args[1]);
+  const attempt = login(ctx, conn, session, request, String(plan.args[1]));
+  const settled = attempt.catch(() => undefined);
+  loginsInFlight.set(conn, settled);
+  try {
+    return await attempt;
+  } finally {
+    if (loginsInFlight.get(conn) === settled) loginsInFlight.delete(conn);
+  }
+}
+
+async function login(ctx: RequestContext, conn: ClientConn, session: UserSession, request: ClientRequest, token: string): Promise<Outcome> {
   // Every Login proves its token again (through the verdict cache, whose entries live at most
   // --token-cache-ttl): a socket that waited long before logging in, or a Login carrying
   // another token than the handshake, must not ride on an old verdict into a live session.

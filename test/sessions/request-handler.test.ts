@@ -109,4 +109,34 @@ describe('request handler', () => {
     expect(sent[1]!.errMsg).toBe('GetUsersInfoWithCache: argument 1 (userIDList) holds an array or object with more than 10000 entries');
     expect(calls).toEqual([]);
   });
+
+  it('a request sent right behind a Login waits for it, token check included, instead of getting 10004', async () => {
+    let loggedIn = false;
+    const { sent, conn, ctx } = fakes(async () => '{"userID":"alice"}');
+    const session = {
+      isLoggedIn: () => loggedIn,
+      loginStatus: () => (loggedIn ? 3 : 1),
+      login: async () => {
+        loggedIn = true;
+      },
+      call: async () => {
+        if (!loggedIn) throw new Error('called before login');
+        return '{"userID":"alice"}';
+      },
+    } as unknown as UserSession;
+    let release!: () => void;
+    ctx.verifier = { verify: () => new Promise((r) => (release = () => r({ ok: true, expiresAt: Date.now() + 60_000 }))) };
+    const login = handleFrame(ctx, conn, session, frame('Login', 'l1', ['alice', 't']));
+    const status = handleFrame(ctx, conn, session, frame('GetLoginStatus', 's1'));
+    const self = handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'g1'));
+    await status;
+    expect(sent).toEqual([expect.objectContaining({ operationID: 's1', data: '2' })]);
+    release();
+    await Promise.all([login, self]);
+    expect(sent.map((e) => [e.operationID, e.errCode])).toEqual([
+      ['s1', 0],
+      ['l1', 0],
+      ['g1', 0],
+    ]);
+  });
 });
