@@ -25,7 +25,7 @@ import { startImProxy } from './lib/attack-im-proxy.ts';
 import { CoreAttack, type CoreAttackResult } from './lib/attack-run.ts';
 import { DevServerProcess } from './lib/attack-target.ts';
 import { Findings, type Finding } from './lib/findings.ts';
-import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts';
+import { scriptFlags } from './lib/flags.ts';
 
 export const ATTACK_FLAGS = {
   core: { type: 'choice', default: 'both', choices: ['both', 'test', 'official'], help: 'core build(s) to attack' },
@@ -181,18 +181,8 @@ export function attackReport(r: AttackResult): string {
 }
 
 async function main(): Promise<number> {
-  let flags: FlagValues<typeof ATTACK_FLAGS>;
-  try {
-    flags = parseFlags(ATTACK_FLAGS, process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`attack: ${err.message}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    process.stdout.write(`${flagHelp('usage: npm run attack -- [flags]', ATTACK_FLAGS)}\n`);
-    return 0;
-  }
+  const flags = scriptFlags('attack', ATTACK_FLAGS, process.argv.slice(2));
+  if (typeof flags === 'number') return flags;
   const result = await runAttack({
     cores: flags.core === 'both' ? ['test', 'official'] : [flags.core],
     seed: flags.seed,

@@ -32,7 +32,7 @@ import { pathToFileURL } from 'node:url';
 import { startDevServer, type DevServer } from '../src/devserver/index.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
 import { Findings, type Finding } from './lib/findings.ts';
-import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts';
+import { scriptFlags } from './lib/flags.ts';
 import { Bystander } from './lib/attack-bystander.ts';
 import { FrameLane, frameArbitrary } from './lib/fuzz-frames.ts';
 import { checkHandshake, handshakeArbitrary, type HandshakeContext, type HandshakeStats } from './lib/fuzz-handshake.ts';
@@ -348,18 +348,8 @@ export function fuzzReport(r: FuzzResult): string {
 }
 
 async function main(): Promise<number> {
-  let flags: FlagValues<typeof FUZZ_FLAGS>;
-  try {
-    flags = parseFlags(FUZZ_FLAGS, process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`fuzz: ${err.message}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    process.stdout.write(`${flagHelp('usage: npm run fuzz -- [flags]', FUZZ_FLAGS)}\n`);
-    return 0;
-  }
+  const flags = scriptFlags('fuzz', FUZZ_FLAGS, process.argv.slice(2));
+  if (typeof flags === 'number') return flags;
   const result = await runFuzz({
     runs: flags.runs,
     seed: flags.seed,

@@ -36,7 +36,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startDevServer, type DevServer } from '../src/devserver/index.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
-import { FlagError, flagHelp, parseFlags, type FlagValues } from './lib/flags.ts';
+import { scriptFlags } from './lib/flags.ts';
 import type { GatewayFigures } from './lib/gateway-ipc.ts';
 import { GatewayProcess } from './lib/gateway-process.ts';
 import { ImSocket, type Received } from './lib/im-socket.ts';
@@ -652,18 +652,8 @@ export function soakTable(r: SoakResult): string {
 }
 
 async function main(): Promise<number> {
-  let flags: FlagValues<typeof SOAK_FLAGS>;
-  try {
-    flags = parseFlags(SOAK_FLAGS, process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`soak: ${err.message}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    process.stdout.write(`${flagHelp('usage: npm run soak -- [flags]', SOAK_FLAGS)}\n`);
-    return 0;
-  }
+  const flags = scriptFlags('soak', SOAK_FLAGS, process.argv.slice(2));
+  if (typeof flags === 'number') return flags;
   const result = await runSoak({
     cycles: flags.cycles,
     users: flags.users,

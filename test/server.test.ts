@@ -1,30 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import { handshakeStatus, startFakeIm, startGateway, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { handshakeStatus, startGateway, TestClient, tokenFor, useGatewayFixture } from './helpers/gateway.ts';
 import { sleep, until } from './helpers/cores.ts';
 
-let im: FakeIm;
-beforeAll(async () => {
-  im = await startFakeIm();
-});
-afterAll(() => im.close());
-
-const gateways: RunningServer[] = [];
-const clients: TestClient[] = [];
-async function gateway(extra: Parameters<typeof startGateway>[1] = {}): Promise<RunningServer> {
-  const gw = await startGateway(im, extra);
-  gateways.push(gw);
-  return gw;
-}
-async function client(gw: RunningServer, userID: string, platformID = 5, token?: string): Promise<TestClient> {
-  const c = await TestClient.connect(gw, userID, platformID, token);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
+const fx = useGatewayFixture();
+const { gateway, client } = fx;
 
 
 describe('handshake', () => {
@@ -49,8 +28,8 @@ describe('handshake', () => {
 
   it('an expired or kicked token is 401 carrying the IM errCode', async () => {
     const gw = await gateway();
-    im.tokens.set('expired-token', { errCode: 1501 });
-    im.tokens.set('kicked-token', { errCode: 1506 });
+    fx.im.tokens.set('expired-token', { errCode: 1501 });
+    fx.im.tokens.set('kicked-token', { errCode: 1506 });
     const expired = await handshakeStatus(gw, 'sendID=alice&token=expired-token&platformID=5');
     expect(expired.status).toBe(401);
     expect(JSON.parse(expired.body).errCode).toBe(1501);
@@ -70,9 +49,9 @@ describe('handshake', () => {
   it('caches a verified token: a second socket makes no IM call', async () => {
     const gw = await gateway();
     await client(gw, 'carol');
-    const calls = im.calls;
+    const calls = fx.im.calls;
     await client(gw, 'carol');
-    expect(im.calls).toBe(calls);
+    expect(fx.im.calls).toBe(calls);
   });
 
   it('refuses the 11th socket of one user+platform with 429, not other platforms', async () => {
@@ -327,7 +306,7 @@ describe('operations', () => {
   });
 
   it('close(): healthz 503, sockets closed 1001, every core logged out and freed', async () => {
-    const gw = await startGateway(im);
+    const gw = await startGateway(fx.im);
     const [a, b] = [await client(gw, 'nick'), await client(gw, 'nora')];
     await a.login('nick');
     await b.login('nora');

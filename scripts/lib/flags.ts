@@ -80,3 +80,27 @@ export function flagHelp(usage: string, table: Record<string, FlagDef>): string 
   });
   return [usage, '', ...rows].join('\n');
 }
+
+/**
+ * The start of a script's main(): its flags, or the exit code to stop with — 2 after one
+ * line naming a bad flag, 0 after `--help` (the table must define a `help` bool).
+ */
+export function scriptFlags<T extends Record<string, FlagDef> & { help: BoolFlag }>(
+  script: string,
+  table: T,
+  argv: readonly string[],
+): FlagValues<T> | number {
+  let flags: FlagValues<T>;
+  try {
+    flags = parseFlags(table, argv);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`${script}: ${err.message}\n`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(`${flagHelp(`usage: npm run ${script} -- [flags]`, table)}\n`);
+    return 0;
+  }
+  return flags;
+}

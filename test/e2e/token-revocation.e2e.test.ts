@@ -6,35 +6,14 @@
  * Each case first shows the cached verdict still letting the revoked token in (so the
  * refusal that follows is the drop's doing, not a cache that never worked).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.ts';
-import { handshakeStatus, startFakeIm, startGateway, TestClient, tokenFor, type FakeIm } from '../helpers/gateway.ts';
+import { handshakeStatus, tokenFor, useGatewayFixture } from '../helpers/gateway.ts';
 import { sleep, until } from '../helpers/cores.ts';
 import { SignJWT } from 'jose';
 
-let im: FakeIm;
-beforeAll(async () => {
-  im = await startFakeIm();
-});
-afterAll(() => im.close());
-
-const gateways: RunningServer[] = [];
-const clients: TestClient[] = [];
-async function gateway(extra: Parameters<typeof startGateway>[1] = {}): Promise<RunningServer> {
-  const gw = await startGateway(im, extra);
-  gateways.push(gw);
-  return gw;
-}
-async function client(gw: RunningServer, userID: string, token = tokenFor(userID)): Promise<TestClient> {
-  const c = await TestClient.connect(gw, userID, 5, token);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  im.tokens.clear();
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
+const fx = useGatewayFixture();
+const { gateway, client } = fx;
 
 const query = (userID: string, token = tokenFor(userID)): string => `sendID=${userID}&token=${token}&platformID=5`;
 
@@ -58,14 +37,14 @@ describe('a token the IM server has refused', () => {
     const first = await client(gw, 'alice');
     const verified = Date.now();
     expect((await first.login('alice')).errCode).toBe(0);
-    im.revoke(tokenFor('alice'), 1506);
+    fx.im.revoke(tokenFor('alice'), 1506);
     // Within the TTL the verdict of the first check may serve…
     expect((await handshakeStatus(gw, query('alice'))).status).toBe(101);
     expect(Date.now() - before, 'the machine was too slow to check within the TTL').toBeLessThan(ttlMs);
     // …after it the IM is asked again, and its refusal is what the client gets.
     await sleep(verified + ttlMs + 50 - Date.now());
     await expectRefused(gw, 'alice', 1506);
-    expect(im.callsFor(tokenFor('alice'))).toBe(2);
+    expect(fx.im.callsFor(tokenFor('alice'))).toBe(2);
     expect(gw.hub.get('alice', 5)?.state).toBe('logged-in');
   });
 
@@ -73,7 +52,7 @@ describe('a token the IM server has refused', () => {
     const gw = await gateway();
     const c = await client(gw, 'bob');
     expect((await c.login('bob')).errCode).toBe(0);
-    im.revoke(tokenFor('bob'), 1501);
+    fx.im.revoke(tokenFor('bob'), 1501);
     expect((await handshakeStatus(gw, query('bob'))).status).toBe(101);
     expect((await c.request('Logout')).errCode).toBe(0);
     await c.closed;
@@ -87,7 +66,7 @@ describe('a token the IM server has refused', () => {
 
     const c = await client(gw, 'carol');
     expect((await c.login('carol')).errCode).toBe(0);
-    im.revoke(tokenFor('carol'), 1506);
+    fx.im.revoke(tokenFor('carol'), 1506);
     expect((await handshakeStatus(gw, query('carol'))).status).toBe(101);
     expect(await (await kick('carol')).json()).toEqual({ kicked: 1 });
     await c.closed;
@@ -97,7 +76,7 @@ describe('a token the IM server has refused', () => {
     const d = await client(gw, 'dan');
     d.close();
     await until(() => gw.hub.get('dan', 5) === undefined);
-    im.revoke(tokenFor('dan'), 1506);
+    fx.im.revoke(tokenFor('dan'), 1506);
     expect((await handshakeStatus(gw, query('dan'))).status).toBe(101);
     await until(() => gw.hub.get('dan', 5) === undefined);
     expect(await (await kick('dan')).json()).toEqual({ kicked: 0 });
@@ -113,7 +92,7 @@ describe('a token the IM server has refused', () => {
     const user = `e-${coreEvent}`;
     const c = await client(gw, user);
     expect((await c.login(user)).errCode).toBe(0);
-    im.revoke(tokenFor(user), errCode);
+    fx.im.revoke(tokenFor(user), errCode);
     expect((await handshakeStatus(gw, query(user))).status).toBe(101);
     void c.request('DebugEmit', [coreEvent, '']);
     await c.closed;
@@ -126,9 +105,9 @@ describe('a token the IM server has refused', () => {
     expect((await c.login('erin')).errCode).toBe(0);
     expect((await c.request('Logout')).errCode).toBe(0);
     await c.closed;
-    const calls = im.callsFor(tokenFor('erin'));
+    const calls = fx.im.callsFor(tokenFor('erin'));
     expect((await handshakeStatus(gw, query('erin'))).status).toBe(101);
-    expect(im.callsFor(tokenFor('erin'))).toBe(calls + 1);
+    expect(fx.im.callsFor(tokenFor('erin'))).toBe(calls + 1);
   });
 });
 
@@ -141,15 +120,15 @@ describe('--auth jwt', () => {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(secret));
-    const c = await client(gw, 'frank', token);
+    const c = await client(gw, 'frank', 5, token);
     expect(await cacheEntries(gw)).toBe(1);
     expect((await c.login('frank', token)).errCode).toBe(0);
     expect((await c.request('Logout')).errCode).toBe(0);
     await c.closed;
     expect(await cacheEntries(gw)).toBe(0);
     // A local check has no way to learn what the IM revoked: the token still opens sockets.
-    im.revoke(token, 1506);
+    fx.im.revoke(token, 1506);
     expect((await handshakeStatus(gw, query('frank', token))).status).toBe(101);
-    expect(im.callsFor(token)).toBe(0);
+    expect(fx.im.callsFor(token)).toBe(0);
   });
 });

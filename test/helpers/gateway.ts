@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
@@ -120,6 +121,54 @@ export async function startGateway(im: FakeIm, extra: Partial<StartOptions> = {}
     gracePeriodSeconds: 60,
     ...extra,
   });
+}
+
+/** What a test file gets from useGatewayFixture(). */
+export interface GatewayFixture {
+  /** The file's IM stand-in; its token table and delays are reset after each test. */
+  readonly im: FakeIm;
+  /** A gateway in front of `im`, closed after the test. */
+  gateway(extra?: Partial<StartOptions>): Promise<RunningServer>;
+  /** A connected client socket, closed after the test. */
+  client(gw: RunningServer, userID: string, platformID?: number, token?: string): Promise<TestClient>;
+}
+
+/** Registers the hooks of a file whose tests start gateways and clients against one IM stand-in. */
+export function useGatewayFixture(): GatewayFixture {
+  let im: FakeIm | undefined;
+  const gateways: RunningServer[] = [];
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    im = await startFakeIm();
+  });
+  afterAll(() => im?.close());
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await Promise.all(gateways.splice(0).map((g) => g.close()));
+    if (im) {
+      im.delay = () => 0;
+      im.tokens.clear();
+    }
+  });
+  const fakeIm = (): FakeIm => {
+    if (!im) throw new Error('the fake IM server starts in beforeAll');
+    return im;
+  };
+  return {
+    get im() {
+      return fakeIm();
+    },
+    async gateway(extra = {}) {
+      const gw = await startGateway(fakeIm(), extra);
+      gateways.push(gw);
+      return gw;
+    },
+    async client(gw, userID, platformID = 5, token) {
+      const c = await TestClient.connect(gw, userID, platformID, token);
+      clients.push(c);
+      return c;
+    },
+  };
 }
 
 /** A client socket speaking the JSON envelope protocol, like open-im-sdk 3.5.2. */

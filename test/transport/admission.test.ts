@@ -4,39 +4,17 @@
  * the IM server, and what a bug in the upgrade path costs everyone else.
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUTH_LIMITS } from '../../src/auth/auth-limits.ts';
 import { CachingTokenVerifier } from '../../src/auth/token-cache.ts';
 import { OpenImTokenVerifier } from '../../src/auth/openim-verifier.ts';
 import type { TokenVerifier } from '../../src/auth/token-verifier.ts';
 import type { RunningServer } from '../../src/server.ts';
-import { handshakeStatus, startFakeIm, startGateway, TestClient, tokenFor, type FakeIm } from '../helpers/gateway.ts';
+import { handshakeStatus, tokenFor, useGatewayFixture } from '../helpers/gateway.ts';
 import { until } from '../helpers/cores.ts';
 
-let im: FakeIm;
-beforeAll(async () => {
-  im = await startFakeIm();
-});
-afterAll(() => im.close());
-
-const gateways: RunningServer[] = [];
-const clients: TestClient[] = [];
-async function gateway(extra: Parameters<typeof startGateway>[1] = {}): Promise<RunningServer> {
-  const gw = await startGateway(im, extra);
-  gateways.push(gw);
-  return gw;
-}
-async function client(gw: RunningServer, userID: string, platformID = 5, token?: string): Promise<TestClient> {
-  const c = await TestClient.connect(gw, userID, platformID, token);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  im.delay = () => 0;
-  im.tokens.clear();
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
+const fx = useGatewayFixture();
+const { gateway, client } = fx;
 
 interface RawAnswer {
   status: number;
@@ -84,14 +62,14 @@ async function metric(gw: RunningServer, line: RegExp): Promise<number> {
 describe('unverified handshakes take no one\'s places', () => {
   it('15 handshakes as sendID=victim with slow bad tokens in flight: the victim still gets all 10 of its sockets', async () => {
     const gw = await gateway({ maxConnsPerUser: 10 });
-    im.delay = (token) => (token.startsWith('slow-') ? 3000 : 0);
+    fx.im.delay = (token) => (token.startsWith('slow-') ? 3000 : 0);
     const attacks = Array.from({ length: 15 }, (_, i) => rawHandshake(gw, `sendID=victim&token=slow-${i}&platformID=5`));
-    await until(() => im.inFlight === 15);
+    await until(() => fx.im.inFlight === 15);
     expect(await metric(gw, /^openim_jssdk_handshakes_pending (\d+)$/m)).toBe(15);
     for (let i = 0; i < 10; i++) await client(gw, 'victim');
     expect(gw.hub.connectionsOf('victim', 5)).toBe(10);
     // All of that happened while every one of the 15 was still waiting for its verdict.
-    expect(im.inFlight).toBe(15);
+    expect(fx.im.inFlight).toBe(15);
     const refused = await Promise.all(attacks);
     for (const r of refused) {
       expect(r.status).toBe(401);
@@ -104,30 +82,30 @@ describe('unverified handshakes take no one\'s places', () => {
 
   it('concurrent verified handshakes of one user: exactly --max-conns-per-user get in', async () => {
     const gw = await gateway({ maxConnsPerUser: 3 });
-    im.delay = () => 200;
+    fx.im.delay = () => 200;
     const results = await Promise.all(
       Array.from({ length: 8 }, () => rawHandshake(gw, `sendID=ursula&token=${tokenFor('ursula')}&platformID=5`)),
     );
     expect(results.filter((r) => r.status === 101)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(5);
-    expect(im.callsFor(tokenFor('ursula'))).toBe(1);
+    expect(fx.im.callsFor(tokenFor('ursula'))).toBe(1);
   });
 });
 
 describe('floods', () => {
   it('200 handshakes with distinct bad tokens: at most 64 IM requests at once, the rest refused 503 with Retry-After 5', async () => {
     const gw = await gateway();
-    im.delay = () => 2000;
-    const calls = im.calls;
+    fx.im.delay = () => 2000;
+    const calls = fx.im.calls;
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => rawHandshake(gw, `sendID=u${i}&token=flood-${i}&platformID=5`)));
-    expect(im.maxInFlight).toBe(AUTH_LIMITS.tokenChecksInFlight);
+    expect(fx.im.maxInFlight).toBe(AUTH_LIMITS.tokenChecksInFlight);
     const unauthorized = results.filter((r) => r.status === 401);
     const busy = results.filter((r) => r.status === 503);
     // Every refusal is one or the other; which handshakes found a free slot depends on timing.
     expect(unauthorized.length + busy.length).toBe(200);
     expect(unauthorized.length).toBeGreaterThanOrEqual(64);
     expect(busy.length).toBeGreaterThan(0);
-    expect(im.calls - calls).toBe(unauthorized.length);
+    expect(fx.im.calls - calls).toBe(unauthorized.length);
     for (const r of unauthorized) expect(JSON.parse(r.body)).toMatchObject({ errCode: 1503 });
     for (const r of busy) {
       expect(r.headers['retry-after']).toBe('5');
@@ -138,9 +116,9 @@ describe('floods', () => {
   it('while the IM requests are all taken, a token verified before still gets in', async () => {
     const gw = await gateway();
     await client(gw, 'known');
-    im.delay = () => 2000;
+    fx.im.delay = () => 2000;
     const pending = Array.from({ length: 64 }, (_, i) => rawHandshake(gw, `sendID=v${i}&token=again-${i}&platformID=5`));
-    await until(() => im.inFlight === 64);
+    await until(() => fx.im.inFlight === 64);
     expect((await rawHandshake(gw, 'sendID=newcomer&token=other&platformID=5')).status).toBe(503);
     expect((await handshakeStatus(gw, `sendID=known&token=${tokenFor('known')}&platformID=5`)).status).toBe(101);
     await Promise.all(pending);
@@ -148,7 +126,7 @@ describe('floods', () => {
 
   it('200 handshakes with one bad token cost one IM request, and so does the next 10 s of them', async () => {
     const gw = await gateway();
-    im.delay = () => 200;
+    fx.im.delay = () => 200;
     const query = 'sendID=mallory&token=the-bad-token&platformID=5';
     const results = await Promise.all(Array.from({ length: 200 }, () => rawHandshake(gw, query)));
     for (const r of results) {
@@ -157,7 +135,7 @@ describe('floods', () => {
     }
     const again = await Promise.all(Array.from({ length: 50 }, () => rawHandshake(gw, query)));
     expect(again.every((r) => r.status === 401)).toBe(true);
-    expect(im.callsFor('the-bad-token')).toBe(1);
+    expect(fx.im.callsFor('the-bad-token')).toBe(1);
     expect(await metric(gw, /^openim_jssdk_token_cache_entries (\d+)$/m)).toBe(1);
   });
 });
@@ -169,11 +147,11 @@ describe('absurd handshake values', () => {
     ['an operationID over 256 characters', `sendID=alice&token=x&platformID=5&operationID=${'o'.repeat(257)}`, /"operationID" is longer than 256 characters/],
   ])('%s: 400 naming it, and no IM request', async (_label, query, message) => {
     const gw = await gateway();
-    const calls = im.calls;
+    const calls = fx.im.calls;
     const r = await rawHandshake(gw, query.replaceAll('é', '%C3%A9'));
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ errCode: 400, errMsg: expect.stringMatching(message) });
-    expect(im.calls).toBe(calls);
+    expect(fx.im.calls).toBe(calls);
   });
 
   it('the longest values allowed still get in', async () => {
@@ -187,19 +165,19 @@ describe('absurd handshake values', () => {
 
   it('a request that is not a WebSocket handshake: 400 naming what is missing, no IM request', async () => {
     const gw = await gateway();
-    const calls = im.calls;
+    const calls = fx.im.calls;
     const r = await rawHandshake(gw, `sendID=alice&token=${tokenFor('alice')}&platformID=5`, { 'Sec-WebSocket-Key': 'short' });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toEqual({ errCode: 400, errMsg: 'missing or invalid Sec-WebSocket-Key' });
     const v = await rawHandshake(gw, `sendID=alice&token=${tokenFor('alice')}&platformID=5`, { 'Sec-WebSocket-Version': '12' });
     expect(v.status).toBe(400);
-    expect(im.calls).toBe(calls);
+    expect(fx.im.calls).toBe(calls);
   });
 });
 
 describe('the barrier on the upgrade path', () => {
   it('a fault while admitting answers that handshake 500 (20007), is counted, and nothing else notices', async () => {
-    const real = new CachingTokenVerifier(new OpenImTokenVerifier({ apiBase: im.url }));
+    const real = new CachingTokenVerifier(new OpenImTokenVerifier({ apiBase: fx.im.url }));
     const faulty: TokenVerifier = {
       verify(token, expect, operationID) {
         if (token === 'boom-sync') throw new Error('injected fault');
