@@ -20,12 +20,11 @@
  * line. Exits 1 on any finding or when the time bound or too many deaths cut the run short
  * of its planned volume, 2 on bad flags. Seeded: the same seed sends the same inputs.
  */
-import { pathToFileURL } from 'node:url';
 import { startImProxy } from './lib/attack-im-proxy.ts';
 import { CoreAttack, type CoreAttackResult } from './lib/attack-run.ts';
 import { DevServerProcess } from './lib/attack-target.ts';
 import { Findings, type Finding } from './lib/findings.ts';
-import { scriptFlags } from './lib/flags.ts';
+import { runIfMain, scriptFlags } from './lib/flags.ts';
 
 export const ATTACK_FLAGS = {
   core: { type: 'choice', default: 'both', choices: ['both', 'test', 'official'], help: 'core build(s) to attack' },
@@ -206,12 +205,4 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`attack: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain('attack', import.meta.url, main);

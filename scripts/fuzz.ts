@@ -28,11 +28,10 @@
  * or when the time bound (--seconds) stopped it before --runs inputs, 2 on bad flags.
  */
 import fc from 'fast-check';
-import { pathToFileURL } from 'node:url';
 import { startDevServer, type DevServer } from '../src/devserver/index.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
 import { Findings, type Finding } from './lib/findings.ts';
-import { scriptFlags } from './lib/flags.ts';
+import { runIfMain, scriptFlags } from './lib/flags.ts';
 import { Bystander } from './lib/attack-bystander.ts';
 import { FrameLane, frameArbitrary } from './lib/fuzz-frames.ts';
 import { checkHandshake, handshakeArbitrary, type HandshakeContext, type HandshakeStats } from './lib/fuzz-handshake.ts';
@@ -368,12 +367,4 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`fuzz: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain('fuzz', import.meta.url, main);

@@ -33,10 +33,9 @@
  * failure, 2 on bad flags.
  */
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startDevServer, type DevServer } from '../src/devserver/index.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
-import { scriptFlags } from './lib/flags.ts';
+import { runIfMain, scriptFlags } from './lib/flags.ts';
 import type { GatewayFigures } from './lib/gateway-ipc.ts';
 import { GatewayProcess } from './lib/gateway-process.ts';
 import { ImSocket, type Received } from './lib/im-socket.ts';
@@ -675,12 +674,4 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`soak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain('soak', import.meta.url, main);

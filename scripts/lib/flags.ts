@@ -1,9 +1,10 @@
 /**
- * Command-line flags of the soak and fuzz scripts: `--name value` or `--name=value`, each
+ * Command-line flags and start of the scripts (soak, fuzz, attack): `--name value` or `--name=value`, each
  * checked against its table entry so a typo stops the script with one line instead of
  * silently running with a default.
  */
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 
 export interface IntFlag {
   readonly type: 'int';
@@ -103,4 +104,19 @@ export function scriptFlags<T extends Record<string, FlagDef> & { help: BoolFlag
     return 0;
   }
   return flags;
+}
+
+/**
+ * Runs `main` when the module at `moduleUrl` is the program itself (not imported by a test),
+ * exiting with its code; a crash of the script prints its stack and exits 1.
+ */
+export function runIfMain(script: string, moduleUrl: string, main: () => Promise<number>): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${script}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }
