@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return parsed.exitCode;
   }
   const options = parsed.options;
+  const stopSignal = firstStopSignal();
   const logger = pino({ level: options.logLevel });
   const embedded = options.openimApi === undefined || options.openimWs === undefined;
   if (embedded && process.env.NODE_ENV === 'production') {
@@ -80,19 +81,31 @@ async function main(argv: string[]): Promise<number> {
     await devServer?.close();
     return 1;
   }
+  // `--core test` is refused by name; any other build with the same hooks (a path to the test
+  // core, a fork with debug functions) is refused by what it registers.
+  const debugHooks = server.pool.build.functions.filter((fn) => /^debug[A-Z]/.test(fn));
+  if (process.env.NODE_ENV === 'production' && debugHooks.length > 0) {
+    process.stderr.write(
+      `openim-jssdk-server: --${SERVER_FLAGS.core.flag} ${options.core} is refused when NODE_ENV=production: it registers debug hooks ` +
+        `(${debugHooks.join(', ')}) that let any client hang or crash a core\n`,
+    );
+    await server.close();
+    await devServer?.close();
+    return 2;
+  }
   // From here on one request's bug must not end every user's session (see process-guard.ts).
   installProcessGuard(logger, () => server.metrics.internalErrors.inc({ where: 'process' }));
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down');
   return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
-      const deadline = setTimeout(() => {
-        logger.error('shutdown took longer than 10 s; exiting anyway');
-        resolve(1);
-      }, SHUTDOWN_DEADLINE_MS);
-      server
-        .close()
-        .then(() => devServer?.close())
-        .then(
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting anyway');
+      resolve(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    server
+      .close()
+      .then(() => devServer?.close())
+      .then(
         () => {
           clearTimeout(deadline);
           resolve(0);
@@ -102,9 +115,16 @@ async function main(argv: string[]): Promise<number> {
           resolve(1);
         },
       );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/**
+ * The first SIGTERM or SIGINT. Listened for from the start: one that arrives while the server
+ * is still starting stops it cleanly once it has started, instead of killing it half-way.
+ */
+function firstStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
   });
 }
 

@@ -106,6 +106,19 @@ describe('command line', () => {
     expect(r.stderr).toContain('--core test is refused when NODE_ENV=production');
   });
 
+  it('a core file with debug hooks (the test core by path) is refused when NODE_ENV=production: exit 2, one line', async () => {
+    const testcore = new URL('../core-wasm/testcore/testcore.wasm', import.meta.url).pathname;
+    const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
+    const child = runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', testcore, '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const r = await finish(child);
+    clearTimeout(deadline);
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/is refused when NODE_ENV=production: it registers debug hooks \(debug\w+(, debug\w+)*\)/);
+  });
+
   describe('data directories', () => {
     let root: string;
     beforeAll(() => {
@@ -177,6 +190,27 @@ describe('command line', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('cli.ts');
+  });
+
+  it('SIGTERM while starting: the server finishes starting, then stops cleanly (exit 0)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
+    const child = runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir, '--core', 'test', '--port', '0', '--workers', '1'], {
+      OPENIM_JSSDK_LOG_LEVEL: 'info',
+    });
+    const done = finish(child);
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('"msg":"data directory"')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const r = await done;
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+    expect(r.stdout).toContain('"msg":"stopped"');
   });
 
   it('SIGTERM: sockets closed with 1001, cores logged out, exit 0 within 10 s', async () => {
