@@ -1,5 +1,5 @@
 /**
- * The wire envelopes (spec §2): parsing a client's request frame, building the response.
+ * The wire envelopes: parsing a client's request frame, building the response.
  */
 import { protocolError, type ErrorName, type ProtocolError } from './error-codes.ts';
 import { CLIENT_EVENTS } from './events.ts';
@@ -16,7 +16,7 @@ export interface ClientEnvelope {
   operationID: string;
 }
 
-/** A request as the gateway uses it. The frame's `userID` is deliberately not here (§5 rec. 1). */
+/** A request as the gateway uses it. The frame's `userID` is deliberately not here: the user is who the handshake proved. */
 export interface ClientRequest {
   reqFuncName: string;
   operationID: string;
@@ -106,7 +106,7 @@ function frameError(name: ErrorName, errMsg: string, reqFuncName: string, operat
 }
 
 /**
- * The `event` of a response: the request's name (§2.5), unless the client would act on that
+ * The `event` of a response: the request's name (clients match it with the request), unless the client would act on that
  * name instead of settling the request — a CbEvents name would be emitted to listeners (and
  * OnKickedOffline would close the socket), InitSDK is swallowed.
  */
