@@ -4,6 +4,7 @@
  *
  *   GET  /admin/sessions                      sessions with state, sockets, worker
  *   GET  /admin/workers                       workers with cores, memory, heartbeat age
+ *   GET  /admin/memory                        PSS and RSS, page merging, the memory budget
  *   POST /admin/kick?userID=…[&platformID=…]  end a user's sessions (all platforms by default)
  *   POST /admin/workers/<id>/drain            move a worker's cores to fresh cores elsewhere
  */
@@ -13,6 +14,7 @@ import type { Logger } from 'pino';
 import type { CorePool } from './pool/core-pool.ts';
 import type { Hub } from './sessions/hub.ts';
 import { sendJson } from './transport/http-reply.ts';
+import type { MemoryReport } from './memory/memory-report.ts';
 
 export interface AdminDeps {
   adminToken: string;
@@ -21,6 +23,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Drops cached token verdicts of a kicked user, live session or not (all platforms when undefined). */
   forgetTokens?(userID: string, platformID: number | undefined): void;
+  /** The process's memory report. */
+  memory?(): Promise<MemoryReport>;
 }
 
 function authorized(req: IncomingMessage, adminToken: string): boolean {
@@ -51,6 +55,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
   }
   if (route === 'GET /admin/workers') {
     sendJson(res, 200, { workers: deps.pool.workers(), build: { ...deps.pool.build, functions: deps.pool.build.functions.length } });
+    return;
+  }
+  if (route === 'GET /admin/memory' && deps.memory) {
+    sendJson(res, 200, await deps.memory());
     return;
   }
   if (route === 'POST /admin/kick') {

@@ -3,6 +3,7 @@
  * several servers in one process do not share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MemoryReport } from './memory/memory-report.ts';
 
 export interface MetricsSources {
   connections(): number;
@@ -17,7 +18,19 @@ export interface MetricsSources {
   handshakesPending?(): number;
   /** Token verdicts remembered (accepted and refused). */
   tokenCacheEntries?(): number;
+  /** Real memory, page merging and admission (read once per scrape). */
+  memory?(): Promise<MemoryReport>;
 }
+
+/** Memory gauges: name, help, and the figure of the report each shows. */
+const MEMORY_GAUGES: ReadonlyArray<readonly [string, string, (r: MemoryReport) => number | null]> = [
+  ['openim_jssdk_memory_pss_bytes', 'Proportional set size of the process: its real memory, shared (merged) pages divided among their sharers', (r) => r.pssBytes],
+  ['openim_jssdk_memory_budget_bytes', 'PSS the cores may fill (--memory-budget); new cores wait or are refused beyond it', (r) => r.budgetBytes],
+  ['openim_jssdk_memory_reserved_bytes', 'Memory admitted for cores still starting, not yet in PSS', (r) => r.reservedBytes],
+  ['openim_jssdk_core_starts_waiting_for_memory', 'Core starts waiting for room under the memory budget', (r) => r.startsWaiting],
+  ['openim_jssdk_ksm_merging_pages', 'Pages of this process merged with identical pages (KSM)', (r) => r.ksmMergingPages],
+  ['openim_jssdk_ksm_profit_bytes', 'Bytes page merging saves this process, net of its bookkeeping', (r) => r.ksmProfitBytes],
+];
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -145,6 +158,27 @@ export class GatewayMetrics {
       labelNames: ['code'],
       registers,
     });
+    if (sources.memory) {
+      const read = sources.memory;
+      // One report per scrape, shared by the gauges (reading it walks every mapping).
+      let report: { at: number; value: Promise<MemoryReport> } | undefined;
+      const current = (): Promise<MemoryReport> => {
+        if (!report || Date.now() - report.at > 500) report = { at: Date.now(), value: read() };
+        return report.value;
+      };
+      for (const [name, help, figure] of MEMORY_GAUGES) {
+        new Gauge({
+          name,
+          help,
+          registers,
+          async collect() {
+            const value = figure(await current());
+            if (value === null) this.reset();
+            else this.set(value);
+          },
+        });
+      }
+    }
     this.internalErrors = new Counter({
       name: 'openim_jssdk_internal_errors_total',
       help: 'Unexpected errors caught by a barrier (a bug; each is logged at error level), by where: frame, request, send, event, upgrade, http, admin, process',

@@ -24,6 +24,19 @@ import { handleAdmin } from './admin.ts';
 import { buildSdkConfig } from './sessions/sdk-config.ts';
 import { LIMITS } from './limits.ts';
 import { InboundBudget } from './transport/inbound-budget.ts';
+import { applyMemoryMerge, type MemoryMergeState } from './memory/memory-merge.ts';
+import { availableMemoryBytes } from './memory/process-memory.ts';
+import { memoryReport } from './memory/memory-report.ts';
+
+/** Share of the machine's (or cgroup's) memory the cores may fill when --memory-budget is 0. */
+const DEFAULT_MEMORY_BUDGET_SHARE = 0.75;
+
+/** The budget in bytes: the flag's MiB, or a share of what the machine allows; undefined where unknown. */
+function memoryBudgetBytes(flagMiB: number): number | undefined {
+  if (flagMiB > 0) return flagMiB * 2 ** 20;
+  const available = availableMemoryBytes();
+  return available === undefined ? undefined : Math.floor(available * DEFAULT_MEMORY_BUDGET_SHARE);
+}
 
 
 export interface StartOptions extends ServerOptions {
@@ -44,6 +57,8 @@ export interface RunningServer {
   readonly pool: CorePool;
   readonly hub: Hub;
   readonly metrics: GatewayMetrics;
+  /** Whether the process's pages are merged, and why not. */
+  readonly memoryMerge: MemoryMergeState;
   /** Graceful stop: 503 on /healthz, refuse new sockets, log every core out, close 1001. */
   close(): Promise<void>;
 }
@@ -51,6 +66,13 @@ export interface RunningServer {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: options.logLevel });
   let state: 'starting' | 'ready' | 'draining' = 'starting';
+  const memoryMerge = applyMemoryMerge(options.memoryMerge);
+  if (memoryMerge.problem !== undefined) {
+    if (options.memoryMerge === 'on') throw new Error(`--memory-merge on cannot take effect: ${memoryMerge.problem}`);
+    if (options.memoryMerge === 'auto') logger.warn({ optedIn: memoryMerge.optedIn, ksmdRunning: memoryMerge.ksmdRunning }, `page merging off: ${memoryMerge.problem}`);
+  } else {
+    logger.info('page merging on: identical memory pages of the cores are shared (KSM)');
+  }
   const pool = await CorePool.start({
     core: options.core,
     workers: options.workers,
@@ -62,6 +84,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     hangThresholdMs: options.hangThresholdMs,
+    memoryBudgetBytes: memoryBudgetBytes(options.memoryBudgetMiB),
   });
   const conns = new Set<ClientConn>();
   const inbound = new InboundBudget({ perSocketBytes: LIMITS.inboundBytesPerSocket, perSessionBytes: LIMITS.inboundBytesPerSession });
@@ -95,6 +118,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return n;
     },
     inboundBytesHeld: () => inbound.bytes,
+    memory: () => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount),
     socketsPaused: () => inbound.pausedSockets,
     coresPerWorker: () =>
       pool.workers().map((w) => ({
@@ -155,6 +179,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         pool,
         logger,
         forgetTokens: (userID, platformID) => forgetTokens([], userID, platformID),
+        memory: () => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount),
       }).catch(adminFailed);
       return;
     }
@@ -251,6 +276,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     pool,
     hub,
     metrics,
+    memoryMerge,
     close() {
       closing ??= (async () => {
         state = 'draining';

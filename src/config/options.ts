@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
 import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
+import { MEMORY_MERGE_MODES, type MemoryMergeMode } from '../memory/memory-merge.ts';
 import { AUTH_LIMITS } from '../auth/auth-limits.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
@@ -32,6 +33,10 @@ export interface ServerOptions {
   coreMemoryLimitMiB: number;
   /** Go's GOGC for every core. */
   coreGcPercent: number;
+  /** Kernel samepage merging for the whole process. */
+  memoryMerge: MemoryMergeMode;
+  /** MiB of real memory (PSS) the process may fill with cores; 0: a share of the machine's or cgroup's memory. */
+  memoryBudgetMiB: number;
   /** Per userID + platformID. */
   maxConnsPerUser: number;
   gracePeriodSeconds: number;
@@ -207,6 +212,20 @@ export const SERVER_FLAGS: FlagTable = {
     10,
     1000,
     "Go's GOGC for every core: lower collects more often, so a core holds fewer JS values and less memory, for more GC work.",
+  ),
+  memoryMerge: choiceFlag(
+    'memory-merge',
+    MEMORY_MERGE_MODES,
+    'auto',
+    'Kernel samepage merging of the cores\' identical memory pages (Linux ≥ 6.4, ksmd on): auto = where the kernel allows it, on = refuse to start without it.',
+  ),
+  memoryBudgetMiB: integerFlag(
+    'memory-budget',
+    0,
+    0,
+    16 * 1024 * 1024,
+    'MiB of real memory (PSS) the process may use; a new core starts only while it fits (0: 75 % of the machine\'s or cgroup\'s memory).',
+    '75 % of RAM/cgroup',
   ),
   maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),
   gracePeriodSeconds: integerFlag(

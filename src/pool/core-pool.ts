@@ -19,6 +19,7 @@ import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker-entry.ts';
 import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
+import { MemoryAdmission, MemoryFullError, readOwnPss, type AdmissionTicket } from '../memory/memory-admission.ts';
 
 export interface CoreBuildInfo extends CoreBuildIdentity {
   /** Version the core printed about itself while warming up, if any. */
@@ -61,6 +62,12 @@ export interface NewSession extends SessionHandlers {
  */
 const REPLACEMENT_WAIT_FOR_BALANCE_MS = 2000;
 
+/**
+ * A core's cost before merging, as a multiple of its linear memory at start: the official
+ * core grows from 24 to ≈ 28 MiB through login and sync, plus its SQLite and JS objects.
+ */
+const START_COST_FACTOR = 1.25;
+
 export class CorePool extends EventEmitter<PoolEvents> {
   readonly options: PoolOptions;
   readonly build: CoreBuildInfo;
@@ -75,6 +82,8 @@ export class CorePool extends EventEmitter<PoolEvents> {
   #workersAttached: Promise<void>;
   /** Callers waiting for a (replacement) worker to come up. */
   #attachWaiters: Array<() => void> = [];
+  /** Lets a core start only while memory allows (undefined: counts are the only cap). */
+  readonly memoryAdmission: MemoryAdmission | undefined;
 
   private constructor(options: PoolOptions, loaded: LoadedCoreBuild, build: CoreBuildInfo, logger: Logger) {
     super();
@@ -82,6 +91,15 @@ export class CorePool extends EventEmitter<PoolEvents> {
     this.build = build;
     this.#logger = logger;
     this.#placement = new Placement(options.coresPerWorker);
+    if (options.memoryBudgetBytes !== undefined) {
+      this.memoryAdmission = new MemoryAdmission({
+        budgetBytes: options.memoryBudgetBytes,
+        // A fresh core's linear memory plus what its login and sync add before ksmd merges it.
+        startCostBytes: Math.ceil(build.startMemoryMiB * START_COST_FACTOR) * 2 ** 20,
+        maxWaitMs: options.coreStartTimeoutMs,
+        readPss: readOwnPss,
+      });
+    }
     const { filename, execArgv } = coreWorkerEntry();
     const workerData: CoreWorkerData = {
       module: loaded.module,
@@ -173,6 +191,22 @@ export class CorePool extends EventEmitter<PoolEvents> {
       }
     }
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
+    let ticket: AdmissionTicket | undefined;
+    try {
+      ticket = await this.memoryAdmission?.admit();
+    } catch (err) {
+      if (!(err instanceof MemoryFullError)) throw err;
+      throw new CoreCallError({ kind: 'pool-full', message: `cannot start core ${name}: ${err.message}` });
+    }
+    try {
+      return await this.#startCore(spec, name);
+    } finally {
+      ticket?.done();
+    }
+  }
+
+  async #startCore(spec: NewSession, name: string): Promise<CoreSession> {
+    if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
     if (this.#placement.freeSlots() === 0) {
       throw new CoreCallError({
         kind: 'pool-full',
@@ -228,6 +262,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.memoryAdmission?.close();
     for (const wake of this.#attachWaiters.splice(0)) wake();
     for (const m of this.#monitors.values()) m.stop();
     await Promise.all([...this.#sessions.values()].map((s) => s.dispose()));

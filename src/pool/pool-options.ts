@@ -22,6 +22,8 @@ export interface PoolOptions {
   logLevel: string;
   /** Root directory of the cores' local databases. */
   dataDir: string;
+  /** A new core starts only while the process's PSS plus starting cores stay under this (bytes); undefined: no memory admission. */
+  memoryBudgetBytes?: number | undefined;
 }
 
 export const POOL_DEFAULTS: Readonly<PoolOptions> = {

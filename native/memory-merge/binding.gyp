@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "memory_merge",
+      "sources": ["memory_merge.c"]
+    }
+  ]
+}

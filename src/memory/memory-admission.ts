@@ -1,0 +1,178 @@
+/**
+ * Admission of new cores by memory instead of by a fixed count.
+ *
+ * With page merging a logged-in session costs a few MB of real memory instead of 25, so a
+ * fixed `workers × cores-per-worker` cap is either far too low or, without merging, too high.
+ * A core may start while the process's proportional set size (PSS: shared pages divided among
+ * their sharers) plus what the starts already admitted will add stays under the budget.
+ *
+ * That also paces a login storm by how fast ksmd merges: a fresh core costs its full ≈ 25 MB
+ * until ksmd has scanned it, so after a burst the budget fills, later starts wait, and they
+ * are let in as merging brings PSS down — instead of running the machine out of memory.
+ * A start that finds no room within `maxWaitMs` is refused (the gateway answers "server full").
+ *
+ * PSS is read with an asynchronous file read (the kernel walks the page tables of every
+ * mapping, which takes milliseconds with thousands of cores: never on the main thread's time).
+ */
+import { readProcessMemory } from './process-memory.ts';
+
+export interface MemoryAdmissionOptions {
+  budgetBytes: number;
+  /** What one core adds before ksmd has merged it. */
+  startCostBytes: number;
+  /** How long a start may wait for room. */
+  maxWaitMs: number;
+  /** Reads the process's PSS in bytes (undefined where it cannot be read: then nothing waits). */
+  readPss(): Promise<number | undefined>;
+  /** How often PSS is read again while starts wait or are being accounted for. */
+  sampleEveryMs?: number;
+}
+
+/** A start that was let in: call `done()` once it succeeded or failed. */
+export interface AdmissionTicket {
+  done(): void;
+}
+
+export class MemoryFullError extends Error {}
+
+interface Waiter {
+  resolve(ticket: AdmissionTicket): void;
+  reject(err: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const DEFAULT_SAMPLE_EVERY_MS = 250;
+
+export class MemoryAdmission {
+  readonly #o: Required<MemoryAdmissionOptions>;
+  /** Latest PSS reading and when it was taken. */
+  #pss: number | undefined;
+  #pssAt = 0;
+  /** Bytes of admitted starts not (yet) visible in a PSS reading, with the time each finished (0: still starting). */
+  #pending: Array<{ bytes: number; finishedAt: number }> = [];
+  #waiters: Waiter[] = [];
+  #sampling: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: MemoryAdmissionOptions) {
+    this.#o = { sampleEveryMs: DEFAULT_SAMPLE_EVERY_MS, ...options };
+  }
+
+  get budgetBytes(): number {
+    return this.#o.budgetBytes;
+  }
+
+  /** Latest PSS reading, bytes. */
+  get pssBytes(): number | undefined {
+    return this.#pss;
+  }
+
+  /** Bytes admitted but not yet in a PSS reading. */
+  get reservedBytes(): number {
+    return this.#pending.reduce((n, p) => n + p.bytes, 0);
+  }
+
+  /** Starts waiting for room. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Resolves once a core may start; rejects with MemoryFullError after `maxWaitMs`. */
+  async admit(): Promise<AdmissionTicket> {
+    if (this.#pss === undefined || Date.now() - this.#pssAt > this.#o.sampleEveryMs) await this.#sample();
+    if (this.#waiters.length === 0 && this.#fits()) return this.#ticket();
+    return new Promise<AdmissionTicket>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          reject(new MemoryFullError(this.#describeFull()));
+          this.#stopTimerIfIdle();
+        }, this.#o.maxWaitMs),
+      };
+      this.#waiters.push(waiter);
+      this.#startTimer();
+    });
+  }
+
+  close(): void {
+    for (const w of this.#waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new MemoryFullError('the server is shutting down'));
+    }
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #fits(): boolean {
+    // Where PSS cannot be read there is nothing to judge by: admit (the fixed caps still hold).
+    if (this.#pss === undefined) return true;
+    return this.#pss + this.reservedBytes + this.#o.startCostBytes <= this.#o.budgetBytes;
+  }
+
+  #ticket(): AdmissionTicket {
+    const entry = { bytes: this.#o.startCostBytes, finishedAt: 0 };
+    this.#pending.push(entry);
+    this.#startTimer();
+    let done = false;
+    return {
+      done: () => {
+        if (done) return;
+        done = true;
+        entry.finishedAt = Date.now();
+      },
+    };
+  }
+
+  #describeFull(): string {
+    const mib = (n: number): number => Math.round(n / 2 ** 20);
+    return (
+      `no memory for another core within ${this.#o.maxWaitMs} ms: PSS ${mib(this.#pss ?? 0)} MiB and ` +
+      `${mib(this.reservedBytes)} MiB of cores starting, of a ${mib(this.#o.budgetBytes)} MiB budget (--memory-budget)`
+    );
+  }
+
+  async #sample(): Promise<void> {
+    this.#sampling ??= (async () => {
+      const startedAt = Date.now();
+      try {
+        this.#pss = await this.#o.readPss();
+      } catch {
+        this.#pss = undefined;
+      }
+      this.#pssAt = Date.now();
+      // Starts that had finished before this reading began are in it now.
+      this.#pending = this.#pending.filter((p) => p.finishedAt === 0 || p.finishedAt >= startedAt);
+    })().finally(() => {
+      this.#sampling = undefined;
+    });
+    return this.#sampling;
+  }
+
+  #startTimer(): void {
+    this.#timer ??= setInterval(() => void this.#tick(), this.#o.sampleEveryMs);
+    this.#timer.unref();
+  }
+
+  #stopTimerIfIdle(): void {
+    if (this.#waiters.length > 0 || this.#pending.length > 0 || !this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #tick(): Promise<void> {
+    await this.#sample();
+    while (this.#waiters.length > 0 && this.#fits()) {
+      const w = this.#waiters.shift()!;
+      clearTimeout(w.timer);
+      w.resolve(this.#ticket());
+    }
+    this.#stopTimerIfIdle();
+  }
+}
+
+/** PSS of this process, read without blocking the event loop. */
+export async function readOwnPss(): Promise<number | undefined> {
+  return (await readProcessMemory())?.pssBytes;
+}
