@@ -119,6 +119,26 @@ describe('command line', () => {
     expect(r.stderr).toMatch(/is refused when NODE_ENV=production: it registers debug hooks \(debug\w+(, debug\w+)*\)/);
   });
 
+  it('--memory-merge on refuses to start where merging cannot take effect (ksmd off), with one line saying how to turn it on', async () => {
+    const ksmdOn = existsSync('/sys/kernel/mm/ksm/run') && readFileSync('/sys/kernel/mm/ksm/run', 'utf8').trim() === '1';
+    const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
+    const child = runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', 'test', '--port', '0', '--data-dir', dataDir, '--memory-merge', 'on']);
+    if (ksmdOn) {
+      await listeningPort(child);
+      child.kill('SIGTERM');
+    }
+    const r = await finish(child);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (ksmdOn) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('page merging on');
+      return;
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--memory-merge on cannot take effect: .*(ksmd is off.*echo 1 > \/sys\/kernel\/mm\/ksm\/run|Linux 6\.4|not built)/);
+  });
+
   describe('data directories', () => {
     let root: string;
     beforeAll(() => {

@@ -367,4 +367,20 @@ describe('operations', () => {
     const c = await client(gw, 'pia');
     expect((await c.login('pia')).errCode).toBe(0);
   });
+
+  it('reports real memory: GET /admin/memory and the memory gauges in /metrics', async () => {
+    const gw = await gateway({ adminToken: 'sekret', memoryBudgetMiB: 4096 });
+    const c = await client(gw, 'memo');
+    await c.login('memo');
+    const base = `http://127.0.0.1:${gw.port}`;
+    const report = (await (await fetch(`${base}/admin/memory`, { headers: { authorization: 'Bearer sekret' } })).json()) as Record<string, unknown>;
+    expect(report).toMatchObject({ budgetBytes: 4096 * 2 ** 20, cores: 1, startsWaiting: 0, reservedBytes: expect.any(Number) });
+    expect(report.pssBytes as number).toBeGreaterThan(10 * 2 ** 20);
+    expect(report.pssBytes as number).toBeLessThanOrEqual(report.rssBytes as number);
+    expect(report.pssPerCoreBytes).toBe(report.pssBytes);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^openim_jssdk_memory_pss_bytes \d{8,}$/m);
+    expect(text).toContain(`openim_jssdk_memory_budget_bytes ${4096 * 2 ** 20}`);
+    expect(text).toMatch(/^openim_jssdk_ksm_merging_pages \d+$/m);
+  });
 });
