@@ -4,6 +4,7 @@
  * kernel samepage merging (Linux >= 6.4). Also reads the setting back.
  *
  *   enable()  -> 0 on success, else the errno (EINVAL: kernel too old; EPERM: not allowed)
+ *   disable() -> the same; unmerges the process's merged pages (benchmarks compare both)
  *   status()  -> 1 merging on, 0 off, -errno when the kernel does not know the call
  */
 #include <errno.h>
@@ -26,6 +27,11 @@ static napi_value enable(napi_env env, napi_callback_info info) {
   return int_value(env, prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) == 0 ? 0 : errno);
 }
 
+static napi_value disable(napi_env env, napi_callback_info info) {
+  (void)info;
+  return int_value(env, prctl(PR_SET_MEMORY_MERGE, 0, 0, 0, 0) == 0 ? 0 : errno);
+}
+
 static napi_value status(napi_env env, napi_callback_info info) {
   (void)info;
   int r = prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0);
@@ -35,9 +41,10 @@ static napi_value status(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"enable", NULL, enable, NULL, NULL, NULL, napi_default, NULL},
+      {"disable", NULL, disable, NULL, NULL, NULL, napi_default, NULL},
       {"status", NULL, status, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 

@@ -21,6 +21,12 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   sessions: './sessions.ts',
   login: './login.ts',
   recovery: './recovery.ts',
+  density: './density.ts',
+};
+
+/** Benches that take longer than the default bound (density logs in hundreds to thousands of official cores). */
+const TIMEOUTS_MS: Readonly<Record<string, number>> = {
+  density: 45 * 60_000,
 };
 
 /** A benchmark promises to finish within ~2 min; this only catches one that hangs. */
@@ -108,7 +114,22 @@ export function verdict(o: Outcome): { ok: boolean; line: string } {
 }
 
 async function main(): Promise<number> {
-  const names = process.argv.slice(2).filter((a) => a !== '--');
+  // `NAME [--flag value …]`: flags after a name go to that bench.
+  const names: string[] = [];
+  const argsOf = new Map<string, string[]>();
+  for (const arg of process.argv.slice(2).filter((a) => a !== '--')) {
+    const last = names.at(-1);
+    if (arg.startsWith('-') || (last !== undefined && (argsOf.get(last)?.at(-1)?.startsWith('--') ?? false) && !(arg in BENCHMARKS))) {
+      if (last === undefined) {
+        process.stderr.write(`flag ${arg} before any benchmark name: write NAME ${arg} …\n`);
+        return 2;
+      }
+      argsOf.get(last)!.push(arg);
+      continue;
+    }
+    names.push(arg);
+    argsOf.set(arg, []);
+  }
   const known = Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
@@ -122,7 +143,7 @@ async function main(): Promise<number> {
   for (const name of selected) {
     const rel = BENCHMARKS[name] as string; // checked against the table above
     process.stdout.write(`\n=== bench ${name} ===\n`);
-    outcomes.push(await runOne(name, join(here, rel), loader));
+    outcomes.push(await runOne(name, join(here, rel), loader, { args: argsOf.get(name) ?? [], ...(TIMEOUTS_MS[name] !== undefined && { timeoutMs: TIMEOUTS_MS[name] }) }));
   }
   let failed = 0;
   process.stdout.write('\n=== summary ===\n');

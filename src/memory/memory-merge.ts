@@ -38,6 +38,7 @@ export const KSMD_HOWTO =
 
 interface MergeAddon {
   enable(): number;
+  disable(): number;
   status(): number;
 }
 
@@ -85,4 +86,15 @@ export function applyMemoryMerge(mode: MemoryMergeMode): MemoryMergeState {
   if (running === false) return { optedIn: true, ksmdRunning: false, problem: `ksmd is off, so nothing is merged: ${KSMD_HOWTO}` };
   if (running === undefined) return { optedIn: true, ksmdRunning: undefined, problem: `${KSMD_RUN_FILE} cannot be read (no KSM in this kernel?)` };
   return { optedIn: true, ksmdRunning: true, problem: undefined };
+}
+
+/**
+ * Turns the process's opt-in on or off again (off unmerges its pages). For measurements that
+ * compare both in one process; the server itself only opts in, at start.
+ */
+export function setProcessMerge(on: boolean): string | undefined {
+  const addon = loadAddon();
+  if (typeof addon === 'string') return addon;
+  const errno = on ? addon.enable() : addon.disable();
+  return errno === 0 ? undefined : `prctl(PR_SET_MEMORY_MERGE, ${on ? 1 : 0}) failed with errno ${errno}`;
 }

@@ -1,0 +1,268 @@
+/**
+ * density: how many logged-in users one machine holds with page merging, and what merging costs.
+ *
+ *   npm run bench -- density [-- --sessions 2000]
+ *
+ * The gateway (official core, the embedded dev server's protocol) runs in a child process
+ * (lib/density-host.ts) so that its PSS and CPU are its own; the dev server and the client
+ * sockets live here. Two phases, each in a fresh gateway process:
+ *
+ *  1. merging off, then on, in ONE process with n0 = min(N, 200) sessions: sessions log in
+ *     with the process not opted in (ksmd running), exchange messages; PSS per session
+ *     unmerged and a trivial-call rate (GetLoginStatus, closed loop); then the process opts
+ *     in, ksmd merges until the merged pages stop growing, and PSS and the call rate again:
+ *     `ratio` and `callRateRatio` compare the same sessions in the same process;
+ *  2. merging on from the start, N sessions logging in together (16 in flight, as after a
+ *     restart): `loginStormS`; messages; every session asked GetLoginStatus (`allAnswered`);
+ *     PSS per session once merged; the process's idle CPU and ksmd's CPU at steady state.
+ *
+ * PSS per session is the whole process's PSS divided by its sessions (its fixed part
+ * included, so the figure never flatters small N). ksmd is host-wide: as root the bench turns
+ * it on with fast settings for the logins and slower steady ones for the CPU figure, and puts
+ * the host's settings back at the end. Without root it uses whatever the host runs.
+ *
+ * Prints a table and a last JSON line; exits 1 when a goal is not met.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { scriptFlags } from '../lib/flags.ts';
+import { GwClient } from './lib/gw-client.ts';
+import { HelperProcess } from './lib/helper-process.ts';
+import type { DensityHostConfig, DensityReading, DensityReply, DensityRequest } from './lib/density-host.ts';
+import { finishBench, type Goal } from './lib/goals.ts';
+import { Ksmd } from './lib/ksmd.ts';
+import { fmt, loadNow, machineLine, mib, round, runBench, table } from './lib/report.ts';
+
+const BENCH = 'density';
+const FLAGS = {
+  sessions: { type: 'int', default: 300, min: 2, max: 10_000, help: 'logged-in sessions of phase 2' },
+  'in-flight': { type: 'int', default: 16, min: 1, max: 256, help: 'logins in flight at once' },
+  workers: { type: 'int', default: 2, min: 1, max: 64, help: 'gateway worker threads' },
+  help: { type: 'bool', help: 'show this help' },
+} as const;
+
+/** Phase 1 size: what fits unmerged on any machine this runs on. */
+const PHASE1_MAX = 200;
+const PLATFORM_ID = 5;
+/** Fast scanning while cores arrive (ksmd is single-threaded: at most one CPU). */
+const KSMD_FAST = { run: '1', pages_to_scan: '20000', sleep_millisecs: '20' } as const;
+/** Steady state: a full pass over a few thousand cores in minutes, for a few % of a CPU. */
+const KSMD_STEADY = { run: '1', pages_to_scan: '1000', sleep_millisecs: '20' } as const;
+const WINDOW_MS = 15_000;
+const RATE_MS = 5000;
+const RATE_SOCKETS = 16;
+const MERGE_SETTLE_MAX_MS = 180_000;
+
+const HOST_URL = new URL('./lib/density-host.ts', import.meta.url).href;
+const silent = pino({ level: 'silent' });
+
+type Host = HelperProcess<DensityRequest, DensityReply>;
+
+interface Session {
+  client: GwClient;
+  token: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function measure(host: Host): Promise<DensityReading & { url: string }> {
+  const reply = await host.request({ type: 'measure' });
+  if (!reply.reading) throw new Error('density host sent no reading');
+  return { ...reply.reading, url: reply.url };
+}
+
+function startHost(dev: DevServer, dataDir: string, workers: number, sessions: number, merge: boolean): Host {
+  const config: DensityHostConfig = {
+    apiUrl: dev.apiUrl,
+    wsUrl: dev.wsUrl,
+    dataDir,
+    workers,
+    coresPerWorker: Math.ceil((sessions * 1.2) / workers) + 10,
+    // Thousands of cores per worker: a start or a GC pause must not count as a hang here.
+    hangThresholdMs: 10_000,
+    merge,
+  };
+  return HelperProcess.start<DensityRequest, DensityReply>(HOST_URL, [JSON.stringify(config)]);
+}
+
+/** Logs `users` in with at most `inFlight` logins under way; resolves with the sessions and the seconds it took. */
+async function loginStorm(dev: DevServer, url: string, users: readonly string[], inFlight: number): Promise<{ sessions: Session[]; seconds: number }> {
+  const tokens = await Promise.all(users.map((u) => dev.userToken(u, PLATFORM_ID)));
+  const sessions: Session[] = new Array(users.length);
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < users.length; i = next++) {
+      const client = await GwClient.connect(url, users[i]!, tokens[i]!, PLATFORM_ID);
+      await client.login(tokens[i]!);
+      sessions[i] = { client, token: tokens[i]! };
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { sessions, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Each session sends one text to the next one; resolves once every message was answered as sent. */
+async function traffic(sessions: readonly Session[]): Promise<number> {
+  let sent = 0;
+  await Promise.all(
+    sessions.map(async (s, i) => {
+      const to = sessions[(i + 1) % sessions.length]!.client.userID;
+      const msg = await s.client.request('CreateTextMessage', [`hello ${to}`]);
+      const r = await s.client.request('SendMessage', [msg.env.data, to, '', '{}', false]);
+      if (r.env.errCode === 0) sent++;
+    }),
+  );
+  return sent;
+}
+
+/** GetLoginStatus round trips per second, `RATE_SOCKETS` sockets each with one in flight. */
+async function callRate(sessions: readonly Session[]): Promise<number> {
+  const end = performance.now() + RATE_MS;
+  let calls = 0;
+  await Promise.all(
+    sessions.slice(0, RATE_SOCKETS).map(async (s) => {
+      while (performance.now() < end) {
+        await s.client.request('GetLoginStatus');
+        calls++;
+      }
+    }),
+  );
+  return calls / (RATE_MS / 1000);
+}
+
+async function allAnswer(sessions: readonly Session[]): Promise<boolean> {
+  const answers = await Promise.all(sessions.map((s) => s.client.request('GetLoginStatus').then((r) => r.env.data === '3', () => false)));
+  return answers.every(Boolean);
+}
+
+/** Waits until ksmd stops finding more to merge (the merged pages grow < 1 % over 6 s). */
+async function settleMerging(host: Host): Promise<{ reading: DensityReading; seconds: number }> {
+  const t0 = performance.now();
+  let last = await measure(host);
+  for (;;) {
+    await sleep(6000);
+    const now = await measure(host);
+    const grew = now.ksmMergingPages - last.ksmMergingPages;
+    last = now;
+    if ((now.ksmMergingPages > 0 && grew <= now.ksmMergingPages * 0.01) || performance.now() - t0 > MERGE_SETTLE_MAX_MS) {
+      return { reading: now, seconds: (performance.now() - t0) / 1000 };
+    }
+  }
+}
+
+/** CPU of the gateway process and of ksmd over a quiet window, in % of one CPU. */
+async function quietCpu(host: Host, ksmd: Ksmd | undefined): Promise<{ gatewayPct: number; ksmdPct: number }> {
+  const a = await measure(host);
+  const k0 = ksmd?.cpuSeconds();
+  const t0 = performance.now();
+  await sleep(WINDOW_MS);
+  const b = await measure(host);
+  const k1 = ksmd?.cpuSeconds();
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    gatewayPct: ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100,
+    ksmdPct: k0 === undefined || k1 === undefined ? NaN : ((k1 - k0) / seconds) * 100,
+  };
+}
+
+async function closeAll(host: Host, sessions: readonly Session[]): Promise<void> {
+  await Promise.all(sessions.map((s) => s.client.close()));
+  try {
+    await host.request({ type: 'close' });
+  } finally {
+    await host.exited();
+  }
+}
+
+const perSessionMB = (r: DensityReading, n: number): number => mib(r.pssBytes) / n;
+
+async function main(): Promise<void> {
+  const flags = scriptFlags(BENCH, FLAGS, process.argv.slice(2));
+  if (typeof flags === 'number') {
+    process.exitCode = flags;
+    return;
+  }
+  const n = flags.sessions;
+  const n0 = Math.min(n, PHASE1_MAX);
+  console.log(`${BENCH}: ${machineLine()}`);
+  const ksmdOrWhy = Ksmd.take(KSMD_FAST);
+  const ksmd = typeof ksmdOrWhy === 'string' ? undefined : ksmdOrWhy;
+  if (ksmd === undefined) console.log(`${BENCH}: running with the host's ksmd settings (${String(ksmdOrWhy)})`);
+  const dev = await startDevServer({ apiPort: 0, wsPort: 0, logger: silent });
+  const dataDir = mkdtempSync(join(tmpdir(), 'openim-jssdk-density-'));
+  try {
+    // Phase 1: merging off, then on, in one process.
+    const p1 = startHost(dev, join(dataDir, 'p1'), flags.workers, n0, false);
+    const base1 = await measure(p1);
+    const storm1 = await loginStorm(dev, base1.url, Array.from({ length: n0 }, (_, i) => `d1-${i}`), flags['in-flight']);
+    await traffic(storm1.sessions);
+    await sleep(5000);
+    const off = await measure(p1);
+    const rateOff = await callRate(storm1.sessions);
+    await p1.request({ type: 'merge', on: true });
+    const merged1 = await settleMerging(p1);
+    const rateOn = await callRate(storm1.sessions);
+    await closeAll(p1, storm1.sessions);
+
+    // Phase 2: merging on from the start, N sessions logging in together.
+    const p2 = startHost(dev, join(dataDir, 'p2'), flags.workers, n, true);
+    const base2 = await measure(p2);
+    const storm2 = await loginStorm(dev, base2.url, Array.from({ length: n }, (_, i) => `d2-${i}`), flags['in-flight']);
+    const sent = await traffic(storm2.sessions);
+    const merged2 = await settleMerging(p2);
+    ksmd?.apply(KSMD_STEADY);
+    await sleep(5000);
+    const cpu = await quietCpu(p2, ksmd);
+    const answered = await allAnswer(storm2.sessions);
+    const final = await measure(p2);
+    await closeAll(p2, storm2.sessions);
+
+    const unmerged = perSessionMB(off, n0);
+    const mergedSmall = perSessionMB(merged1.reading, n0);
+    const mergedBig = perSessionMB(final, n);
+    console.log('');
+    console.log(
+      table(
+        ['phase', 'sessions', 'merging', 'PSS MiB', 'RSS MiB', 'PSS/session MB', 'merged pages', 'calls/s', 'note'],
+        [
+          ['1', n0, 'off', fmt(mib(off.pssBytes)), fmt(mib(off.rssBytes)), fmt(unmerged, 2), off.ksmMergingPages, fmt(rateOff), `logins ${fmt(storm1.seconds, 1)} s`],
+          ['1', n0, 'on', fmt(mib(merged1.reading.pssBytes)), fmt(mib(merged1.reading.rssBytes)), fmt(mergedSmall, 2), merged1.reading.ksmMergingPages, fmt(rateOn), `merged in ${fmt(merged1.seconds)} s`],
+          ['2', n, 'on', fmt(mib(final.pssBytes)), fmt(mib(final.rssBytes)), fmt(mergedBig, 2), final.ksmMergingPages, '', `logins ${fmt(storm2.seconds, 1)} s, ${sent}/${n} messages, merged in ${fmt(merged2.seconds)} s`],
+        ],
+      ),
+    );
+    const result = {
+      sessions: n,
+      pssPerSessionMB: round(mergedBig, 2),
+      pssPerSessionUnmergedMB: round(unmerged, 2),
+      ratio: round(mergedSmall / unmerged, 3),
+      allAnswered: answered && final.loggedIn === n,
+      ksmdCpuPct: round(cpu.ksmdPct, 1),
+      callRateRatio: round(rateOn / rateOff, 3),
+      idleCpuPct: round(cpu.gatewayPct, 1),
+      loginStormS: round(storm2.seconds, 1),
+    };
+    const goals: Goal[] = [
+      { name: 'pssPerSessionMB', value: result.pssPerSessionMB, op: '<=', limit: 4, what: `at N = ${n}` },
+      { name: 'callRateRatio', value: result.callRateRatio, op: '>=', limit: 0.95, digits: 3 },
+      { name: 'ksmdCpuPct', value: result.ksmdCpuPct, op: '<=', limit: 10, what: 'steady state', digits: 1 },
+      { name: 'allAnswered', value: result.allAnswered ? 1 : 0, op: '>=', limit: 1, digits: 0 },
+    ];
+    if (n >= 2000) {
+      goals.push({ name: 'loginStormS', value: result.loginStormS, op: '<=', limit: 120, what: `${n} logins, ${flags['in-flight']} in flight`, digits: 1 });
+      goals.push({ name: 'idleCpuPct', value: result.idleCpuPct, op: '<=', limit: 50, what: `${n} idle sessions`, digits: 1 });
+    }
+    finishBench(BENCH, goals, [`load average ${fmt(loadNow(), 2)} at end`], result);
+  } finally {
+    ksmd?.restore();
+    await dev.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await runBench(BENCH, main);
