@@ -82,8 +82,8 @@ function startHost(dev: DevServer, dataDir: string, workers: number, sessions: n
     dataDir,
     workers,
     coresPerWorker: Math.ceil((sessions * 1.2) / workers) + 10,
-    // Thousands of cores per worker: a start or a GC pause must not count as a hang here.
-    hangThresholdMs: 10_000,
+    // The default: a login storm must not get a healthy worker declared hung.
+    hangThresholdMs: 1000,
     merge,
   };
   return HelperProcess.start<DensityRequest, DensityReply>(HOST_URL, [JSON.stringify(config)]);
