@@ -19,6 +19,7 @@ import { CLOSE_CODES } from '../transport/close-codes.ts';
 import type { ClientEnvelope } from '../protocol/envelope.ts';
 import { GatewayError } from './gateway-error.ts';
 import { redactAddresses } from '../protocol/redact-addresses.ts';
+import { ENDED_BY_OTHER_TAB_DATA, ENDED_BY_OTHER_TAB_EVENT } from '../protocol/events.ts';
 
 export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
 
@@ -39,7 +40,8 @@ export interface UserSessionDeps {
   logger: Logger;
   /** initSDK config JSON for a core of this platform. */
   sdkConfig(platformID: number): string;
-  translateEvent(json: string): EventTranslation;
+  /** `userID`: the session's user (typing messages made from input status reports name it as receiver). */
+  translateEvent(json: string, userID: string): EventTranslation;
   gracePeriodMs: number;
   /** Called once the session is closed and its core freed. */
   onClosed(session: UserSession): void;
@@ -87,6 +89,12 @@ export class UserSession {
   /** Events that arrived while no socket was logged in (between a drop and the re-Login). */
   #missed: ClientEnvelope[] = [];
   #missedDropped = 0;
+  /** Logged-in sockets whose app said it is hidden (setAppBackgroundStatus(true)). */
+  #hidden = new Set<ClientConn>();
+  /** What the core was last told; a fresh core starts in the foreground. */
+  #coreInBackground = false;
+  /** Background changes reach the core one at a time, in order. */
+  #backgroundQueue: Promise<void> = Promise.resolve();
 
   constructor(userID: string, platformID: number, deps: UserSessionDeps) {
     this.userID = userID;
@@ -123,6 +131,8 @@ export class UserSession {
   detach(conn: ClientConn): void {
     this.#conns.delete(conn);
     this.#loggedIn.delete(conn);
+    this.#hidden.delete(conn);
+    if (this.#conns.size > 0) this.#followSockets();
     if (this.#conns.size > 0 || this.#state === 'closed' || this.#state === 'logging-out') return;
     if (this.#state === 'idle') {
       void this.#close('no sockets left before login');
@@ -141,6 +151,7 @@ export class UserSession {
     if (this.#state === 'logged-in') {
       this.#loggedIn.add(conn);
       this.#replayMissed(conn);
+      this.#followSockets();
       return;
     }
     if (!this.#pendingLogin) {
@@ -166,6 +177,7 @@ export class UserSession {
       if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
       this.#state = 'logged-in';
+      this.#coreInBackground = false;
       this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
     } catch (err) {
       // Back to a clean slate: a later Login starts over with a fresh core.
@@ -246,6 +258,46 @@ export class UserSession {
   }
 
   /**
+   * Client setAppBackgroundStatus: background is a property of the socket. One core serves
+   * every socket of the session, so it is put in background only when every logged-in
+   * socket is hidden, and back in the foreground as soon as one is not.
+   */
+  async setBackground(conn: ClientConn, hidden: boolean, operationID: string): Promise<void> {
+    if (this.#pendingLogin) await this.#pendingLogin.catch(() => {});
+    if (!this.isLoggedIn(conn)) throw GatewayError.notLoggedIn('setAppBackgroundStatus');
+    if (hidden) this.#hidden.add(conn);
+    else this.#hidden.delete(conn);
+    await this.#applyBackground(operationID);
+  }
+
+  /** Whether the core is (or is being put) in background; for tests and the admin view. */
+  get coreInBackground(): boolean {
+    return this.#coreInBackground;
+  }
+
+  /** Sockets came or went: the core follows them (errors are logged, nobody waits). */
+  #followSockets(): void {
+    this.#applyBackground(`background-${randomUUID()}`).catch((err: unknown) => {
+      this.#log.warn({ err: errText(err) }, 'could not bring the core in line with its sockets\' background status');
+    });
+  }
+
+  #applyBackground(operationID: string): Promise<void> {
+    const run = async (): Promise<void> => {
+      // With no socket logged in, nothing changes until one is.
+      if (this.#state !== 'logged-in' || this.#loggedIn.size === 0) return;
+      const wanted = [...this.#loggedIn].every((c) => this.#hidden.has(c));
+      if (wanted === this.#coreInBackground) return;
+      await this.call('setAppBackgroundStatus', operationID, [wanted]);
+      this.#coreInBackground = wanted;
+      this.#log.debug({ operationID, inBackground: wanted }, 'core background status changed');
+    };
+    const next = this.#backgroundQueue.then(run);
+    this.#backgroundQueue = next.catch(() => {});
+    return next;
+  }
+
+  /**
    * Client Logout: logs the core out (with the IM server round-trip), answers the caller
    * through `reply`, tells the other sockets, closes them all and frees the core.
    */
@@ -270,7 +322,11 @@ export class UserSession {
       }
     }
     reply(result);
-    for (const other of this.#conns) if (other !== conn) other.send({ ...connectionEvent('Logout') });
+    for (const other of this.#conns) {
+      if (other === conn) continue;
+      other.send({ ...connectionEvent(ENDED_BY_OTHER_TAB_EVENT), data: ENDED_BY_OTHER_TAB_DATA });
+      other.send(connectionEvent('Logout'));
+    }
     this.#log.info({ operationID }, 'logged out by client');
     await this.#close('logout');
   }
@@ -286,7 +342,7 @@ export class UserSession {
   }
 
   #deliverCoreEvent(json: string): void {
-    const t = this.#deps.translateEvent(json);
+    const t = this.#deps.translateEvent(json, this.userID);
     if (t.envelopes.length === 0 && t.coreEvent === undefined) {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
       return;
@@ -366,6 +422,8 @@ export class UserSession {
         () => {
           if (this.#state !== 'recovering') return;
           this.#state = 'logged-in';
+          this.#coreInBackground = false;
+          this.#followSockets();
           this.#broadcast(connectionEvent('OnConnectSuccess'));
           this.#log.info({ workerId: this.#core?.workerId }, 'core re-created and logged in again');
         },
@@ -410,6 +468,7 @@ export class UserSession {
     for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
     this.#conns.clear();
     this.#loggedIn.clear();
+    this.#hidden.clear();
     let coreLoggedOut = false;
     if (loggedIn && logoutOperationID && this.#core) {
       // Local logout only (no IM round-trip): closes the core's DB and gateway socket.
