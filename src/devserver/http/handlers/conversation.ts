@@ -1,4 +1,6 @@
-/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6). */
+/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6), and the notices of their changes. */
+import { notify } from '../../messaging/notification.ts';
+import { ContentType, SessionType } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
 import type { DevState } from '../../store/state.ts';
@@ -76,14 +78,30 @@ function setConversations(ctx: ApiContext): unknown {
     if (v !== undefined) patch[key] = v;
   }
   const conversationType = req.int('conversationType');
+  const peerUserID = req.string('userID');
+  const changedFor: string[] = [];
   for (const userID of userIDs) {
-    state.conversations.ensure(userID, conversationID, {
-      conversationType,
-      userID: req.string('userID'),
-      groupID: req.string('groupID'),
-    });
+    const created = state.conversations.ensure(userID, conversationID, { conversationType, userID: peerUserID, groupID: req.string('groupID') });
+    const before = state.conversations.get(userID, conversationID);
+    const differs = Object.entries(patch).some(([k, v]) => before?.[k as keyof ConversationPatch] !== v);
     state.conversations.update(userID, conversationID, patch);
+    if (created || differs) changedFor.push(userID);
   }
+  // The user's other devices sync the conversation.
+  const pushes = changedFor.flatMap((userID) =>
+    notify(ctx, { contentType: ContentType.conversationChangeNotification, sendID: userID, recvID: userID, tips: { userID, conversationIDList: [conversationID] } }),
+  );
+  const isPrivateChat = req.optionalBool('isPrivateChat');
+  if (isPrivateChat !== undefined && conversationType !== SessionType.group && peerUserID !== '') {
+    // Burn-after-reading is set for both sides of a single chat.
+    for (const userID of userIDs) {
+      state.conversations.ensure(peerUserID, conversationID, { conversationType, userID });
+      state.conversations.update(peerUserID, conversationID, { isPrivateChat });
+      const tips = { recvID: peerUserID, sendID: userID, isPrivate: isPrivateChat, conversationID };
+      pushes.push(...notify(ctx, { contentType: ContentType.conversationPrivateChatNotification, sendID: userID, recvID: peerUserID, tips }));
+    }
+  }
+  ctx.after(() => ctx.gateway.push(pushes));
   return undefined;
 }
 
