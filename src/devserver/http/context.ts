@@ -1,6 +1,7 @@
 /** What an API handler gets, and the permission checks the real services make. */
 import type { Push } from '../messaging/deliver.ts';
 import { ImError } from '../protocol/error-codes.ts';
+import type { ObjectStore } from '../objects/object-store.ts';
 import type { DevState } from '../store/state.ts';
 import type { Fields } from './fields.ts';
 
@@ -14,6 +15,9 @@ export interface GatewayHooks {
 export interface ApiContext {
   readonly state: DevState;
   readonly gateway: GatewayHooks;
+  readonly objects: ObjectStore;
+  /** `http://host:port` as the client addressed this server (for the URLs handed back). */
+  readonly baseURL: string;
   readonly operationID: string;
   /** The token's user; '' on routes that need no token. */
   readonly opUserID: string;

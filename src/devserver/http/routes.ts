@@ -7,6 +7,7 @@ import { GROUP_HANDLERS } from './handlers/group.ts';
 import { GROUP_MEMBER_HANDLERS } from './handlers/group-members.ts';
 import { GROUP_SETTING_HANDLERS } from './handlers/group-settings.ts';
 import { MSG_HANDLERS } from './handlers/msg.ts';
+import { OBJECT_HANDLERS } from './handlers/object.ts';
 import { USER_HANDLERS } from './handlers/user.ts';
 
 export const API_ROUTES: ReadonlyMap<string, ApiHandler> = new Map(
@@ -19,5 +20,6 @@ export const API_ROUTES: ReadonlyMap<string, ApiHandler> = new Map(
     ...GROUP_SETTING_HANDLERS,
     ...CONVERSATION_HANDLERS,
     ...MSG_HANDLERS,
+    ...OBJECT_HANDLERS,
   }),
 );

@@ -201,6 +201,10 @@ export class Gateway implements GatewayActions {
     }
   }
 
+  connectionsOf(userID: string): GatewayConnection[] {
+    return this.#registry.byUser(userID);
+  }
+
   kick(userID: string, platformID: number): void {
     for (const conn of this.#registry.byUserPlatform(userID, platformID)) conn.kick();
   }
