@@ -44,6 +44,15 @@ export interface DevServerOptions {
   objects?: { dir?: string; limits?: Partial<ObjectLimits> };
 }
 
+export interface DevServerFaults {
+  /** Drops the user's long connections (no close frame); returns how many. */
+  disconnect(userID: string): number;
+  /** The user's next `count` handshakes fail (the TCP connection is dropped). */
+  refuseHandshakes(userID: string, count: number): void;
+  /** The user's next `count` newest-seq requests (1001) answer a server error. */
+  failNewestSeq(userID: string, count: number): void;
+}
+
 /** One long connection as the dev server sees it (for tests and diagnostics). */
 export interface DevConnectionInfo {
   readonly platformID: number;
@@ -61,6 +70,8 @@ export interface DevServer {
   close(): Promise<void>;
   /** The user's long connections now. */
   connections(userID: string): DevConnectionInfo[];
+  /** Faults for tests: what a flaky network or a struggling server does to a client. */
+  readonly faults: DevServerFaults;
   /** A token of the first admin account (platform 10). */
   adminToken(): Promise<string>;
   /**
@@ -152,6 +163,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         await removeTemporary();
       })();
       return closing;
+    },
+    faults: {
+      disconnect: (userID) => gateway.disconnect(userID),
+      refuseHandshakes: (userID, count) => gateway.faults.refuseHandshakes(userID, count),
+      failNewestSeq: (userID, count) => gateway.faults.failNewestSeq(userID, count),
     },
     connections(userID) {
       return gateway.connectionsOf(userID).map((c) => ({ platformID: c.platformID, isBackground: c.isBackground }));

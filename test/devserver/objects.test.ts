@@ -60,7 +60,7 @@ async function upload(as: string, name: string, file: Buffer): Promise<{ url: st
   const up = data.upload!;
   expect(up.sign.parts.map((p) => p.partNumber)).toEqual(chunks.map((_, i) => i + 1));
   for (const [i, part] of up.sign.parts.entries()) {
-    const res = await fetch(part.url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: chunks[i] });
+    const res = await fetch(part.url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: new Uint8Array(chunks[i]!) });
     expect(res.status, await res.text()).toBe(200);
   }
   const done = await api(as, '/object/complete_multipart_upload', { uploadID: up.uploadID, parts, cause: '', name, contentType: 'image/png' });
@@ -108,13 +108,13 @@ describe('uploads', () => {
     const { parts, hash } = hashes(file, PART);
     const init = await api('up_cid', '/object/initiate_multipart_upload', { hash, size: file.length, name: 'up_cid/f', contentType: '' });
     const up = (init.data as { upload: Upload }).upload;
-    const tooBig = await fetch(up.sign.parts[1]!.url, { method: 'PUT', body: randomBytes(PART) });
+    const tooBig = await fetch(up.sign.parts[1]!.url, { method: 'PUT', body: new Uint8Array(randomBytes(PART)) });
     expect(tooBig.status).toBe(413);
     expect(await tooBig.text()).toContain('part 2 must be 10 bytes');
     expect((await fetch(`${up.sign.url}/3`, { method: 'PUT', body: 'x' })).status).toBe(400);
     expect((await fetch(`${server.apiUrl}/devserver/upload/${'0'.repeat(32)}/1`, { method: 'PUT', body: 'x' })).status).toBe(404);
-    await fetch(up.sign.parts[0]!.url, { method: 'PUT', body: file.subarray(0, PART) });
-    await fetch(up.sign.parts[1]!.url, { method: 'PUT', body: randomBytes(10) });
+    await fetch(up.sign.parts[0]!.url, { method: 'PUT', body: new Uint8Array(file.subarray(0, PART)) });
+    await fetch(up.sign.parts[1]!.url, { method: 'PUT', body: new Uint8Array(randomBytes(10)) });
     const done = await api('up_cid', '/object/complete_multipart_upload', { uploadID: up.uploadID, parts, name: 'up_cid/f', contentType: '' });
     expect(done).toMatchObject({ errCode: 1001 });
     expect(done.errDlt).toContain('part 2 does not match');
