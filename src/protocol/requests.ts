@@ -692,7 +692,7 @@ type Reshaper = (result: unknown, companions: readonly unknown[]) => unknown[] |
 const RESHAPERS: Readonly<Record<ResultShape, Reshaper>> = {
   // getFriendList / getSpecifiedFriendsInfo, with the black list as companion 0.
   fullUserItems: (result, [blacks]) => {
-    const blackOf = recordsByID(blacks, 'blockUserID');
+    const blackOf = recordsByID(blacks, 'userID', 'blockUserID');
     return eachRecord(result, (friend) => {
       if ('friendInfo' in friend) return friend;
       const userID = friendUserID(friend);
@@ -711,7 +711,7 @@ const RESHAPERS: Readonly<Record<ResultShape, Reshaper>> = {
   // getUsersInfo, with the friend records (0), the black list (1) and, for a groupID, its members (2).
   fullUserItemsWithCache: (result, [friends, blacks, members]) => {
     const friendOf = recordsByID(friends, 'userID', 'friendUserID');
-    const blackOf = recordsByID(blacks, 'blockUserID');
+    const blackOf = recordsByID(blacks, 'userID', 'blockUserID');
     const memberOf = recordsByID(members, 'userID');
     return eachRecord(result, (user) => {
       if ('publicInfo' in user) return user;
@@ -732,9 +732,9 @@ function friendUserID(friend: Record<string, unknown>): string {
   return stringField(friend, 'userID') || stringField(friend, 'friendUserID');
 }
 
-/** A 3.8 black record (`blockUserID`) as client 3.5.2 reads it (`userID`). */
+/** A black record as client 3.5.2 reads it: the blocked user is `userID` (LocalBlack's JSON name; the Go name is accepted too). */
 function blackView(black: Record<string, unknown> | undefined): Record<string, unknown> | null {
-  return black === undefined ? null : { ...black, userID: stringField(black, 'blockUserID') };
+  return black === undefined ? null : { ...black, userID: stringField(black, 'userID') || stringField(black, 'blockUserID') };
 }
 
 /** A companion's record list by the first of `keys` that holds an ID; empty when it failed. */

@@ -528,7 +528,8 @@ describe('responseData', () => {
   });
 
   describe('companion calls fill what 3.5 answered in one call', () => {
-    const black = { ownerUserID: 'alice', blockUserID: 'bob', nickname: 'Bob', faceURL: '', createTime: 5, addSource: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
+    // LocalBlack's JSON names the blocked user `userID`.
+    const black = { ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', createTime: 5, addSource: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
     const friend = { ownerUserID: 'alice', userID: 'bob', remark: 'B', nickname: 'Bob', faceURL: '', ex: '', createTime: 1, addSource: 1, operatorUserID: 'alice', attachedInfo: '', isPinned: false };
     const member = { groupID: 'g1', userID: 'bob', nickname: 'Bob', faceURL: '', roleLevel: 20, joinTime: 1, joinSource: 2, inviterUserID: 'alice', muteEndTime: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
     const user = { userID: 'bob', nickname: 'Bob', faceURL: '', ex: '', createTime: 1 };
@@ -558,6 +559,12 @@ describe('responseData', () => {
         { publicInfo: user, friendInfo: friend, blackInfo: { ...black, userID: 'bob' }, groupMemberInfo: member },
         { publicInfo: carol, friendInfo: null, blackInfo: null, groupMemberInfo: null },
       ]);
+    });
+
+    it('reads a black record under the Go field name too', () => {
+      const { userID: _omit, ...rest } = black;
+      const out = responseData(corePlan('GetFriendList', []), JSON.stringify([friend]), true, [JSON.stringify([{ ...rest, blockUserID: 'bob' }])]);
+      expect(JSON.parse((out as { data: string }).data)[0].blackInfo).toMatchObject({ userID: 'bob' });
     });
 
     it('a failed or unreadable companion leaves its part null, not the request failed', () => {
