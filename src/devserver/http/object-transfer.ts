@@ -13,9 +13,9 @@ import { UPLOAD_PATH_PREFIX } from './handlers/object.ts';
 
 const OBJECT_PREFIX = '/object/';
 
-function text(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+function text(res: ServerResponse, status: number, body: string, headers: Record<string, string>, then?: () => void): void {
   res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  res.end(body, then);
 }
 
 /** Handles the request when it is an object transfer; false when it is not one. */
@@ -35,9 +35,9 @@ export function handleObjectTransfer(
       (err: unknown) => {
         if (!(err instanceof PartRejected)) logger.error({ err, path }, 'devserver: storing an upload part failed');
         const status = err instanceof PartRejected ? err.status : 500;
-        // Unread body bytes would otherwise keep the connection busy.
-        req.resume();
-        if (!res.headersSent) text(res, status, err instanceof Error ? err.message : String(err), { ...headers, Connection: 'close' });
+        // The rest of a refused body is not read: the connection ends once the answer is out.
+        if (!res.headersSent) text(res, status, err instanceof Error ? err.message : String(err), { ...headers, Connection: 'close' }, () => req.destroy());
+        else req.destroy();
       },
     );
     return true;
