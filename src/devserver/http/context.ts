@@ -30,6 +30,11 @@ export interface ApiContext {
 /** What a handler returns: the response message, or undefined for one without fields (no `data`). */
 export type ApiHandler = (ctx: ApiContext) => unknown;
 
+/** The notifications a change caused go out once its reply has, as the real server's do. */
+export function pushAfterReply(ctx: ApiContext, pushes: readonly Push[]): void {
+  ctx.after(() => ctx.gateway.push(pushes));
+}
+
 export function isAdmin(ctx: ApiContext): boolean {
   return ctx.state.auth.isAdmin(ctx.opUserID);
 }

@@ -5,7 +5,7 @@ import { ImError } from '../../protocol/error-codes.ts';
 import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
 import type { DevState } from '../../store/state.ts';
 import { conversationView } from '../../store/views.ts';
-import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page } from '../fields.ts';
 import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
 
@@ -101,7 +101,7 @@ function setConversations(ctx: ApiContext): unknown {
       pushes.push(...notify(ctx, { contentType: ContentType.conversationPrivateChatNotification, sendID: userID, recvID: peerUserID, tips }));
     }
   }
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 

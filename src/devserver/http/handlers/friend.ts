@@ -15,7 +15,7 @@ import { blackInfoView, friendInfoView, friendRequestView, type FriendInfoView }
 import { ImError } from '../../protocol/error-codes.ts';
 import { BecomeFriendBy, FriendResponse, type FriendPatch } from '../../store/friends.ts';
 import type { DevState } from '../../store/state.ts';
-import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page } from '../fields.ts';
 import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
 
@@ -41,7 +41,7 @@ function addFriend(ctx: ApiContext): unknown {
   }
   const request = state.friends.apply(fromUserID, toUserID, body.string('reqMsg'), body.string('ex'));
   const pushes = applicationAdded(ctx, request);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -68,7 +68,7 @@ function respondFriendApply(ctx: ApiContext): unknown {
       state.friends.add({ ownerUserID: owner, friendUserID: friend, remark: '', addSource: BecomeFriendBy.apply, operatorUserID: fromUserID, ex: '', isPinned: false });
     }
     const pushes = applicationApproved(ctx, request, handleMsg);
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
     return undefined;
   }
   if (handleResult === FriendResponse.refuse) {
@@ -79,7 +79,7 @@ function respondFriendApply(ctx: ApiContext): unknown {
     }
     state.friends.handle(request, FriendResponse.refuse, '', handleMsg);
     const pushes = applicationRejected(ctx, request, handleMsg);
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
     return undefined;
   }
   throw new ImError('ArgsError', 'req.HandleResult != -1/1');
@@ -92,7 +92,7 @@ function deleteFriend(ctx: ApiContext): unknown {
   requireSelfOrAdmin(ctx, ownerUserID);
   state.friends.delete(ownerUserID, friendUserID);
   const pushes = friendDeleted(ctx, ownerUserID, friendUserID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -177,7 +177,7 @@ function addBlack(ctx: ApiContext): unknown {
   }
   state.friends.addBlack({ ownerUserID, blockUserID: blackUserID, addSource: 0, operatorUserID: ctx.opUserID, ex: body.string('ex') });
   const pushes = blackChanged(ctx, true, ownerUserID, blackUserID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -188,7 +188,7 @@ function removeBlack(ctx: ApiContext): unknown {
   requireSelfOrAdmin(ctx, ownerUserID);
   state.friends.removeBlack(ownerUserID, blackUserID);
   const pushes = blackChanged(ctx, false, ownerUserID, blackUserID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -235,7 +235,7 @@ function updateFriends(ctx: ApiContext): unknown {
   if (ex !== undefined) patch.ex = ex;
   for (const id of friendUserIDs) state.friends.update(ownerUserID, id, patch);
   const pushes = friendsInfoUpdated(ctx, ownerUserID, friendUserIDs);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -247,7 +247,7 @@ function setFriendRemark(ctx: ApiContext): unknown {
   requireFriends(ctx, ownerUserID, [friendUserID]);
   state.friends.update(ownerUserID, friendUserID, { remark: body.string('remark') });
   const pushes = friendRemarkSet(ctx, ownerUserID, friendUserID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 

@@ -17,16 +17,11 @@ import {
   sealConversationFor,
 } from '../../groups/membership.ts';
 import { groupRequestView } from '../../groups/views.ts';
-import type { Push } from '../../messaging/deliver.ts';
 import { GroupResponse, GroupRole, GroupVerification, JoinSource } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { GroupRequestRecord } from '../../store/groups.ts';
-import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page, type Fields } from '../fields.ts';
-
-function pushAfter(ctx: ApiContext, pushes: readonly Push[]): void {
-  ctx.after(() => ctx.gateway.push(pushes));
-}
 
 function pendingApplications(ctx: ApiContext, groupID: string): number {
   return ctx.state.groups.requests((r) => r.groupID === groupID && r.handleResult === GroupResponse.pending).length;
@@ -54,7 +49,7 @@ function joinGroup(ctx: ApiContext): unknown {
   if (group.needVerification === GroupVerification.directly) {
     requireRoom(state, groupID, 1);
     enterGroup(state, groupID, [newMember(groupID, applicant, { joinTime: state.now(), operatorUserID: ctx.opUserID, inviterUserID: applicant, joinSource: body.int('joinSource') })]);
-    pushAfter(ctx, memberEnter(ctx, groupID, applicant));
+    pushAfterReply(ctx, memberEnter(ctx, groupID, applicant));
     return undefined;
   }
   const request = putApplication(ctx, {
@@ -65,7 +60,7 @@ function joinGroup(ctx: ApiContext): unknown {
     joinSource: body.int('joinSource'),
     inviterUserID: '',
   });
-  pushAfter(ctx, joinApplication(ctx, request));
+  pushAfterReply(ctx, joinApplication(ctx, request));
   return undefined;
 }
 
@@ -79,7 +74,7 @@ function quitGroup(ctx: ApiContext): unknown {
   state.groups.removeMembers(groupID, [userID]);
   const pushes = memberQuit(ctx, member);
   sealConversationFor(state, groupID, [userID]);
-  pushAfter(ctx, pushes);
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -98,7 +93,7 @@ function inviteUserToGroup(ctx: ApiContext): unknown {
     const pushes = fresh.flatMap((userID) =>
       joinApplication(ctx, putApplication(ctx, { groupID, userID, reqMsg: '', ex: '', joinSource: JoinSource.invitation, inviterUserID: ctx.opUserID })),
     );
-    pushAfter(ctx, pushes);
+    pushAfterReply(ctx, pushes);
     return undefined;
   }
   requireRoom(state, groupID, fresh.length);
@@ -107,7 +102,7 @@ function inviteUserToGroup(ctx: ApiContext): unknown {
     newMember(groupID, userID, { joinTime: now, operatorUserID: ctx.opUserID, inviterUserID: ctx.opUserID, joinSource: JoinSource.invitation }),
   );
   enterGroup(state, groupID, members);
-  if (members.length > 0) pushAfter(ctx, memberInvited(ctx, groupID, fresh, ctx.opUserID, body.optionalBool('sendMessage')));
+  if (members.length > 0) pushAfterReply(ctx, memberInvited(ctx, groupID, fresh, ctx.opUserID, body.optionalBool('sendMessage')));
   return undefined;
 }
 
@@ -136,7 +131,7 @@ function kickGroupMember(ctx: ApiContext): unknown {
   const kicked = state.groups.removeMembers(groupID, kickedIDs);
   const pushes = memberKicked(ctx, groupID, kicked, opMember, body.optionalBool('sendMessage'));
   sealConversationFor(state, groupID, kickedIDs);
-  pushAfter(ctx, pushes);
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -157,7 +152,7 @@ function transferGroup(ctx: ApiContext): unknown {
   // The old owner becomes an ordinary member; a muted new owner is unmuted.
   state.groups.updateMember(groupID, oldOwnerUserID, { roleLevel: GroupRole.member });
   state.groups.updateMember(groupID, newOwnerUserID, { roleLevel: GroupRole.owner, muteEndTime: 0 });
-  pushAfter(ctx, ownerTransferred(ctx, groupID, newOwnerUserID, oldOwnerUserID));
+  pushAfterReply(ctx, ownerTransferred(ctx, groupID, newOwnerUserID, oldOwnerUserID));
   return undefined;
 }
 
@@ -192,7 +187,7 @@ function groupApplicationResponse(ctx: ApiContext): unknown {
         : memberInvited(ctx, groupID, [fromUserID], request.inviterUserID, undefined)),
     );
   }
-  pushAfter(ctx, pushes);
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 

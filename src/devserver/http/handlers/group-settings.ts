@@ -10,12 +10,8 @@ import type { Push } from '../../messaging/deliver.ts';
 import { ContentType, GroupRole, GroupStatus } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { GroupPatch, MemberPatch, MemberRecord } from '../../store/groups.ts';
-import type { ApiContext, ApiHandler } from '../context.ts';
+import { pushAfterReply, type ApiContext, type ApiHandler } from '../context.ts';
 import type { Fields } from '../fields.ts';
-
-function pushAfter(ctx: ApiContext, pushes: readonly Push[]): void {
-  ctx.after(() => ctx.gateway.push(pushes));
-}
 
 /** The longest a member can be muted for: the real field is a uint32 of seconds. */
 const MAX_MUTE_SECONDS = 2 ** 32 - 1;
@@ -59,7 +55,7 @@ function setGroupInfo(ctx: ApiContext, groupID: string, info: Fields, wrapped: b
     other: ['introduction', 'faceURL', 'ex', 'needVerification', 'lookMemberInfo', 'applyMemberFriend'].some((k) => k in patch),
   };
   state.groups.updateGroup(groupID, patch);
-  pushAfter(ctx, groupInfoSet(ctx, groupID, changed));
+  pushAfterReply(ctx, groupInfoSet(ctx, groupID, changed));
   return undefined;
 }
 
@@ -123,7 +119,7 @@ function setGroupMemberInfo(ctx: ApiContext): unknown {
     }
     if (c.profile) pushes.push(...memberInfoSet(ctx, c.groupID, c.target.userID, ContentType.groupMemberInfoSetNotification));
   }
-  pushAfter(ctx, pushes);
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -145,7 +141,7 @@ function muteGroupMember(ctx: ApiContext): unknown {
   const target = requireMember(state, groupID, userID);
   checkMute(ctx, groupID, target, 'mute');
   state.groups.updateMember(groupID, userID, { muteEndTime: state.now() + mutedSeconds * 1000 });
-  pushAfter(ctx, memberMuted(ctx, groupID, userID, mutedSeconds));
+  pushAfterReply(ctx, memberMuted(ctx, groupID, userID, mutedSeconds));
   return undefined;
 }
 
@@ -156,7 +152,7 @@ function cancelMuteGroupMember(ctx: ApiContext): unknown {
   const target = requireMember(state, groupID, userID);
   checkMute(ctx, groupID, target, 'unmute');
   state.groups.updateMember(groupID, userID, { muteEndTime: 0 });
-  pushAfter(ctx, memberMuted(ctx, groupID, userID, undefined));
+  pushAfterReply(ctx, memberMuted(ctx, groupID, userID, undefined));
   return undefined;
 }
 
@@ -166,7 +162,7 @@ function muteGroup(muted: boolean): ApiHandler {
     requireGroupManager(ctx.state, groupID, ctx.opUserID);
     requireGroup(ctx.state, groupID);
     ctx.state.groups.updateGroup(groupID, { status: muted ? GroupStatus.muted : GroupStatus.ok });
-    pushAfter(ctx, groupMuted(ctx, groupID, muted));
+    pushAfterReply(ctx, groupMuted(ctx, groupID, muted));
     return undefined;
   };
 }
@@ -189,7 +185,7 @@ function dismissGroup(ctx: ApiContext): unknown {
   const opUser = ctx.opUserID === owner.userID ? memberView(state, owner) : operatorView(state, groupID, ctx.opUserID);
   const pushes = deleteMember ? [] : groupDismissed(ctx, groupID, opUser, body.optionalBool('sendMessage'));
   state.groups.removeMembers(groupID, members);
-  pushAfter(ctx, pushes);
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 

@@ -4,12 +4,7 @@ import { ImError } from '../../protocol/error-codes.ts';
 import { createGroup } from '../../groups/create-group.ts';
 import type { DevState } from '../../store/state.ts';
 import { groupInfoView, memberView, type GroupInfoView, type MemberView } from '../../store/views.ts';
-import {
-  requireInGroupOrAdmin,
-  requireSelfOrAdmin,
-  type ApiContext,
-  type ApiHandler,
-} from '../context.ts';
+import { pushAfterReply, requireInGroupOrAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page, type Fields } from '../fields.ts';
 import { answerFromPlan, fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
 import { planIncremental } from '../../store/version-log.ts';
@@ -64,7 +59,7 @@ function createGroupHandler(ctx: ApiContext): unknown {
       notificationUserID: info.string('notificationUserID'),
     },
   });
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return { groupInfo: group };
 }
 

@@ -12,7 +12,7 @@ import { deliver } from '../../messaging/deliver.ts';
 import { newMsgID } from '../../messaging/ids.ts';
 import { messageFor } from '../../messaging/sync.ts';
 import { notificationOptions } from '../../messaging/notification.ts';
-import { requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
 function conversationOf(ctx: ApiContext, userID: string, conversationID: string): ConversationRecord {
   const record = ctx.state.conversations.get(userID, conversationID);
@@ -27,7 +27,7 @@ function peerOf(record: ConversationRecord): string {
 
 function sendReceipt(ctx: ApiContext, receipt: ReadReceipt): void {
   const pushes = readReceipt(ctx.state, receipt, ctx.operationID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
 }
 
 function setConversationHasReadSeq(ctx: ApiContext): unknown {
@@ -143,7 +143,7 @@ function revokeMsg(ctx: ApiContext): unknown {
   };
   const recvID = msg.sessionType === SessionType.group ? msg.groupID : msg.recvID;
   const pushes = notify(ctx, { contentType: ContentType.msgRevokeNotification, sendID: userID, recvID, tips, sessionType: msg.sessionType });
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -159,7 +159,7 @@ function deleteMsgs(ctx: ApiContext): unknown {
   if (opt?.bool('IsSyncSelf') === true || opt?.bool('IsSyncOther') === true) {
     const tips = { userID, conversationID, seqs };
     const pushes = notify(ctx, { contentType: ContentType.deleteMsgsNotification, sendID: userID, recvID: userID, tips });
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
   }
   return undefined;
 }
@@ -178,7 +178,7 @@ function clearConversations(ctx: ApiContext, userID: string, conversationIDs: re
   if (opt?.bool('IsSyncSelf') === true && existing.length > 0) {
     const tips = { userID, conversationIDs: existing };
     const pushes = notify(ctx, { contentType: ContentType.clearConversationNotification, sendID: userID, recvID: userID, tips });
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
   }
 }
 
@@ -236,7 +236,7 @@ function sendBusinessNotification(ctx: ApiContext): unknown {
     ex: '',
   };
   const pushes = deliver(state, msg, ctx.operationID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return { serverMsgID: msg.serverMsgID, clientMsgID: msg.clientMsgID, sendTime: now };
 }
 

@@ -4,7 +4,7 @@ import { memberProfileChanged } from '../../groups/notifications.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { UserRecord } from '../../store/users.ts';
 import { userInfoView } from '../../store/views.ts';
-import { requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
 /** Letters (any script), digits and `_`, as the real check allows. */
 const LEGAL_USER_ID = /^[\p{L}\p{Nd}_]*$/u;
@@ -73,7 +73,7 @@ function updateUserInfoEx(ctx: ApiContext): unknown {
   state.users.update(userID, patch);
   const pushes = userInfoUpdated(ctx, ctx.opUserID, userID, nameOrFaceChanged);
   if (nameOrFaceChanged) pushes.push(...memberProfileChanged(ctx, userID));
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
