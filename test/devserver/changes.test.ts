@@ -106,6 +106,21 @@ describe('revoke, delete, clear', () => {
   });
 });
 
+describe('conversation settings', () => {
+  it('burn after reading reaches the peer (1701); only for the caller’s chat with a registered user', async () => {
+    const [ivy, jon] = [await online('c_ivy'), await online('c_jon')];
+    const set = (peer: string, conversationID: string) =>
+      api('c_ivy', '/conversation/set_conversations', { userIDs: ['c_ivy'], conversation: { conversationID, conversationType: 1, userID: peer, isPrivateChat: true } });
+    expect((await set('c_nobody', 'si_c_ivy_c_nobody')).json?.errCode).toBe(1001);
+    expect((await set('c_jon', 'si_c_jon_c_someone')).json?.errCode).toBe(1001);
+    expect((await set('c_jon', 'si_c_ivy_c_jon')).json?.errCode).toBe(0);
+    await jon.waitFor(() => (pushedTypes(jon).includes(1701) ? true : undefined));
+    await ivy.waitFor(() => (pushedTypes(ivy).includes(1300) ? true : undefined));
+    const peer = await ok('c_jon', '/conversation/get_conversations', { ownerUserID: 'c_jon', conversationIDs: ['si_c_ivy_c_jon'] });
+    expect(peer).toMatchObject({ conversations: [{ isPrivateChat: true }] });
+  });
+});
+
 describe('group administration', () => {
   it('kick_group: only managers; kicked users still hear it; their chat stops at the notice', async () => {
     const [own, mem, oth] = [await online('k_own'), await online('k_mem'), await online('k_oth')];

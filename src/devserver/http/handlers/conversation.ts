@@ -1,6 +1,7 @@
 /** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6), and the notices of their changes. */
 import { notify } from '../../messaging/notification.ts';
 import { ContentType, SessionType } from '../../protocol/constants.ts';
+import { singleConversationID } from '../../protocol/conversation-id.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
 import type { DevState } from '../../store/state.ts';
@@ -79,6 +80,16 @@ function setConversations(ctx: ApiContext): unknown {
   }
   const conversationType = req.int('conversationType');
   const peerUserID = req.string('userID');
+  const isPrivateChat = req.optionalBool('isPrivateChat');
+  if (isPrivateChat !== undefined && conversationType !== SessionType.group && peerUserID !== '') {
+    // It changes the peer's record too. Unlike the real server, only for a registered peer and
+    // their chat with the caller, so that nobody can make records for others at will.
+    for (const userID of userIDs) {
+      if (!state.users.has(peerUserID) || conversationID !== singleConversationID(userID, peerUserID)) {
+        throw new ImError('ArgsError', `${conversationID} is not the chat of ${userID} with a registered user ${peerUserID}`);
+      }
+    }
+  }
   const changedFor: string[] = [];
   for (const userID of userIDs) {
     const created = state.conversations.ensure(userID, conversationID, { conversationType, userID: peerUserID, groupID: req.string('groupID') });
@@ -91,7 +102,6 @@ function setConversations(ctx: ApiContext): unknown {
   const pushes = changedFor.flatMap((userID) =>
     notify(ctx, { contentType: ContentType.conversationChangeNotification, sendID: userID, recvID: userID, tips: { userID, conversationIDList: [conversationID] } }),
   );
-  const isPrivateChat = req.optionalBool('isPrivateChat');
   if (isPrivateChat !== undefined && conversationType !== SessionType.group && peerUserID !== '') {
     // Burn-after-reading is set for both sides of a single chat.
     for (const userID of userIDs) {
