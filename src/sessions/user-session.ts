@@ -20,6 +20,7 @@ import type { ClientEnvelope } from '../protocol/envelope.ts';
 import { GatewayError } from './gateway-error.ts';
 import { redactAddresses } from '../protocol/redact-addresses.ts';
 import { ENDED_BY_OTHER_TAB_DATA, ENDED_BY_OTHER_TAB_EVENT } from '../protocol/events.ts';
+import { SocketBackground } from './socket-background.ts';
 
 export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
 
@@ -89,12 +90,7 @@ export class UserSession {
   /** Events that arrived while no socket was logged in (between a drop and the re-Login). */
   #missed: ClientEnvelope[] = [];
   #missedDropped = 0;
-  /** Logged-in sockets whose app said it is hidden (setAppBackgroundStatus(true)). */
-  #hidden = new Set<ClientConn>();
-  /** What the core was last told; a fresh core starts in the foreground. */
-  #coreInBackground = false;
-  /** Background changes reach the core one at a time, in order. */
-  #backgroundQueue: Promise<void> = Promise.resolve();
+  #background = new SocketBackground<ClientConn>();
 
   constructor(userID: string, platformID: number, deps: UserSessionDeps) {
     this.userID = userID;
@@ -131,7 +127,7 @@ export class UserSession {
   detach(conn: ClientConn): void {
     this.#conns.delete(conn);
     this.#loggedIn.delete(conn);
-    this.#hidden.delete(conn);
+    this.#background.forget(conn);
     if (this.#conns.size > 0) this.#followSockets();
     if (this.#conns.size > 0 || this.#state === 'closed' || this.#state === 'logging-out') return;
     if (this.#state === 'idle') {
@@ -177,7 +173,7 @@ export class UserSession {
       if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
       this.#state = 'logged-in';
-      this.#coreInBackground = false;
+      this.#background.freshCore();
       this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
     } catch (err) {
       // Back to a clean slate: a later Login starts over with a fresh core.
@@ -257,44 +253,27 @@ export class UserSession {
     return this.#state === 'logged-in' && (conn === undefined || this.#loggedIn.has(conn));
   }
 
-  /**
-   * Client setAppBackgroundStatus: background is a property of the socket. One core serves
-   * every socket of the session, so it is put in background only when every logged-in
-   * socket is hidden, and back in the foreground as soon as one is not.
-   */
+  /** Client setAppBackgroundStatus: this socket's status; the shared core follows all of them (socket-background.ts). */
   async setBackground(conn: ClientConn, hidden: boolean, operationID: string): Promise<void> {
     if (this.#pendingLogin) await this.#pendingLogin.catch(() => {});
     if (!this.isLoggedIn(conn)) throw GatewayError.notLoggedIn('setAppBackgroundStatus');
-    if (hidden) this.#hidden.add(conn);
-    else this.#hidden.delete(conn);
-    await this.#applyBackground(operationID);
-  }
-
-  /** Whether the core is (or is being put) in background; for tests and the admin view. */
-  get coreInBackground(): boolean {
-    return this.#coreInBackground;
+    this.#background.set(conn, hidden);
+    await this.#syncBackground(operationID);
   }
 
   /** Sockets came or went: the core follows them (errors are logged, nobody waits). */
   #followSockets(): void {
-    this.#applyBackground(`background-${randomUUID()}`).catch((err: unknown) => {
-      this.#log.warn({ err: errText(err) }, 'could not bring the core in line with its sockets\' background status');
+    this.#syncBackground(`background-${randomUUID()}`).catch((err: unknown) => {
+      this.#log.warn({ err: errText(err) }, "could not bring the core in line with its sockets' background status");
     });
   }
 
-  #applyBackground(operationID: string): Promise<void> {
-    const run = async (): Promise<void> => {
-      // With no socket logged in, nothing changes until one is.
-      if (this.#state !== 'logged-in' || this.#loggedIn.size === 0) return;
-      const wanted = [...this.#loggedIn].every((c) => this.#hidden.has(c));
-      if (wanted === this.#coreInBackground) return;
-      await this.call('setAppBackgroundStatus', operationID, [wanted]);
-      this.#coreInBackground = wanted;
-      this.#log.debug({ operationID, inBackground: wanted }, 'core background status changed');
-    };
-    const next = this.#backgroundQueue.then(run);
-    this.#backgroundQueue = next.catch(() => {});
-    return next;
+  #syncBackground(operationID: string): Promise<void> {
+    const loggedIn = (): ReadonlySet<ClientConn> => (this.#state === 'logged-in' ? this.#loggedIn : new Set());
+    return this.#background.sync(loggedIn, async (inBackground) => {
+      await this.call('setAppBackgroundStatus', operationID, [inBackground]);
+      this.#log.debug({ operationID, inBackground }, 'core background status changed');
+    });
   }
 
   /**
@@ -422,7 +401,7 @@ export class UserSession {
         () => {
           if (this.#state !== 'recovering') return;
           this.#state = 'logged-in';
-          this.#coreInBackground = false;
+          this.#background.freshCore();
           this.#followSockets();
           this.#broadcast(connectionEvent('OnConnectSuccess'));
           this.#log.info({ workerId: this.#core?.workerId }, 'core re-created and logged in again');
@@ -468,7 +447,7 @@ export class UserSession {
     for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
     this.#conns.clear();
     this.#loggedIn.clear();
-    this.#hidden.clear();
+    this.#background.clear();
     let coreLoggedOut = false;
     if (loggedIn && logoutOperationID && this.#core) {
       // Local logout only (no IM round-trip): closes the core's DB and gateway socket.
