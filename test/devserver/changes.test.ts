@@ -87,6 +87,9 @@ describe('revoke, delete, clear', () => {
     await ok('d_di', '/msg/clear_conversation_msg', { userID: 'd_di', conversationIDs: [id] });
     expect(await pull(di)).toEqual([]);
     expect((await pull(cy)).length).toBe(3);
+    expect(await ok('d_di', '/msg/get_conversations_has_read_and_max_seq', { userID: 'd_di', conversationIDs: [id] })).toMatchObject({
+      seqs: { [id]: { maxSeq: 3, hasReadSeq: 3 } },
+    });
     const newest = await di.call(1001, 'GetMaxSeqReq', { userID: 'd_di' }, 'GetMaxSeqResp');
     expect(newest.data).toMatchObject({ maxSeqs: { [id]: 3 }, minSeqs: { [id]: 4 } });
     await send(cy, { recvID: 'd_di' }, 'four');

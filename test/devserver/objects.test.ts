@@ -108,6 +108,11 @@ describe('uploads', () => {
     const { parts, hash } = hashes(file, PART);
     const init = await api('up_cid', '/object/initiate_multipart_upload', { hash, size: file.length, name: 'up_cid/f', contentType: '' });
     const up = (init.data as { upload: Upload }).upload;
+    // the core asks for fresh part addresses of its own uploads only
+    expect(await api('up_cid', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [2] })).toMatchObject({ errCode: 0, data: { parts: [{ partNumber: 2, url: up.sign.parts[1]!.url }] } });
+    expect(await api('up_cid', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [3] })).toMatchObject({ errCode: 1001 });
+    expect(await api('up_ann', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [1] })).toMatchObject({ errCode: 1002 });
+    expect(await api('up_cid', '/object/auth_sign', { uploadID: '0'.repeat(32), partNumbers: [1] })).toMatchObject({ errCode: 1701 });
     const tooBig = await fetch(up.sign.parts[1]!.url, { method: 'PUT', body: new Uint8Array(randomBytes(PART)) });
     expect(tooBig.status).toBe(413);
     expect(await tooBig.text()).toContain('part 2 must be 10 bytes');

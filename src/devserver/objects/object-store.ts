@@ -234,6 +234,15 @@ export class ObjectStore {
     return this.#nameObject(req.name, userID, upload.hash, req.contentType);
   }
 
+  /** How many parts an upload in progress of the user has. */
+  partCount(uploadID: string, userID: string, isAdmin: boolean): number {
+    this.#sweep();
+    const upload = this.#uploads.get(uploadID);
+    if (upload === undefined) throw new ImError('FileUploadedExpiredError', 'upload not found (unknown, completed or expired)');
+    if (upload.userID !== userID && !isAdmin) throw new ImError('NoPermissionError', 'not your upload');
+    return upload.partCount;
+  }
+
   /** The object a name points at, and where its bytes are. */
   get(name: string): (StoredObject & { readonly path: string }) | undefined {
     const object = this.#names.get(name);

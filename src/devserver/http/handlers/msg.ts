@@ -10,7 +10,7 @@ import { readReceipt, type ReadReceipt } from '../../messaging/read-receipts.ts'
 import type { ConversationRecord } from '../../store/conversations.ts';
 import { deliver } from '../../messaging/deliver.ts';
 import { newMsgID } from '../../messaging/ids.ts';
-import { messageFor } from '../../messaging/sync.ts';
+import { hasReadAndMaxSeqs, messageFor } from '../../messaging/sync.ts';
 import { notificationOptions } from '../../messaging/notification.ts';
 import { pushAfterReply, requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
@@ -240,7 +240,15 @@ function sendBusinessNotification(ctx: ApiContext): unknown {
   return { serverMsgID: msg.serverMsgID, clientMsgID: msg.clientMsgID, sendTime: now };
 }
 
+/** What WS 1006 answers, over HTTP (for the caller, whatever userID the body names). */
+function getConversationsHasReadAndMaxSeq(ctx: ApiContext): unknown {
+  const userID = ctx.body.string('userID');
+  requireSelfOrAdmin(ctx, userID);
+  return hasReadAndMaxSeqs(ctx.state, { userID, conversationIDs: ctx.body.strings('conversationIDs'), returnPinned: ctx.body.bool('returnPinned') });
+}
+
 export const MSG_HANDLERS: Readonly<Record<string, ApiHandler>> = {
+  '/msg/get_conversations_has_read_and_max_seq': getConversationsHasReadAndMaxSeq,
   '/msg/revoke_msg': revokeMsg,
   '/msg/delete_msgs': deleteMsgs,
   '/msg/clear_conversation_msg': clearConversationMsg,

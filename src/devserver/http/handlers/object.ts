@@ -1,6 +1,6 @@
 /**
  * `/object/*` as the client's own upload path uses it (part_size, initiate, complete) and as
- * the core asks (part_limit, access_url). Parts are PUT to the address initiate hands out;
+ * the core asks (part_limit, auth_sign, access_url). Parts are PUT to the address initiate hands out;
  * objects are fetched back with GET `/object/<name>` (object-transfer.ts).
  */
 import { ImError } from '../../protocol/error-codes.ts';
@@ -59,6 +59,17 @@ async function completeMultipartUpload(ctx: ApiContext): Promise<unknown> {
   return { url: objectURL(ctx, object.name) };
 }
 
+/** Fresh addresses for some parts of an upload in progress (the core asks when its signatures age). */
+function authSign(ctx: ApiContext): unknown {
+  const uploadID = ctx.body.string('uploadID');
+  const partCount = ctx.objects.partCount(uploadID, ctx.opUserID, isAdmin(ctx));
+  const base = `${ctx.baseURL}${UPLOAD_PATH_PREFIX}${uploadID}`;
+  const numbers = ctx.body.ints('partNumbers');
+  const bad = numbers.find((n) => n < 1 || n > partCount);
+  if (bad !== undefined) throw new ImError('ArgsError', `part number ${bad} is not 1-${partCount}`);
+  return { url: base, query: [], header: [], parts: numbers.map((partNumber) => ({ partNumber, url: `${base}/${partNumber}`, query: [], header: [] })) };
+}
+
 function accessURL(ctx: ApiContext): unknown {
   const name = ctx.body.string('name');
   if (ctx.objects.get(name) === undefined) throw new ImError('RecordNotFoundError', `object ${name} not found`);
@@ -70,5 +81,6 @@ export const OBJECT_HANDLERS: Readonly<Record<string, ApiHandler>> = {
   '/object/part_size': partSize,
   '/object/initiate_multipart_upload': initiateMultipartUpload,
   '/object/complete_multipart_upload': completeMultipartUpload,
+  '/object/auth_sign': authSign,
   '/object/access_url': accessURL,
 };
