@@ -9,7 +9,8 @@ import { SERVER_FLAGS } from './config/options.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { CoreBuildError } from '../core-wasm/core-build.ts';
-import { devServerBanner, runDevServerCli } from './devserver/cli.ts';
+import { join } from 'node:path';
+import { OBJECTS_SUBDIR, devServerBanner, runDevServerCli } from './devserver/cli.ts';
 import { startDevServer, type DevServer } from './devserver/index.ts';
 import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
 
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     // A newcomer with nothing else running gets a working gateway: an in-memory IM server
     // on loopback, announced loudly so nobody mistakes it for production.
     try {
-      devServer = await startDevServer({ logger: logger.child({ component: 'dev-server' }) });
+      devServer = await startDevServer({ logger: logger.child({ component: 'dev-server' }), objects: { dir: join(dataDir, OBJECTS_SUBDIR) } });
     } catch (err) {
       process.stderr.write(`openim-jssdk-server: cannot start the embedded dev server: ${err instanceof Error ? err.message : String(err)}\n`);
       return 1;

@@ -11,6 +11,10 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './index.ts';
 import { issueUserToken } from './token-client.ts';
+import { join } from 'node:path';
+
+/** Where uploads go inside a data directory (the gateway's, when the dev server is embedded). */
+export const OBJECTS_SUBDIR = 'dev-server-objects';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -29,6 +33,8 @@ Runs an in-memory OpenIM server for development and tests. Nothing persists.
   --api-port <port>   HTTP API port (default ${DEFAULT_API_PORT}; 0 = any free port)
   --ws-port <port>    WebSocket gateway port (default ${DEFAULT_WS_PORT}; 0 = any free port)
   --secret <secret>   token secret and admin secret (default ${DEFAULT_SECRET})
+  --data-dir <dir>    uploaded files go to <dir>/${OBJECTS_SUBDIR}, emptied at start and
+                      at stop (default: a temporary directory)
   --log-level <lvl>   pino level (default info)
 `;
 
@@ -98,7 +104,7 @@ export function devServerBanner(server: Pick<DevServer, 'apiUrl' | 'wsUrl'>, opt
 }
 
 async function devServerCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const values = parse(argv, ['host', 'api-port', 'ws-port', 'secret', 'log-level']);
+  const values = parse(argv, ['host', 'api-port', 'ws-port', 'secret', 'log-level', 'data-dir']);
   if (values['help'] === true) {
     io.stdout(DEV_SERVER_HELP);
     return 0;
@@ -114,9 +120,18 @@ async function devServerCommand(argv: readonly string[], io: CliIo): Promise<num
   const level = str('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const logger = pino({ level });
+  const dataDir = str('data-dir');
+  if (dataDir === '') throw new UsageError('--data-dir must not be empty');
   let server: DevServer;
   try {
-    server = await startDevServer({ host: str('host') ?? '127.0.0.1', apiPort, wsPort, secret, logger });
+    server = await startDevServer({
+      host: str('host') ?? '127.0.0.1',
+      apiPort,
+      wsPort,
+      secret,
+      logger,
+      ...(dataDir !== undefined && { objects: { dir: join(dataDir, OBJECTS_SUBDIR) } }),
+    });
   } catch (err) {
     io.stderr(`${PROGRAM} dev-server: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -1,15 +1,22 @@
 /**
- * An in-memory stand-in for an OpenIM v3 server (openim-server-subset spec): the HTTP API
- * and the long-connection gateway, enough for the real core to log in, sync, make friends,
- * chat one to one and in small groups, and be kicked or expire. Nothing persists.
+ * An in-memory stand-in for an OpenIM v3 server: the HTTP API and the long-connection
+ * gateway, serving every route the core and the mini-program client call (friends, black
+ * lists, chats, groups and their administration, revocation, uploads), with the
+ * notifications the real server sends. Nothing persists; uploaded files live on disk in a
+ * directory emptied at start and at close.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createApiServer } from './http/api-server.ts';
 import { PlatformID } from './protocol/constants.ts';
 import { DevState } from './store/state.ts';
 import { Gateway } from './ws/gateway.ts';
+import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects/object-limits.ts';
+import { ObjectStore } from './objects/object-store.ts';
 
 export interface DevServerOptions {
   /** Default 127.0.0.1. */
@@ -30,6 +37,27 @@ export interface DevServerOptions {
   pongWaitMs?: number;
   /** Epoch ms; for tests that need tokens to expire. */
   now?: () => number;
+  /**
+   * Uploaded files: `dir` is emptied at start and removed at close (default: a fresh
+   * temporary directory); `limits` override DEFAULT_OBJECT_LIMITS.
+   */
+  objects?: { dir?: string; limits?: Partial<ObjectLimits> };
+}
+
+export interface DevServerFaults {
+  /** Drops the user's long connections (no close frame); returns how many. */
+  disconnect(userID: string): number;
+  /** The user's next `count` handshakes fail (the TCP connection is dropped). */
+  refuseHandshakes(userID: string, count: number): void;
+  /** The user's next `count` newest-seq requests (1001) answer a server error. */
+  failNewestSeq(userID: string, count: number): void;
+}
+
+/** One long connection as the dev server sees it (for tests and diagnostics). */
+export interface DevConnectionInfo {
+  readonly platformID: number;
+  /** What the client last said with request 2004 (setAppBackgroundStatus). */
+  readonly isBackground: boolean;
 }
 
 export interface DevServer {
@@ -38,7 +66,12 @@ export interface DevServer {
   /** `ws://host:port`, for the core's `wsAddr`. */
   readonly wsUrl: string;
   readonly state: DevState;
+  readonly objects: ObjectStore;
   close(): Promise<void>;
+  /** The user's long connections now. */
+  connections(userID: string): DevConnectionInfo[];
+  /** Faults for tests: what a flaky network or a struggling server does to a client. */
+  readonly faults: DevServerFaults;
   /** A token of the first admin account (platform 10). */
   adminToken(): Promise<string>;
   /**
@@ -91,7 +124,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     heartbeat: { pingIntervalMs: options.pingIntervalMs ?? 27_000, pongWaitMs: options.pongWaitMs ?? 30_000 },
     maxConnections: 100_000,
   });
-  const api = createApiServer({ state, gateway, logger });
+  // Without a directory of its own, a temporary one, removed at close.
+  const temporaryDir = options.objects?.dir === undefined ? await mkdtemp(join(tmpdir(), 'openim-devserver-')) : undefined;
+  const objectsDir = options.objects?.dir ?? join(temporaryDir ?? '', 'objects');
+  const removeTemporary = async (): Promise<void> => {
+    if (temporaryDir !== undefined) await rm(temporaryDir, { recursive: true, force: true });
+  };
+  const objects = await ObjectStore.open(objectsDir, { ...DEFAULT_OBJECT_LIMITS, ...options.objects?.limits }, state.now);
+  let apiUrl = '';
+  const api = createApiServer({ state, gateway, logger, objects, listenURL: () => apiUrl });
 
   let wsPort: number;
   let apiPort: number;
@@ -100,9 +141,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     apiPort = await listen(api, host, options.apiPort ?? DEFAULT_API_PORT);
   } catch (err) {
     await Promise.all([closeServer(gateway.server), closeServer(api)]);
+    await objects.close();
+    await removeTemporary();
     throw err;
   }
-  const apiUrl = `http://${urlHost(host)}:${apiPort}`;
+  apiUrl = `http://${urlHost(host)}:${apiPort}`;
   const wsUrl = `ws://${urlHost(host)}:${wsPort}`;
   logger.info({ apiUrl, wsUrl }, 'OpenIM dev server listening (in memory: nothing persists)');
 
@@ -111,12 +154,23 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     apiUrl,
     wsUrl,
     state,
+    objects,
     close() {
       closing ??= (async () => {
         gateway.closeAll();
         await Promise.all([closeServer(gateway.server), closeServer(api)]);
+        await objects.close();
+        await removeTemporary();
       })();
       return closing;
+    },
+    faults: {
+      disconnect: (userID) => gateway.disconnect(userID),
+      refuseHandshakes: (userID, count) => gateway.faults.refuseHandshakes(userID, count),
+      failNewestSeq: (userID, count) => gateway.faults.failNewestSeq(userID, count),
+    },
+    connections(userID) {
+      return gateway.connectionsOf(userID).map((c) => ({ platformID: c.platformID, isBackground: c.isBackground }));
     },
     async adminToken() {
       const admin = adminUserIDs[0];

@@ -12,7 +12,7 @@ import {
   checkSyncArguments,
   type SyncFunctionSpec,
 } from '../../core-wasm/core-functions.ts';
-import { protocolError, type ProtocolError } from './error-codes.ts';
+import { isProtocolError, protocolError, type ProtocolError } from './error-codes.ts';
 import { JsonBudget, parseBoundedJson } from './json-guard.ts';
 
 /** What a client item must be. `json` is a string item holding JSON text. */
@@ -63,6 +63,16 @@ type Built = CoreArg[] | { readonly problem: string };
 /** Reshapes of a core result into what client 3.5.2 expects (the [R] rows of §6.2). */
 export type ResultShape = 'fullUserItems' | 'fullUserItemsWithCache';
 
+/**
+ * Another core call whose result a reshape needs (the 3.8 core spreads over several
+ * functions what one 3.5 call answered). Made alongside the main call; one that fails
+ * leaves its part of the answer empty instead of failing the request.
+ */
+export interface CompanionCall {
+  readonly fn: string;
+  readonly args: CoreArg[];
+}
+
 interface WithParams {
   /** The client's positional items, in order. */
   readonly params: readonly ParamSpec[];
@@ -72,7 +82,7 @@ export type RequestRule =
   | (WithParams & {
       /** Handled by the session manager; the table only checks the arguments. */
       readonly kind: 'session';
-      readonly fn: 'login' | 'logout';
+      readonly fn: SessionFunction;
       readonly check?: (args: readonly CoreArg[], identity: Identity) => string | undefined;
     })
   | (WithParams & {
@@ -87,6 +97,8 @@ export type RequestRule =
       /** Core arguments (after operationID) when they differ from the checked items. */
       readonly toCore?: (args: readonly CoreArg[]) => Built;
       readonly reshape?: ResultShape;
+      /** From the checked items: the companion calls, in the order the reshape reads them. */
+      readonly companions?: (args: readonly CoreArg[]) => CompanionCall[];
     })
   | {
       /** Listed by the client but never sent by it: it does these itself. */
@@ -96,11 +108,14 @@ export type RequestRule =
 
 export type RequestPlan = SessionPlan | LocalPlan | CorePlan;
 
+/** What the session itself does: its login state, and the background status its sockets share. */
+export type SessionFunction = 'login' | 'logout' | 'setAppBackgroundStatus';
+
 export interface SessionPlan {
   readonly kind: 'session';
   readonly reqFuncName: string;
-  readonly fn: 'login' | 'logout';
-  /** Checked: `[userID, token]` for login (userID equal to the handshake's), `[]` for logout. */
+  readonly fn: SessionFunction;
+  /** Checked: `[userID, token]` for login (userID equal to the handshake's), `[]` for logout, `[hidden]`. */
   readonly args: CoreArg[];
 }
 
@@ -119,6 +134,7 @@ export interface CorePlan {
   /** Sync-style globals resolve an array (`[result]`, `[""]` on failure) instead of JSON text. */
   readonly style: 'async' | 'sync';
   readonly reshape?: ResultShape;
+  readonly companions?: readonly CompanionCall[];
   /** Not a table row: a function of the loaded core called by its own name. */
   readonly passThrough: boolean;
 }
@@ -136,7 +152,11 @@ const jsonObject = (name: string, o?: ParamOptions): ParamSpec => ({ name, type:
 function core(
   fn: string,
   params: readonly ParamSpec[] = [],
-  more: { toCore?: (args: readonly CoreArg[]) => Built; reshape?: ResultShape } = {},
+  more: {
+    toCore?: (args: readonly CoreArg[]) => Built;
+    reshape?: ResultShape;
+    companions?: (args: readonly CoreArg[]) => CompanionCall[];
+  } = {},
 ): RequestRule {
   return { kind: 'core', fn, params, ...more };
 }
@@ -163,6 +183,9 @@ const BY_FILE = 'the client uploads the file over HTTP itself, then sends the �
 const FRIEND_APPLICATIONS_AS_APPLICANT = JSON.stringify({ offset: 0, count: 0 });
 const FRIEND_APPLICATIONS_AS_RECIPIENT = JSON.stringify({ handleResults: [], offset: 0, count: 0 });
 const GROUP_APPLICATIONS = JSON.stringify({ groupIDs: [], handleResults: [], offset: 0, count: 0 });
+
+/** The user's black list, for the blackInfo of 3.5-shaped user records. */
+const BLACK_LIST: CompanionCall = { fn: 'getBlackList', args: [] };
 
 const SEND_MESSAGE_PARAMS = [
   jsonObject('message'),
@@ -194,11 +217,18 @@ const TABLE = {
   GetUsersInfoWithCache: core('getUsersInfo', [jsonArray('userIDList'), str('groupID', { whenMissing: '', whenNull: '' })], {
     toCore: ([userIDList]) => [userIDList ?? ''],
     reshape: 'fullUserItemsWithCache',
+    // As the 3.5 core did: the user's friend and black records, and their membership of groupID.
+    companions: ([userIDList, groupID]) => [
+      { fn: 'getSpecifiedFriendsInfo', args: [userIDList ?? '', false] },
+      BLACK_LIST,
+      ...(groupID ? [{ fn: 'getSpecifiedGroupMembersInfo', args: [groupID, userIDList ?? ''] }] : []),
+    ],
   }),
   SubscribeUsersStatus: core('subscribeUsersStatus', [jsonArray('userIDList')]),
   UnsubscribeUsersStatus: core('unsubscribeUsersStatus', [jsonArray('userIDList')]),
   GetSubscribeUsersStatus: core('getSubscribeUsersStatus'),
-  SetAppBackgroundStatus: core('setAppBackgroundStatus', [bool('isInBackground')]),
+  // Per socket: the session puts the core in background only when all its sockets are.
+  SetAppBackgroundStatus: { kind: 'session', fn: 'setAppBackgroundStatus', params: [bool('isInBackground')] },
   NetworkStatusChanged: core('networkStatusChanged'),
   SetGlobalRecvMessageOpt: core('setSelfInfo', [int('opt', { range: INT32 })], {
     toCore: ([opt]) => [JSON.stringify({ globalRecvMsgOpt: opt })],
@@ -217,10 +247,11 @@ const TABLE = {
   GetFriendApplicationListAsRecipient: core('getFriendApplicationListAsRecipient', [], {
     toCore: fixedArgs(FRIEND_APPLICATIONS_AS_RECIPIENT),
   }),
-  GetFriendList: core('getFriendList', [], { toCore: fixedArgs(false), reshape: 'fullUserItems' }),
+  GetFriendList: core('getFriendList', [], { toCore: fixedArgs(false), reshape: 'fullUserItems', companions: () => [BLACK_LIST] }),
   GetSpecifiedFriendsInfo: core('getSpecifiedFriendsInfo', [jsonArray('userIDList')], {
     toCore: ([userIDList]) => [userIDList ?? '', false],
     reshape: 'fullUserItems',
+    companions: () => [BLACK_LIST],
   }),
   RefuseFriendApplication: core('refuseFriendApplication', [jsonObject('params')]),
   RemoveBlack: core('removeBlack', [str('userID')]),
@@ -472,7 +503,8 @@ function planRow(
       }
       const built = rule.toCore ? rule.toCore(args) : args;
       if (!Array.isArray(built)) return protocolError('ArgsError', `${reqFuncName}: ${built.problem}`);
-      return corePlan(reqFuncName, rule.fn, built, false, rule.reshape);
+      const plan = corePlan(reqFuncName, rule.fn, built, false, rule.reshape);
+      return rule.companions && !isProtocolError(plan) ? { ...plan, companions: rule.companions(args) } : plan;
     }
   }
 }
@@ -613,12 +645,27 @@ function clip(text: string): string {
  * sent unchanged; sync-style ones resolve `[result]`, where `[""]` is the core's only way
  * to say it failed — most often because it is not logged in.
  */
-export function responseData(plan: RequestPlan, value: CoreValue, loggedIn: boolean): { data: string } | ProtocolError {
+export function responseData(
+  plan: RequestPlan,
+  value: CoreValue,
+  loggedIn: boolean,
+  companionValues: readonly (CoreValue | undefined)[] = [],
+): { data: string } | ProtocolError {
   if (plan.kind === 'local') return { data: plan.data };
   const text = plan.kind === 'core' && plan.style === 'sync' ? syncResult(plan, value, loggedIn) : asyncResult(value);
   if (typeof text !== 'string') return text;
   if (plan.kind !== 'core' || plan.reshape === undefined) return { data: text };
-  return reshapeResult(plan, plan.reshape, text);
+  return reshapeResult(plan, plan.reshape, text, companionValues.map(companionResult));
+}
+
+/** A companion's parsed result; undefined when it failed or answered something unreadable. */
+function companionResult(value: CoreValue | undefined): unknown {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function asyncResult(value: CoreValue): string {
@@ -638,37 +685,74 @@ function syncResult(plan: CorePlan, value: CoreValue, loggedIn: boolean): string
     : protocolError('ResourceLoadNotComplete', `${plan.reqFuncName}: ${plan.fn} produced no result: not logged in`);
 }
 
-type Reshaper = (result: unknown) => unknown[] | undefined;
+/** `companions`: the companion calls' results in the row's order (undefined for one that failed). */
+type Reshaper = (result: unknown, companions: readonly unknown[]) => unknown[] | undefined;
 
 /** Client 3.5.2 expects the v3.5.1 shapes for these; the 3.8 core returns flat records. */
 const RESHAPERS: Readonly<Record<ResultShape, Reshaper>> = {
-  fullUserItems: eachRecord((friend) => {
-    if ('friendInfo' in friend) return friend;
-    // LocalFriend's JSON names the friend `userID`; accept the Go field name as well.
-    const userID = stringField(friend, 'userID') || stringField(friend, 'friendUserID');
-    return {
-      publicInfo: {
-        userID,
-        nickname: stringField(friend, 'nickname'),
-        faceURL: stringField(friend, 'faceURL'),
-        ex: stringField(friend, 'ex'),
-      },
-      friendInfo: { ...friend, userID },
-      // Not known without a second core call (getBlackList); getFriendList(false) includes blocked friends.
-      blackInfo: null,
-    };
-  }),
-  fullUserItemsWithCache: eachRecord((user) =>
-    'publicInfo' in user ? user : { publicInfo: user, friendInfo: null, blackInfo: null, groupMemberInfo: null },
-  ),
+  // getFriendList / getSpecifiedFriendsInfo, with the black list as companion 0.
+  fullUserItems: (result, [blacks]) => {
+    const blackOf = recordsByID(blacks, 'userID', 'blockUserID');
+    return eachRecord(result, (friend) => {
+      if ('friendInfo' in friend) return friend;
+      const userID = friendUserID(friend);
+      return {
+        publicInfo: {
+          userID,
+          nickname: stringField(friend, 'nickname'),
+          faceURL: stringField(friend, 'faceURL'),
+          ex: stringField(friend, 'ex'),
+        },
+        friendInfo: { ...friend, userID },
+        blackInfo: blackView(blackOf.get(userID)),
+      };
+    });
+  },
+  // getUsersInfo, with the friend records (0), the black list (1) and, for a groupID, its members (2).
+  fullUserItemsWithCache: (result, [friends, blacks, members]) => {
+    const friendOf = recordsByID(friends, 'userID', 'friendUserID');
+    const blackOf = recordsByID(blacks, 'userID', 'blockUserID');
+    const memberOf = recordsByID(members, 'userID');
+    return eachRecord(result, (user) => {
+      if ('publicInfo' in user) return user;
+      const userID = stringField(user, 'userID');
+      const friend = friendOf.get(userID);
+      return {
+        publicInfo: user,
+        friendInfo: friend === undefined ? null : { ...friend, userID },
+        blackInfo: blackView(blackOf.get(userID)),
+        groupMemberInfo: memberOf.get(userID) ?? null,
+      };
+    });
+  },
 };
 
-function eachRecord(map: (record: Record<string, unknown>) => unknown): Reshaper {
-  return (result) => {
-    if (result === null) return []; // Go's nil slice
-    if (!Array.isArray(result) || !result.every(isPlainObject)) return undefined;
-    return result.map(map);
-  };
+/** LocalFriend's JSON names the friend `userID`; the Go field name is accepted as well. */
+function friendUserID(friend: Record<string, unknown>): string {
+  return stringField(friend, 'userID') || stringField(friend, 'friendUserID');
+}
+
+/** A black record as client 3.5.2 reads it: the blocked user is `userID` (LocalBlack's JSON name; the Go name is accepted too). */
+function blackView(black: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  return black === undefined ? null : { ...black, userID: stringField(black, 'userID') || stringField(black, 'blockUserID') };
+}
+
+/** A companion's record list by the first of `keys` that holds an ID; empty when it failed. */
+function recordsByID(list: unknown, ...keys: string[]): Map<string, Record<string, unknown>> {
+  const byID = new Map<string, Record<string, unknown>>();
+  if (!Array.isArray(list)) return byID;
+  for (const record of list) {
+    if (!isPlainObject(record)) continue;
+    const id = keys.map((k) => stringField(record, k)).find((v) => v !== '');
+    if (id !== undefined && !byID.has(id)) byID.set(id, record);
+  }
+  return byID;
+}
+
+function eachRecord(result: unknown, map: (record: Record<string, unknown>) => unknown): unknown[] | undefined {
+  if (result === null) return []; // Go's nil slice
+  if (!Array.isArray(result) || !result.every(isPlainObject)) return undefined;
+  return result.map(map);
 }
 
 function stringField(record: Record<string, unknown>, key: string): string {
@@ -676,14 +760,14 @@ function stringField(record: Record<string, unknown>, key: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-function reshapeResult(plan: CorePlan, shape: ResultShape, text: string): { data: string } | ProtocolError {
+function reshapeResult(plan: CorePlan, shape: ResultShape, text: string, companions: readonly unknown[]): { data: string } | ProtocolError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
   }
-  const reshaped = parsed === undefined ? undefined : RESHAPERS[shape](parsed);
+  const reshaped = parsed === undefined ? undefined : RESHAPERS[shape](parsed, companions);
   if (reshaped === undefined) {
     return protocolError('SdkInternalError', `${plan.reqFuncName}: ${plan.fn} answered in an unexpected shape`);
   }

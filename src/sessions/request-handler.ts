@@ -161,8 +161,13 @@ async function runCorePlan(conn: ClientConn, session: UserSession, request: Clie
   try {
     // Empty (a failed sync call to the core) or not header-safe (the core's IM requests
     // would throw): the core gets one of ours.
-    const value = await session.call(plan.fn, downstreamOperationID(request.operationID), plan.args);
-    return responseData(plan, value, session.isLoggedIn(conn));
+    const operationID = downstreamOperationID(request.operationID);
+    const [value, ...companions] = await Promise.all([
+      session.call(plan.fn, operationID, plan.args),
+      // A companion that fails only leaves its part of the answer empty.
+      ...(plan.companions ?? []).map((c) => session.call(c.fn, operationID, c.args).catch(() => undefined)),
+    ]);
+    return responseData(plan, value, session.isLoggedIn(conn), companions);
   } catch (err) {
     return asOutcome(err);
   }
@@ -186,6 +191,15 @@ async function runSessionPlan(
       reply.send(answered);
     });
     return answered;
+  }
+  if (plan.fn === 'setAppBackgroundStatus') {
+    await loginsInFlight.get(conn);
+    try {
+      await session.setBackground(conn, plan.args[0] === true, downstreamOperationID(request.operationID));
+      return { data: '""' };
+    } catch (err) {
+      return asOutcome(err);
+    }
   }
   const attempt = login(ctx, conn, session, request, String(plan.args[1]));
   const settled = attempt.catch(() => undefined);

@@ -19,6 +19,8 @@ import { CLOSE_CODES } from '../transport/close-codes.ts';
 import type { ClientEnvelope } from '../protocol/envelope.ts';
 import { GatewayError } from './gateway-error.ts';
 import { redactAddresses } from '../protocol/redact-addresses.ts';
+import { ENDED_BY_OTHER_TAB_DATA, ENDED_BY_OTHER_TAB_EVENT } from '../protocol/events.ts';
+import { SocketBackground } from './socket-background.ts';
 
 export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
 
@@ -39,7 +41,8 @@ export interface UserSessionDeps {
   logger: Logger;
   /** initSDK config JSON for a core of this platform. */
   sdkConfig(platformID: number): string;
-  translateEvent(json: string): EventTranslation;
+  /** `userID`: the session's user (typing messages made from input status reports name it as receiver). */
+  translateEvent(json: string, userID: string): EventTranslation;
   gracePeriodMs: number;
   /** Called once the session is closed and its core freed. */
   onClosed(session: UserSession): void;
@@ -87,6 +90,7 @@ export class UserSession {
   /** Events that arrived while no socket was logged in (between a drop and the re-Login). */
   #missed: ClientEnvelope[] = [];
   #missedDropped = 0;
+  #background = new SocketBackground<ClientConn>();
 
   constructor(userID: string, platformID: number, deps: UserSessionDeps) {
     this.userID = userID;
@@ -123,6 +127,8 @@ export class UserSession {
   detach(conn: ClientConn): void {
     this.#conns.delete(conn);
     this.#loggedIn.delete(conn);
+    this.#background.forget(conn);
+    if (this.#conns.size > 0) this.#followSockets();
     if (this.#conns.size > 0 || this.#state === 'closed' || this.#state === 'logging-out') return;
     if (this.#state === 'idle') {
       void this.#close('no sockets left before login');
@@ -141,6 +147,7 @@ export class UserSession {
     if (this.#state === 'logged-in') {
       this.#loggedIn.add(conn);
       this.#replayMissed(conn);
+      this.#followSockets();
       return;
     }
     if (!this.#pendingLogin) {
@@ -166,6 +173,7 @@ export class UserSession {
       if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
       this.#state = 'logged-in';
+      this.#background.freshCore();
       this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
     } catch (err) {
       // Back to a clean slate: a later Login starts over with a fresh core.
@@ -245,6 +253,29 @@ export class UserSession {
     return this.#state === 'logged-in' && (conn === undefined || this.#loggedIn.has(conn));
   }
 
+  /** Client setAppBackgroundStatus: this socket's status; the shared core follows all of them (socket-background.ts). */
+  async setBackground(conn: ClientConn, hidden: boolean, operationID: string): Promise<void> {
+    if (this.#pendingLogin) await this.#pendingLogin.catch(() => {});
+    if (!this.isLoggedIn(conn)) throw GatewayError.notLoggedIn('setAppBackgroundStatus');
+    this.#background.set(conn, hidden);
+    await this.#syncBackground(operationID);
+  }
+
+  /** Sockets came or went: the core follows them (errors are logged, nobody waits). */
+  #followSockets(): void {
+    this.#syncBackground(`background-${randomUUID()}`).catch((err: unknown) => {
+      this.#log.warn({ err: errText(err) }, "could not bring the core in line with its sockets' background status");
+    });
+  }
+
+  #syncBackground(operationID: string): Promise<void> {
+    const loggedIn = (): ReadonlySet<ClientConn> => (this.#state === 'logged-in' ? this.#loggedIn : new Set());
+    return this.#background.sync(loggedIn, async (inBackground) => {
+      await this.call('setAppBackgroundStatus', operationID, [inBackground]);
+      this.#log.debug({ operationID, inBackground }, 'core background status changed');
+    });
+  }
+
   /**
    * Client Logout: logs the core out (with the IM server round-trip), answers the caller
    * through `reply`, tells the other sockets, closes them all and frees the core.
@@ -270,7 +301,11 @@ export class UserSession {
       }
     }
     reply(result);
-    for (const other of this.#conns) if (other !== conn) other.send({ ...connectionEvent('Logout') });
+    for (const other of this.#conns) {
+      if (other === conn) continue;
+      other.send({ ...connectionEvent(ENDED_BY_OTHER_TAB_EVENT), data: ENDED_BY_OTHER_TAB_DATA });
+      other.send(connectionEvent('Logout'));
+    }
     this.#log.info({ operationID }, 'logged out by client');
     await this.#close('logout');
   }
@@ -286,7 +321,7 @@ export class UserSession {
   }
 
   #deliverCoreEvent(json: string): void {
-    const t = this.#deps.translateEvent(json);
+    const t = this.#deps.translateEvent(json, this.userID);
     if (t.envelopes.length === 0 && t.coreEvent === undefined) {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
       return;
@@ -366,6 +401,8 @@ export class UserSession {
         () => {
           if (this.#state !== 'recovering') return;
           this.#state = 'logged-in';
+          this.#background.freshCore();
+          this.#followSockets();
           this.#broadcast(connectionEvent('OnConnectSuccess'));
           this.#log.info({ workerId: this.#core?.workerId }, 'core re-created and logged in again');
         },
@@ -410,6 +447,7 @@ export class UserSession {
     for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
     this.#conns.clear();
     this.#loggedIn.clear();
+    this.#background.clear();
     let coreLoggedOut = false;
     if (loggedIn && logoutOperationID && this.#core) {
       // Local logout only (no IM round-trip): closes the core's DB and gateway socket.

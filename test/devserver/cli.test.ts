@@ -1,5 +1,8 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDevServerCli, type CliIo } from '../../src/devserver/cli.ts';
+import { OBJECTS_SUBDIR, runDevServerCli, type CliIo } from '../../src/devserver/cli.ts';
 import { callApi } from './helpers/im-client.ts';
 
 function io(stop?: Promise<string>): CliIo & { out: string[]; err: string[] } {
@@ -18,13 +21,20 @@ describe('runDevServerCli', () => {
   it('dev-server runs until stopped; token registers the user and prints a working token', async () => {
     let stop!: (signal: string) => void;
     const server = io(new Promise((resolve) => (stop = resolve)));
-    const running = runDevServerCli(['dev-server', '--api-port', '0', '--ws-port', '0', '--log-level', 'silent'], server);
+    const dataDir = mkdtempSync(join(tmpdir(), 'devserver-cli-'));
+    // leftovers of an earlier run: their index is gone with it
+    const objects = join(dataDir, OBJECTS_SUBDIR);
+    mkdirSync(objects);
+    writeFileSync(join(objects, 'stale'), 'from a run before');
+    writeFileSync(join(dataDir, 'keep.txt'), 'not ours');
+    const running = runDevServerCli(['dev-server', '--api-port', '0', '--ws-port', '0', '--log-level', 'silent', '--data-dir', dataDir], server);
     let banner = '';
     for (let i = 0; i < 200 && banner === ''; i++) {
       await new Promise((r) => setTimeout(r, 10));
       banner = server.err.join('');
     }
     expect(banner).toContain('NOT FOR PRODUCTION');
+    expect(readdirSync(objects).sort(), 'uploads go under --data-dir, emptied at start').toEqual(['objects', 'parts']);
     expect(banner).toContain('gone when the process stops');
     const api = /API:\s+(http:\/\/\S+)/.exec(banner)?.[1];
     expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -45,10 +55,13 @@ describe('runDevServerCli', () => {
 
     stop('SIGTERM');
     expect(await running).toBe(0);
+    expect(existsSync(objects), 'emptied at stop').toBe(false);
+    expect(existsSync(join(dataDir, 'keep.txt')), 'nothing else in --data-dir is touched').toBe(true);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('usage errors exit 2 with one line', async () => {
-    for (const argv of [['token'], ['token', '--user', 'a b'], ['token', '--user', 'x', '--platform', '10'], ['dev-server', '--api-port', 'x'], ['dev-server', '--bogus'], ['nope']]) {
+    for (const argv of [['token'], ['token', '--user', 'a b'], ['token', '--user', 'x', '--platform', '10'], ['dev-server', '--api-port', 'x'], ['dev-server', '--bogus'], ['dev-server', '--data-dir', ''], ['nope']]) {
       const out = io();
       expect(await runDevServerCli(argv, out), argv.join(' ')).toBe(2);
       expect(out.err.join('').trim().split('\n')).toHaveLength(1);

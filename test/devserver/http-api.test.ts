@@ -82,7 +82,7 @@ describe('envelope and header checks', () => {
   });
 
   it('a real endpoint the dev server lacks says so with 500', async () => {
-    const r = await api('/friend/add_black', { ownerUserID: 'x', blackUserID: 'y' }, { token: admin });
+    const r = await api('/user/process_user_command_add', { userID: 'x' }, { token: admin });
     expect(r.json).toMatchObject({ errCode: 500, errMsg: 'ServerInternalError' });
     expect(r.json?.errDlt).toContain('not implemented');
   });

@@ -5,38 +5,18 @@
  */
 import { CbEvents, type ConversationItem, type MessageItem, type WsResponse } from 'open-im-sdk';
 import { describe, expect, it } from 'vitest';
-import { E2eClient, e2eEnvForFile, receivedMessages, textOf, within, type E2eEnv, type MessageLike } from './helpers/harness.ts';
+import { e2eEnvForFile, openTabs, receivedMessages, sendText, textOf, within, type E2eClient, type E2eEnv, type MessageLike } from './helpers/harness.ts';
 
 let env: E2eEnv;
 const clients = e2eEnvForFile((started) => (env = started));
 
-/** Logs in one tab per name given, all sharing the user's token (a new token would kick the old one). */
-async function user(userID: string, tabs = 1): Promise<E2eClient[]> {
-  const token = await env.dev.userToken(userID);
-  const opened = Array.from({ length: tabs }, (_, i) => new E2eClient(userID, token, `${userID}#${i + 1}`));
-  clients.push(...opened);
-  for (const tab of opened) {
-    const res = await within(tab.login(env), `${tab.name} login`);
-    expect(res.errCode).toBe(0);
-  }
-  // Login answers before the core's first sync is done; tests start from a synced state.
-  await opened[0]!.waitEvent(CbEvents.OnSyncServerFinish);
-  return opened;
+function user(userID: string, tabs = 1): Promise<E2eClient[]> {
+  return openTabs(env, clients, userID, tabs);
 }
 
 async function one(userID: string): Promise<E2eClient> {
   const [tab] = await user(userID);
   return tab!;
-}
-
-/** Creates and sends a text message; resolves with the sent message as the core returns it. */
-async function sendText(from: E2eClient, text: string, to: { recvID?: string; groupID?: string }): Promise<MessageItem> {
-  const created = await within(from.sdk.createTextMessage(text), `${from.name} createTextMessage`);
-  const sent = await within(
-    from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created.data }),
-    `${from.name} sendMessage`,
-  );
-  return sent.data;
 }
 
 function hasText(text: string): (e: WsResponse) => boolean {

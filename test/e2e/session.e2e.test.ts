@@ -71,13 +71,18 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
     expect((unknownUser as { errMsg: string }).errMsg).not.toMatch(/->|github\.com|not implement CodeError/);
   }, 30_000);
 
-  it('logout: the other tab gets Logout, every socket closes, the core is freed; logging in again works', async () => {
+  it('logout: the app of the other tab hears OnKickedOffline (reason Logout), every socket closes, the core is freed; logging in again works', async () => {
     const [first, second] = await loggedIn('e2e_lou', 2);
     expect(coresOf(env, 'e2e_lou')).toBe(1);
 
     const res = await within(first!.sdk.logout(), 'logout');
     expect(res).toMatchObject({ event: 'Logout', errCode: 0 });
-    const notice = await until(() => second!.frames().find((f) => f.event === 'Logout'), 'the other tab hears Logout');
+    // client 3.5.2 hands OnKickedOffline to the app and stops reconnecting
+    const ended = await second!.waitEvent(CbEvents.OnKickedOffline);
+    expect(ended).toMatchObject({ errCode: 0, operationID: '', data: { reason: 'Logout' } });
+    expect(first!.named(CbEvents.OnKickedOffline), 'the tab that logged out is not told').toHaveLength(0);
+    // the Logout frame follows, for raw clients
+    const notice = await until(() => second!.frames().find((f) => f.event === 'Logout'), 'the other tab gets the Logout frame');
     expect(notice).toMatchObject({ errCode: 0, operationID: '' });
     await within(Promise.all([first!.socket!.closed, second!.socket!.closed]), 'both sockets closed');
     await freed('e2e_lou');

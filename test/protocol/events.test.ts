@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CLIENT_EVENTS,
   FORCE_CLOSE_EVENTS,
+  INPUT_STATUS_EVENT,
+  TYPING,
+  splitJsonArray,
   NEW_MESSAGE_MODES,
   forceCloseReason,
   parseCoreEvent,
@@ -126,9 +129,90 @@ describe('new-message modes', () => {
 
   it('leaves other events alone in every mode', () => {
     for (const mode of NEW_MESSAGE_MODES) {
-      const out = translateCoreEvent(coreEvent({ event: 'OnRecvOfflineNewMessage', data: message }), mode);
-      expect(out.map((e) => e.event), mode).toEqual(['OnRecvOfflineNewMessage']);
+      const out = translateCoreEvent(coreEvent({ event: 'OnConversationChanged', data: '[]' }), mode);
+      expect(out.map((e) => e.event), mode).toEqual(['OnConversationChanged']);
     }
+  });
+});
+
+describe('new messages under 3.8 names client 3.5.2 does not know', () => {
+  const m1 = '{"clientMsgID":"m1","seq":12345678901234567890,"content":"a, [b] {c}"}';
+  const m2 = '{"clientMsgID":"m2","seq":2,"textElem":{"content":"q\\"uote]"}}';
+
+  it.each(['OnRecvOfflineNewMessage', 'OnRecvOnlineOnlyMessage'])('%s with one message is a new message in every mode', (event) => {
+    const json = coreEvent({ event, data: m1 });
+    expect(translateCoreEvent(json, 'batch').map((e) => [e.event, e.data])).toEqual([['OnRecvNewMessages', `[${m1}]`]]);
+    expect(translateCoreEvent(json, 'single').map((e) => [e.event, e.data])).toEqual([['OnRecvNewMessage', m1]]);
+    expect(translateCoreEvent(json, 'both').map((e) => [e.event, e.data])).toEqual([
+      ['OnRecvNewMessage', m1],
+      ['OnRecvNewMessages', `[${m1}]`],
+    ]);
+  });
+
+  it.each(['OnRecvOfflineNewMessage', 'OnRecvOfflineNewMessages', 'OnRecvOnlineOnlyMessages', 'OnRecvNewMessages'])(
+    '%s with a list keeps the text of each message (no re-encoding)',
+    (event) => {
+      const json = coreEvent({ event, data: `[ ${m1} ,${m2}]` });
+      expect(translateCoreEvent(json, 'batch').map((e) => [e.event, e.data])).toEqual([['OnRecvNewMessages', `[${m1},${m2}]`]]);
+      expect(translateCoreEvent(json, 'single').map((e) => [e.event, e.data])).toEqual([
+        ['OnRecvNewMessage', m1],
+        ['OnRecvNewMessage', m2],
+      ]);
+      expect(translateCoreEvent(json, 'both').map((e) => e.event)).toEqual(['OnRecvNewMessage', 'OnRecvNewMessage', 'OnRecvNewMessages']);
+    },
+  );
+
+  it('an empty list yields an empty batch and no single event', () => {
+    const json = coreEvent({ event: 'OnRecvOfflineNewMessage', data: '[]' });
+    expect(translateCoreEvent(json, 'batch').map((e) => e.data)).toEqual(['[]']);
+    expect(translateCoreEvent(json, 'single')).toEqual([]);
+  });
+});
+
+describe('splitJsonArray', () => {
+  it.each([
+    ['[]', []],
+    ['[1, "a,b", {"x":[1,2]}, [3,[4]], null]', ['1', '"a,b"', '{"x":[1,2]}', '[3,[4]]', 'null']],
+    ['["\\\\", "\\"]"]', ['"\\\\"', '"\\"]"']],
+  ])('splits %s', (text, items) => {
+    expect(splitJsonArray(text)).toEqual(items);
+    for (const [i, item] of (splitJsonArray(text) ?? []).entries()) expect(JSON.parse(item)).toEqual((JSON.parse(text) as unknown[])[i]);
+  });
+
+  it.each(['{}', '"[1]"', 'not json', '[1,'])('is undefined for %s', (text) => {
+    expect(splitJsonArray(text)).toBeUndefined();
+  });
+});
+
+describe('typing (input status reports)', () => {
+  const report = (fields: Record<string, unknown>): string => coreEvent({ event: INPUT_STATUS_EVENT, data: JSON.stringify(fields) });
+
+  it('a single chat report becomes a 3.5 typing message from the typist to the session user', () => {
+    const [env] = translateCoreEvent(report({ conversationID: 'si_amy_bob', userID: 'amy', platformIDs: [5] }), 'single', { userID: 'bob' });
+    expect(env?.event).toBe('OnRecvNewMessage');
+    expect(JSON.parse(env!.data)).toMatchObject({
+      sendID: 'amy',
+      recvID: 'bob',
+      groupID: '',
+      sessionType: 1,
+      contentType: TYPING.contentType,
+      senderPlatformID: 5,
+      typingElem: { msgTips: 'yes' },
+    });
+  });
+
+  it('stopped typing ([] platforms) says "no"; a group report names the group', () => {
+    const [env] = translateCoreEvent(report({ conversationID: 'sg_g_1', userID: 'amy', platformIDs: [] }), 'batch', { userID: 'bob' });
+    expect(env?.event).toBe('OnRecvNewMessages');
+    const [msg] = JSON.parse(env!.data) as Record<string, unknown>[];
+    expect(msg).toMatchObject({ sendID: 'amy', recvID: '', groupID: 'g_1', sessionType: 3, typingElem: { msgTips: 'no' } });
+  });
+
+  it('an unreadable report, or one without a session, is forwarded as it is', () => {
+    for (const json of [report({ conversationID: 'xx_1', userID: 'a', platformIDs: [] }), report({ userID: 'a' }), coreEvent({ event: INPUT_STATUS_EVENT, data: 'nope' })]) {
+      expect(translateCoreEvent(json, 'batch', { userID: 'bob' }).map((e) => e.event)).toEqual([INPUT_STATUS_EVENT]);
+    }
+    expect(translateCoreEvent(report({ conversationID: 'si_a_b', userID: 'a', platformIDs: [] }), 'batch').map((e) => e.event)).toEqual([INPUT_STATUS_EVENT]);
   });
 });
 

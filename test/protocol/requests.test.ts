@@ -349,6 +349,11 @@ describe('session rows', () => {
   it('plans Logout', () => {
     expect(plan('Logout', [])).toEqual({ kind: 'session', reqFuncName: 'Logout', fn: 'logout', args: [] });
   });
+
+  it('plans SetAppBackgroundStatus as the session (background is per socket), checking its boolean', () => {
+    expect(plan('SetAppBackgroundStatus', [true])).toEqual({ kind: 'session', reqFuncName: 'SetAppBackgroundStatus', fn: 'setAppBackgroundStatus', args: [true] });
+    expect(refusal('SetAppBackgroundStatus', ['yes']).errMsg).toContain('argument 1 (isInBackground) must be a boolean');
+  });
 });
 
 describe('local rows', () => {
@@ -520,6 +525,53 @@ describe('responseData', () => {
     expect(JSON.parse((out as { data: string }).data)).toEqual([
       { publicInfo: user, friendInfo: null, blackInfo: null, groupMemberInfo: null },
     ]);
+  });
+
+  describe('companion calls fill what 3.5 answered in one call', () => {
+    // LocalBlack's JSON names the blocked user `userID`.
+    const black = { ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', createTime: 5, addSource: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
+    const friend = { ownerUserID: 'alice', userID: 'bob', remark: 'B', nickname: 'Bob', faceURL: '', ex: '', createTime: 1, addSource: 1, operatorUserID: 'alice', attachedInfo: '', isPinned: false };
+    const member = { groupID: 'g1', userID: 'bob', nickname: 'Bob', faceURL: '', roleLevel: 20, joinTime: 1, joinSource: 2, inviterUserID: 'alice', muteEndTime: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
+    const user = { userID: 'bob', nickname: 'Bob', faceURL: '', ex: '', createTime: 1 };
+    const carol = { userID: 'carol', nickname: 'Carol', faceURL: '', ex: '', createTime: 1 };
+
+    it('friend lists ask for the black list and mark blocked friends', () => {
+      for (const name of ['GetFriendList', 'GetSpecifiedFriendsInfo']) {
+        const p = corePlan(name, name === 'GetFriendList' ? [] : ['["bob"]']);
+        expect(p.companions, name).toEqual([{ fn: 'getBlackList', args: [] }]);
+        const out = responseData(p, JSON.stringify([friend]), true, [JSON.stringify([black])]);
+        expect(JSON.parse((out as { data: string }).data), name).toEqual([
+          { publicInfo: { userID: 'bob', nickname: 'Bob', faceURL: '', ex: '' }, friendInfo: friend, blackInfo: { ...black, userID: 'bob' } },
+        ]);
+      }
+    });
+
+    it('getUsersInfoWithCache asks for friends, blacks and (with a groupID) the members of the group', () => {
+      expect(corePlan('GetUsersInfoWithCache', ['["bob","carol"]', 'g1']).companions).toEqual([
+        { fn: 'getSpecifiedFriendsInfo', args: ['["bob","carol"]', false] },
+        { fn: 'getBlackList', args: [] },
+        { fn: 'getSpecifiedGroupMembersInfo', args: ['g1', '["bob","carol"]'] },
+      ]);
+      expect(corePlan('GetUsersInfoWithCache', ['["bob"]']).companions).toHaveLength(2);
+      const p = corePlan('GetUsersInfoWithCache', ['["bob","carol"]', 'g1']);
+      const out = responseData(p, JSON.stringify([user, carol]), true, [JSON.stringify([friend]), JSON.stringify([black]), JSON.stringify([member])]);
+      expect(JSON.parse((out as { data: string }).data)).toEqual([
+        { publicInfo: user, friendInfo: friend, blackInfo: { ...black, userID: 'bob' }, groupMemberInfo: member },
+        { publicInfo: carol, friendInfo: null, blackInfo: null, groupMemberInfo: null },
+      ]);
+    });
+
+    it('reads a black record under the Go field name too', () => {
+      const { userID: _omit, ...rest } = black;
+      const out = responseData(corePlan('GetFriendList', []), JSON.stringify([friend]), true, [JSON.stringify([{ ...rest, blockUserID: 'bob' }])]);
+      expect(JSON.parse((out as { data: string }).data)[0].blackInfo).toMatchObject({ userID: 'bob' });
+    });
+
+    it('a failed or unreadable companion leaves its part null, not the request failed', () => {
+      const p = corePlan('GetUsersInfoWithCache', ['["bob"]', 'g1']);
+      const out = responseData(p, JSON.stringify([user]), true, [undefined, 'not json', '{"x":1}']);
+      expect(JSON.parse((out as { data: string }).data)).toEqual([{ publicInfo: user, friendInfo: null, blackInfo: null, groupMemberInfo: null }]);
+    });
   });
 
   it('does not reshape rows without a reshaper', () => {

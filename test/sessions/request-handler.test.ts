@@ -67,6 +67,33 @@ describe('request handler', () => {
     expect(sent[1]).toMatchObject({ data: '"alice"' });
   });
 
+  it('makes the companion calls a reshape needs beside the main call; a failed one only empties its part', async () => {
+    const called: string[] = [];
+    const { sent, conn, session, ctx } = fakes(async (fn) => {
+      called.push(fn);
+      if (fn === 'getBlackList') throw new Error('core lost');
+      return JSON.stringify([{ ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', ex: '' }]);
+    });
+    (ctx.pool as unknown as { coreFunctions: Set<string> }).coreFunctions.add('getFriendList');
+    await handleFrame(ctx, conn, session, frame('GetFriendList', 'op-f'));
+    expect(called.sort()).toEqual(['getBlackList', 'getFriendList']);
+    expect(sent[0]).toMatchObject({ errCode: 0, operationID: 'op-f' });
+    expect(JSON.parse(sent[0]!.data)).toEqual([expect.objectContaining({ publicInfo: expect.objectContaining({ userID: 'bob' }), blackInfo: null })]);
+  });
+
+  it('hands SetAppBackgroundStatus to the session with the socket (background is per socket), not to the core', async () => {
+    const { sent, conn, session, ctx } = fakes(async () => {
+      throw new Error('the core must not be called directly');
+    });
+    const asked: unknown[][] = [];
+    (session as unknown as { setBackground: (...a: unknown[]) => Promise<void> }).setBackground = async (...a) => {
+      asked.push(a);
+    };
+    await handleFrame(ctx, conn, session, frame('SetAppBackgroundStatus', 'op-bg', [true]));
+    expect(asked).toEqual([[conn, true, 'op-bg']]);
+    expect(sent[0]).toMatchObject({ event: 'SetAppBackgroundStatus', errCode: 0, data: '""' });
+  });
+
   it('answers an unexpected fault with 20007, counts it, and keeps answering', async () => {
     let fail = true;
     const { sent, conn, session, ctx } = fakes(async () => {

@@ -1,10 +1,10 @@
 /**
- * Friend records as the API shows them (spec §6 `FriendInfo`, `FriendRequest`), filled in
+ * Friend records as the API shows them (spec §6 `FriendInfo`, `FriendRequest`, `BlackInfo`), filled in
  * the way the real converters fill them: a FriendInfo's `friendUser` carries only the
  * public fields and its `createTime` is in seconds; a FriendRequest names both users with
  * their current nickname and face, times in milliseconds.
  */
-import type { FriendRecord, FriendRequestRecord } from '../store/friends.ts';
+import type { BlackRecord, FriendRecord, FriendRequestRecord } from '../store/friends.ts';
 import type { DevState } from '../store/state.ts';
 import type { UserInfoView } from '../store/views.ts';
 
@@ -74,5 +74,27 @@ export function friendRequestView(state: DevState, request: FriendRequestRecord)
     handleMsg: request.handleMsg,
     handleTime: request.handleTime,
     ex: request.ex,
+  };
+}
+
+export interface BlackInfoView {
+  ownerUserID: string;
+  createTime: number;
+  blackUserInfo: { userID: string; nickname: string; faceURL: string; ex: string };
+  addSource: number;
+  operatorUserID: string;
+  ex: string;
+}
+
+/** BlackInfo: times in milliseconds, the blocked user's public fields. */
+export function blackInfoView(state: DevState, black: BlackRecord): BlackInfoView {
+  const user = state.users.get(black.blockUserID);
+  return {
+    ownerUserID: black.ownerUserID,
+    createTime: black.createTime,
+    blackUserInfo: { userID: black.blockUserID, nickname: user?.nickname ?? '', faceURL: user?.faceURL ?? '', ex: user?.ex ?? '' },
+    addSource: black.addSource,
+    operatorUserID: black.operatorUserID,
+    ex: black.ex,
   };
 }

@@ -4,17 +4,12 @@
  * (isSendMsg: true, reliabilityLevel 1 = not stored, no offline push): pushed with seq 0
  * in `n_<groupID>`, plus a stored copy in `sg_<groupID>` that counts as unread.
  */
-import { ContentType, SessionType } from '../protocol/constants.ts';
-import { deliver, type Push } from '../messaging/deliver.ts';
-import { notificationMsg, type NotificationConfig } from '../messaging/notification.ts';
+import { ContentType } from '../protocol/constants.ts';
+import type { Push } from '../messaging/deliver.ts';
+import { notify } from '../messaging/notification.ts';
 import type { MemberRecord } from '../store/groups.ts';
 import type { DevState } from '../store/state.ts';
 import { memberView, type GroupInfoView, type MemberView } from '../store/views.ts';
-
-const GROUP_CREATED: NotificationConfig = {
-  isSendMsg: true,
-  offlinePush: { enable: false, title: 'create group title', desc: 'create group desc', ex: 'create group ext' },
-};
 
 export function groupCreatedNotification(
   ctx: { state: DevState; opUserID: string; operationID: string },
@@ -46,16 +41,13 @@ export function groupCreatedNotification(
     groupMemberVersion: memberLog.version,
     groupMemberVersionID: memberLog.id,
   };
-  const sender = state.users.get(opUserID);
-  const msg = notificationMsg(state, {
+  return notify(ctx, {
+    contentType: ContentType.groupCreatedNotification,
     sendID: opUserID,
     recvID: group.groupID,
-    sessionType: SessionType.group,
-    contentType: ContentType.groupCreatedNotification,
     tips,
     // create_group's `sendMessage` overrides the entry's isSendMsg
-    config: { ...GROUP_CREATED, isSendMsg: sendMessage ?? GROUP_CREATED.isSendMsg },
-    sender: { nickname: sender?.nickname ?? '', faceURL: sender?.faceURL ?? '' },
+    sendMessage,
+    withSenderName: true,
   });
-  return deliver(state, msg, ctx.operationID);
 }

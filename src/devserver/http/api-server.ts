@@ -14,11 +14,16 @@ import type { ApiContext, GatewayHooks } from './context.ts';
 import { errorEnvelope, successEnvelope } from './envelope.ts';
 import { Fields } from './fields.ts';
 import { API_ROUTES } from './routes.ts';
+import { handleObjectTransfer } from './object-transfer.ts';
+import type { ObjectStore } from '../objects/object-store.ts';
 
 export interface ApiServerDeps {
   readonly state: DevState;
   readonly gateway: GatewayHooks;
   readonly logger: Logger;
+  readonly objects: ObjectStore;
+  /** The address the server listens on, for requests without a usable Host header. */
+  readonly listenURL: () => string;
 }
 
 /** Far above anything the core sends; a guard against a runaway client, not a protocol limit. */
@@ -79,9 +84,18 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** A Host header that can name this server in a URL; anything else falls back to the listen address. */
+const SANE_HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
+
+function baseURL(deps: ApiServerDeps, req: IncomingMessage): string {
+  const host = req.headers.host;
+  return host !== undefined && SANE_HOST.test(host) ? `http://${host}` : deps.listenURL();
+}
+
 async function handle(deps: ApiServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { state, logger } = deps;
   const path = new URL(req.url ?? '/', 'http://devserver').pathname;
+  if (handleObjectTransfer(deps.objects, logger, req, res, path, CORS_HEADERS)) return;
   const body = await readBody(req);
 
   if (req.method === 'OPTIONS') {
@@ -138,6 +152,8 @@ async function handle(deps: ApiServerDeps, req: IncomingMessage, res: ServerResp
     const ctx: ApiContext = {
       state,
       gateway: deps.gateway,
+      objects: deps.objects,
+      baseURL: baseURL(deps, req),
       operationID,
       opUserID,
       opPlatformID,

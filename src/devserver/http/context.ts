@@ -1,6 +1,7 @@
 /** What an API handler gets, and the permission checks the real services make. */
 import type { Push } from '../messaging/deliver.ts';
 import { ImError } from '../protocol/error-codes.ts';
+import type { ObjectStore } from '../objects/object-store.ts';
 import type { DevState } from '../store/state.ts';
 import type { Fields } from './fields.ts';
 
@@ -14,6 +15,9 @@ export interface GatewayHooks {
 export interface ApiContext {
   readonly state: DevState;
   readonly gateway: GatewayHooks;
+  readonly objects: ObjectStore;
+  /** `http://host:port` as the client addressed this server (for the URLs handed back). */
+  readonly baseURL: string;
   readonly operationID: string;
   /** The token's user; '' on routes that need no token. */
   readonly opUserID: string;
@@ -25,6 +29,11 @@ export interface ApiContext {
 
 /** What a handler returns: the response message, or undefined for one without fields (no `data`). */
 export type ApiHandler = (ctx: ApiContext) => unknown;
+
+/** The notifications a change caused go out once its reply has, as the real server's do. */
+export function pushAfterReply(ctx: ApiContext, pushes: readonly Push[]): void {
+  ctx.after(() => ctx.gateway.push(pushes));
+}
 
 export function isAdmin(ctx: ApiContext): boolean {
   return ctx.state.auth.isAdmin(ctx.opUserID);

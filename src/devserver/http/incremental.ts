@@ -1,5 +1,5 @@
 /** Turns a version-log plan into the incremental answer shape of spec §2.3. */
-import { planIncremental, type VersionLog } from '../store/version-log.ts';
+import { planIncremental, type IncrementalPlan, type VersionLog } from '../store/version-log.ts';
 import type { Fields } from './fields.ts';
 
 export interface IncrementalAnswer<T> {
@@ -16,7 +16,10 @@ export interface IncrementalAnswer<T> {
  *   as the real lookups skip them).
  */
 export function incrementalAnswer<T>(log: VersionLog, req: Fields, find: (ids: readonly string[]) => T[]): IncrementalAnswer<T> {
-  const plan = planIncremental(log, req.string('versionID'), req.int('version'));
+  return answerFromPlan(planIncremental(log, req.string('versionID'), req.int('version')), find);
+}
+
+export function answerFromPlan<T>(plan: IncrementalPlan, find: (ids: readonly string[]) => T[]): IncrementalAnswer<T> {
   return {
     version: plan.version,
     versionID: plan.versionID,

@@ -1,28 +1,24 @@
 /**
  * Server notifications (contentType 1000–5000, msgFrom 200) as the real notification
- * sender builds them from a `notification.yml` entry: the options come from the entry
- * (every default entry is reliabilityLevel 1, i.e. pushed with seq 0 and not stored), the
- * content is `{"detail": JSON(tips)}`, and delivery is the ordinary message path, which
- * also stores a chat copy when the entry says `isSendMsg`.
+ * sender builds them from a `notification.yml` entry (protocol/notification-config.ts):
+ * the options come from the entry, the content is `{"detail": JSON(tips)}`, and delivery is
+ * the ordinary message path, which also stores a chat copy when the entry says `isSendMsg`.
  */
 import { MsgFrom, MsgOption, SessionType } from '../protocol/constants.ts';
+import { notificationKind, type NotificationConfig } from '../protocol/notification-config.ts';
 import type { MsgData } from '../protocol/proto-schema.ts';
 import type { DevState } from '../store/state.ts';
+import { deliver, type Push } from './deliver.ts';
 import { newMsgID } from './ids.ts';
 
-/** One `notification.yml` entry (reliabilityLevel is 1 for all the defaults, so it is not a field). */
-export interface NotificationConfig {
-  readonly isSendMsg: boolean;
-  readonly offlinePush: { readonly enable: boolean; readonly title: string; readonly desc: string; readonly ex: string };
-}
-
-/** Options of a notification per its config: the real defaults, then unreadCount/offlinePush/isSendMsg. */
-export function notificationOptions(config: Pick<NotificationConfig, 'isSendMsg'> & { offlinePush: { enable: boolean } }): Record<string, boolean> {
+/** Options of a notification per its config: the real defaults, then unreadCount/offlinePush/history/isSendMsg. */
+export function notificationOptions(config: Pick<NotificationConfig, 'isSendMsg' | 'reliable'> & { offlinePush: { enable: boolean } }): Record<string, boolean> {
+  const reliable = config.reliable === true;
   return {
     [MsgOption.isNotNotification]: false,
     [MsgOption.isSendMsg]: config.isSendMsg,
-    [MsgOption.history]: false,
-    [MsgOption.persistent]: false,
+    [MsgOption.history]: reliable,
+    [MsgOption.persistent]: reliable,
     [MsgOption.offlinePush]: config.offlinePush.enable,
     [MsgOption.unreadCount]: config.isSendMsg,
     [MsgOption.conversationUpdate]: false,
@@ -81,4 +77,45 @@ export function notificationMsg(state: DevState, input: NotificationInput): MsgD
     attachedInfo: '',
     ex: '',
   };
+}
+
+export interface NotifyContext {
+  readonly state: DevState;
+  readonly operationID: string;
+}
+
+export interface Notification {
+  readonly contentType: number;
+  readonly sendID: string;
+  /** A userID, or the groupID for group notifications. */
+  readonly recvID: string;
+  readonly tips: unknown;
+  /** When the notification travels as another session type than its entry's (revoke: the message's). */
+  readonly sessionType?: number;
+  /** A request's `sendMessage`: overrides the entry's isSendMsg when given. */
+  readonly sendMessage?: boolean | undefined;
+  /** Name the sender in the message (the group senders look it up). */
+  readonly withSenderName?: boolean;
+  /** Users who get the push although they are no longer in the group (kicked, quit). */
+  readonly alsoTo?: readonly string[];
+}
+
+/** Builds a notification per its content type's entry and delivers it; returns the pushes. */
+export function notify(ctx: NotifyContext, n: Notification): Push[] {
+  const kind = notificationKind(n.contentType);
+  const config = n.sendMessage === undefined ? kind.config : { ...kind.config, isSendMsg: n.sendMessage };
+  const sender = n.withSenderName === true ? ctx.state.users.get(n.sendID) : undefined;
+  const msg = notificationMsg(ctx.state, {
+    sendID: n.sendID,
+    recvID: n.recvID,
+    sessionType: n.sessionType ?? kind.sessionType,
+    contentType: n.contentType,
+    tips: n.tips,
+    config,
+    ...(sender !== undefined && { sender: { nickname: sender.nickname, faceURL: sender.faceURL } }),
+  });
+  const pushes = deliver(ctx.state, msg, ctx.operationID);
+  const alsoTo = n.alsoTo ?? [];
+  if (alsoTo.length === 0) return pushes;
+  return pushes.map((p) => ({ ...p, userIDs: [...new Set([...p.userIDs, ...alsoTo])] }));
 }

@@ -2,7 +2,7 @@
  * SendMsg (WS 1003) as the real message service does it (spec §4.1): stamp the message,
  * run the sender checks of its session type, then hand it to delivery. Errors are the
  * real codes: unknown session type 1001, unknown receiver 1004, unknown group 1004,
- * dismissed group 1204, not a member 1203, muted 1402/1403.
+ * blocked by the receiver 1302, dismissed group 1204, not a member 1203, muted 1402/1403.
  *
  * One deliberate difference: the message's sendID must be the connection's user (or
  * an admin). The real service does not check, which lets one user file messages under
@@ -108,8 +108,10 @@ export function sendMessage(ctx: SendContext, input: MsgData): SendOutcome {
   const msg = stamp(input, state.now());
   switch (msg.sessionType) {
     case SessionType.single:
-      // Black lists and friend verification (off by default in the real server) do not
-      // exist here, so the receiver's settings are the only check.
+      // Friend verification is off by default in the real server, and so here.
+      if (!isNotificationContent(msg.contentType) && !state.auth.isAdmin(msg.sendID) && state.friends.isBlack(msg.recvID, msg.sendID)) {
+        throw new ImError('BlockedByPeer');
+      }
       if (!isNotificationMsg(msg) && !receiverAccepts(state, msg)) return { resp: undefined, pushes: [] };
       break;
     case SessionType.notification:

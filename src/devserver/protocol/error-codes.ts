@@ -18,12 +18,14 @@ export const IM_ERRORS = {
   GroupIDExisted: 1202,
   NotInGroupYetError: 1203,
   DismissedAlreadyError: 1204,
+  GroupRequestHandled: 1206,
   CanNotAddYourselfError: 1301,
   BlockedByPeer: 1302,
   NotPeersFriend: 1303,
   RelationshipAlreadyError: 1304,
   MutedInGroup: 1402,
   MutedGroup: 1403,
+  MsgAlreadyRevoke: 1404,
   TokenExpiredError: 1501,
   TokenInvalidError: 1502,
   TokenMalformedError: 1503,
@@ -33,6 +35,7 @@ export const IM_ERRORS = {
   TokenNotExistError: 1507,
   ConnOverMaxNumLimit: 1601,
   ConnArgsErr: 1602,
+  FileUploadedExpiredError: 1701,
 } as const;
 
 export type ImErrorName = keyof typeof IM_ERRORS;

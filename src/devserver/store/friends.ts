@@ -36,6 +36,18 @@ export interface FriendRequestRecord {
   ex: string;
 }
 
+export interface BlackRecord {
+  ownerUserID: string;
+  blockUserID: string;
+  /** Epoch ms. */
+  createTime: number;
+  addSource: number;
+  operatorUserID: string;
+  ex: string;
+}
+
+export type FriendPatch = Partial<Pick<FriendRecord, 'remark' | 'isPinned' | 'ex'>>;
+
 export const FriendResponse = { notHandled: 0, agree: 1, refuse: -1 } as const;
 
 /** How a friendship came about (protocol constants). */
@@ -51,6 +63,8 @@ export class FriendStore {
   /** owner → friend → record, in creation order. */
   readonly #friends = new Map<string, Map<string, FriendRecord>>();
   readonly #requests = new Map<string, FriendRequestRecord>();
+  /** owner → blocked user → record, in creation order. */
+  readonly #blacks = new Map<string, Map<string, BlackRecord>>();
   readonly #now: () => number;
 
   constructor(now: () => number) {
@@ -101,6 +115,56 @@ export class FriendStore {
   delete(ownerUserID: string, friendUserID: string): void {
     this.#friends.get(ownerUserID)?.delete(friendUserID);
     this.log(ownerUserID).record(friendUserID, 'delete');
+  }
+
+  /** Changes owner → friend (remark, pin, ex); undefined when they are not friends. */
+  update(ownerUserID: string, friendUserID: string, patch: FriendPatch): FriendRecord | undefined {
+    const friend = this.#friends.get(ownerUserID)?.get(friendUserID);
+    if (friend === undefined) return undefined;
+    Object.assign(friend, patch);
+    this.log(ownerUserID).record(friendUserID, 'update');
+    return friend;
+  }
+
+  /** The friend's own profile changed: owners who sync their friends see an update. */
+  touch(ownerUserID: string, friendUserID: string): void {
+    if (this.isFriend(ownerUserID, friendUserID)) this.log(ownerUserID).record(friendUserID, 'update');
+  }
+
+  /** Owners who have the user as a friend. */
+  ownersOf(friendUserID: string): string[] {
+    const out: string[] = [];
+    for (const [owner, friends] of this.#friends) if (friends.has(friendUserID)) out.push(owner);
+    return out;
+  }
+
+  isBlack(ownerUserID: string, blockUserID: string): boolean {
+    return this.#blacks.get(ownerUserID)?.has(blockUserID) ?? false;
+  }
+
+  /** The owner's black list, oldest first. */
+  blacks(ownerUserID: string): BlackRecord[] {
+    return [...(this.#blacks.get(ownerUserID)?.values() ?? [])];
+  }
+
+  black(ownerUserID: string, blockUserID: string): BlackRecord | undefined {
+    return this.#blacks.get(ownerUserID)?.get(blockUserID);
+  }
+
+  /** Blocks (or re-blocks, keeping the first record) the user. */
+  addBlack(record: Omit<BlackRecord, 'createTime'>): void {
+    let owned = this.#blacks.get(record.ownerUserID);
+    if (owned === undefined) {
+      owned = new Map();
+      this.#blacks.set(record.ownerUserID, owned);
+    }
+    if (!owned.has(record.blockUserID)) owned.set(record.blockUserID, { ...record, createTime: this.#now() });
+  }
+
+  removeBlack(ownerUserID: string, blockUserID: string): void {
+    const owned = this.#blacks.get(ownerUserID);
+    owned?.delete(blockUserID);
+    if (owned?.size === 0) this.#blacks.delete(ownerUserID);
   }
 
   request(fromUserID: string, toUserID: string): FriendRequestRecord | undefined {

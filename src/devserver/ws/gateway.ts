@@ -30,6 +30,7 @@ import { frameCodec } from './frame-codec.ts';
 import { WS_HANDLERS, type GatewayActions, type WsOutcome } from './handlers.ts';
 import { checkHandshake, readHandshakeQuery, type AcceptedHandshake, type HandshakeQuery } from './handshake.ts';
 import { ConnectionRegistry } from './registry.ts';
+import { FaultPlan } from './faults.ts';
 
 export interface GatewayOptions {
   readonly state: DevState;
@@ -60,6 +61,8 @@ export class Gateway implements GatewayActions {
     clientTracking: false,
   });
   readonly #registry = new ConnectionRegistry<GatewayConnection>();
+  /** Test-only faults (see faults.ts). */
+  readonly faults = new FaultPlan();
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -100,6 +103,10 @@ export class Gateway implements GatewayActions {
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const { query, accepted, error } = this.#check(req);
+    if (accepted !== undefined && this.faults.takeRefusal(accepted.userID)) {
+      socket.destroy();
+      return;
+    }
     if (error !== undefined && !query.wantsResponse) {
       const body = errorEnvelope(error);
       socket.end(
@@ -165,6 +172,9 @@ export class Gateway implements GatewayActions {
     const handler = WS_HANDLERS[spec.name as keyof typeof WS_HANDLERS];
     let outcome: WsOutcome;
     try {
+      if (req.reqIdentifier === WsReq.getNewestSeq && this.faults.takeSeqFailure(conn.userID)) {
+        throw new ImError('ServerInternalError', 'injected fault: newest seq unavailable');
+      }
       outcome = handler({ state: this.#state, conn, gateway: this, req });
     } catch (err) {
       if (!(err instanceof ImError)) this.#log.error({ err, reqIdentifier: req.reqIdentifier }, 'devserver: WS handler failed');
@@ -199,6 +209,17 @@ export class Gateway implements GatewayActions {
         }
       }
     }
+  }
+
+  connectionsOf(userID: string): GatewayConnection[] {
+    return this.#registry.byUser(userID);
+  }
+
+  /** Drops the user's connections without a word, as a broken network would; returns how many. */
+  disconnect(userID: string): number {
+    const conns = this.#registry.byUser(userID);
+    for (const conn of conns) conn.close('fault: disconnected');
+    return conns.length;
   }
 
   kick(userID: string, platformID: number): void {

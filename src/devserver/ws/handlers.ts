@@ -62,10 +62,11 @@ export const WS_HANDLERS: Readonly<Record<Exclude<WsReqName, 'pushMsg' | 'kickOn
       },
     ),
 
-  pullMsgByRange: ({ state, req }) =>
+  // Reads are answered for the connection's user, whatever userID the request names.
+  pullMsgByRange: ({ state, conn, req }) =>
     withDecoded(
       () => decodeProto('PullMessageBySeqsReq', req.data),
-      (m) => ({ data: encodeProto('PullMessageBySeqsResp', pullByRanges(state, m)) }),
+      (m) => ({ data: encodeProto('PullMessageBySeqsResp', pullByRanges(state, { ...m, userID: conn.userID })) }),
     ),
 
   sendMsg: ({ state, conn, gateway, req }) =>
@@ -85,22 +86,22 @@ export const WS_HANDLERS: Readonly<Record<Exclude<WsReqName, 'pushMsg' | 'kickOn
     throw new ImError('ArgsError', 'msgData is nil');
   },
 
-  pullMsgBySeqList: ({ state, req }) =>
+  pullMsgBySeqList: ({ state, conn, req }) =>
     withDecoded(
       () => decodeProto('GetSeqMessageReq', req.data),
-      (m) => ({ data: encodeProto('GetSeqMessageResp', pullBySeqs(state, m)) }),
+      (m) => ({ data: encodeProto('GetSeqMessageResp', pullBySeqs(state, { ...m, userID: conn.userID })) }),
     ),
 
-  getConvMaxReadSeq: ({ state, req }) =>
+  getConvMaxReadSeq: ({ state, conn, req }) =>
     withDecoded(
       () => decodeProto('GetConversationsHasReadAndMaxSeqReq', req.data),
-      (m) => ({ data: encodeProto('GetConversationsHasReadAndMaxSeqResp', hasReadAndMaxSeqs(state, m)) }),
+      (m) => ({ data: encodeProto('GetConversationsHasReadAndMaxSeqResp', hasReadAndMaxSeqs(state, { ...m, userID: conn.userID })) }),
     ),
 
-  pullConvLastMessage: ({ state, req }) =>
+  pullConvLastMessage: ({ state, conn, req }) =>
     withDecoded(
       () => decodeProto('GetLastMessageReq', req.data),
-      (m) => ({ data: encodeProto('GetLastMessageResp', lastMessages(state, m)) }),
+      (m) => ({ data: encodeProto('GetLastMessageResp', lastMessages(state, { ...m, userID: conn.userID })) }),
     ),
 
   // Replied, then the connection ends, whether or not the request decoded.

@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpenIMSDK, CbEvents, type WsResponse } from 'open-im-sdk';
+import { OpenIMSDK, CbEvents, type MessageItem, type WsResponse } from 'open-im-sdk';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket as WsWebSocket, type ClientOptions } from 'ws';
@@ -65,11 +65,29 @@ export interface E2eOptions {
 /** `E2E_LOG=debug` shows the gateway's, the cores' and the dev server's logs. */
 const LOG_LEVEL: LogLevel = LOG_LEVELS.find((l) => l === process.env['E2E_LOG']) ?? 'silent';
 
+/**
+ * What a browser or mini-program gives the client's upload path and Node lacks: FileReader
+ * (the client hashes each part with it). Reads a Blob slice the way a browser does.
+ */
+class NodeFileReader {
+  onload: ((e: { target: { result: ArrayBuffer } }) => void) | null = null;
+  onerror: ((err: unknown) => void) | null = null;
+
+  readAsArrayBuffer(blob: Blob): void {
+    blob.arrayBuffer().then(
+      (result) => this.onload?.({ target: { result } }),
+      (err: unknown) => this.onerror?.(err),
+    );
+  }
+}
+
 export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
   const logger = pino({ level: LOG_LEVEL });
   const previousWebSocket = globalThis.WebSocket;
+  const previousFileReader = (globalThis as { FileReader?: unknown }).FileReader;
   // The client checks for the global when it logs in; the ws class is what it gets in Node.
   (globalThis as { WebSocket: unknown }).WebSocket = TrackedSocket;
+  (globalThis as { FileReader?: unknown }).FileReader = NodeFileReader;
   const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-e2e-'));
   const dev = await startDevServer({ apiPort: 0, wsPort: 0, logger: logger.child({ component: 'dev-server' }), ...options.dev });
   let gw: RunningServer;
@@ -100,6 +118,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
       await dev.close();
       rmSync(dataDir, { recursive: true, force: true });
       (globalThis as { WebSocket: unknown }).WebSocket = previousWebSocket;
+      (globalThis as { FileReader?: unknown }).FileReader = previousFileReader;
     },
   };
 }
@@ -223,6 +242,34 @@ export async function logoutAll(tabs: readonly E2eClient[]): Promise<void> {
     await within(tab.sdk.logout(), `${tab.name} logout`, 5000).catch(() => {});
   }
   await until(() => tabs.every((t) => !t.connected), 'every tab closed', 5000);
+}
+
+/**
+ * Logs in `tabs` tabs of the user, all with one token (a new token would kick the old one),
+ * registered in `clients` so that the file's fixture logs them out; resolves once the
+ * user's first sync is over.
+ */
+export async function openTabs(env: E2eEnv, clients: E2eClient[], userID: string, tabs = 1, options: { ttlSeconds?: number } = {}): Promise<E2eClient[]> {
+  const token = await env.dev.userToken(userID, WEB, options);
+  const opened = Array.from({ length: tabs }, (_, i) => new E2eClient(userID, token, `${userID}#${i + 1}`));
+  clients.push(...opened);
+  for (const tab of opened) {
+    const res = await within(tab.login(env), `${tab.name} login`);
+    if (res.errCode !== 0) throw new Error(`${tab.name} login answered ${res.errCode} ${res.errMsg}`);
+  }
+  // Login answers before the core's first sync is done; tests start from a synced state.
+  await opened[0]!.waitEvent(CbEvents.OnSyncServerFinish);
+  return opened;
+}
+
+/** Creates and sends a text message; resolves with the sent message as the core returns it. */
+export async function sendText(from: E2eClient, text: string, to: { recvID?: string; groupID?: string }): Promise<MessageItem> {
+  const created = await within(from.sdk.createTextMessage(text), `${from.name} createTextMessage`);
+  const sent = await within(
+    from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created.data }),
+    `${from.name} sendMessage`,
+  );
+  return sent.data;
 }
 
 /** New-message events carry arrays of messages (batch mode); flattens a tab's received ones. */

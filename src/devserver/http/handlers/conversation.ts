@@ -1,9 +1,12 @@
-/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6). */
+/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6), and the notices of their changes. */
+import { notify } from '../../messaging/notification.ts';
+import { ContentType, SessionType } from '../../protocol/constants.ts';
+import { singleConversationID } from '../../protocol/conversation-id.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
 import type { DevState } from '../../store/state.ts';
 import { conversationView } from '../../store/views.ts';
-import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page } from '../fields.ts';
 import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
 
@@ -76,14 +79,39 @@ function setConversations(ctx: ApiContext): unknown {
     if (v !== undefined) patch[key] = v;
   }
   const conversationType = req.int('conversationType');
-  for (const userID of userIDs) {
-    state.conversations.ensure(userID, conversationID, {
-      conversationType,
-      userID: req.string('userID'),
-      groupID: req.string('groupID'),
-    });
-    state.conversations.update(userID, conversationID, patch);
+  const peerUserID = req.string('userID');
+  const isPrivateChat = req.optionalBool('isPrivateChat');
+  if (isPrivateChat !== undefined && conversationType !== SessionType.group && peerUserID !== '') {
+    // It changes the peer's record too. Unlike the real server, only for a registered peer and
+    // their chat with the caller, so that nobody can make records for others at will.
+    for (const userID of userIDs) {
+      if (!state.users.has(peerUserID) || conversationID !== singleConversationID(userID, peerUserID)) {
+        throw new ImError('ArgsError', `${conversationID} is not the chat of ${userID} with a registered user ${peerUserID}`);
+      }
+    }
   }
+  const changedFor: string[] = [];
+  for (const userID of userIDs) {
+    const created = state.conversations.ensure(userID, conversationID, { conversationType, userID: peerUserID, groupID: req.string('groupID') });
+    const before = state.conversations.get(userID, conversationID);
+    const differs = Object.entries(patch).some(([k, v]) => before?.[k as keyof ConversationPatch] !== v);
+    state.conversations.update(userID, conversationID, patch);
+    if (created || differs) changedFor.push(userID);
+  }
+  // The user's other devices sync the conversation.
+  const pushes = changedFor.flatMap((userID) =>
+    notify(ctx, { contentType: ContentType.conversationChangeNotification, sendID: userID, recvID: userID, tips: { userID, conversationIDList: [conversationID] } }),
+  );
+  if (isPrivateChat !== undefined && conversationType !== SessionType.group && peerUserID !== '') {
+    // Burn-after-reading is set for both sides of a single chat.
+    for (const userID of userIDs) {
+      state.conversations.ensure(peerUserID, conversationID, { conversationType, userID });
+      state.conversations.update(peerUserID, conversationID, { isPrivateChat });
+      const tips = { recvID: peerUserID, sendID: userID, isPrivate: isPrivateChat, conversationID };
+      pushes.push(...notify(ctx, { contentType: ContentType.conversationPrivateChatNotification, sendID: userID, recvID: peerUserID, tips }));
+    }
+  }
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 

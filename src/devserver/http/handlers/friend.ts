@@ -1,14 +1,21 @@
 /**
- * `/friend/*`: applications, answers, the friend list and its sync, as the real relation
- * service does them (checks in its order, its error codes). Black lists do not exist
- * here, so those reads are empty.
+ * `/friend/*`: applications, answers, the friend list and its sync, remarks, black lists,
+ * as the real relation service does them (checks in its order, its error codes).
  */
-import { applicationAdded, applicationApproved, applicationRejected, friendDeleted } from '../../friends/notifications.ts';
-import { friendInfoView, friendRequestView, type FriendInfoView } from '../../friends/views.ts';
+import {
+  applicationAdded,
+  applicationApproved,
+  applicationRejected,
+  blackChanged,
+  friendDeleted,
+  friendRemarkSet,
+  friendsInfoUpdated,
+} from '../../friends/notifications.ts';
+import { blackInfoView, friendInfoView, friendRequestView, type FriendInfoView } from '../../friends/views.ts';
 import { ImError } from '../../protocol/error-codes.ts';
-import { BecomeFriendBy, FriendResponse } from '../../store/friends.ts';
+import { BecomeFriendBy, FriendResponse, type FriendPatch } from '../../store/friends.ts';
 import type { DevState } from '../../store/state.ts';
-import { requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page } from '../fields.ts';
 import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
 
@@ -34,7 +41,7 @@ function addFriend(ctx: ApiContext): unknown {
   }
   const request = state.friends.apply(fromUserID, toUserID, body.string('reqMsg'), body.string('ex'));
   const pushes = applicationAdded(ctx, request);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -61,7 +68,7 @@ function respondFriendApply(ctx: ApiContext): unknown {
       state.friends.add({ ownerUserID: owner, friendUserID: friend, remark: '', addSource: BecomeFriendBy.apply, operatorUserID: fromUserID, ex: '', isPinned: false });
     }
     const pushes = applicationApproved(ctx, request, handleMsg);
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
     return undefined;
   }
   if (handleResult === FriendResponse.refuse) {
@@ -72,7 +79,7 @@ function respondFriendApply(ctx: ApiContext): unknown {
     }
     state.friends.handle(request, FriendResponse.refuse, '', handleMsg);
     const pushes = applicationRejected(ctx, request, handleMsg);
-    ctx.after(() => ctx.gateway.push(pushes));
+    pushAfterReply(ctx, pushes);
     return undefined;
   }
   throw new ImError('ArgsError', 'req.HandleResult != -1/1');
@@ -85,7 +92,7 @@ function deleteFriend(ctx: ApiContext): unknown {
   requireSelfOrAdmin(ctx, ownerUserID);
   state.friends.delete(ownerUserID, friendUserID);
   const pushes = friendDeleted(ctx, ownerUserID, friendUserID);
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
@@ -155,11 +162,93 @@ function getFriendIDs(ctx: ApiContext): unknown {
   return { friendIDs: ctx.state.friends.friendIDs(userID) };
 }
 
-function ownListEmpty(field: string): ApiHandler {
-  return (ctx) => {
-    requireSelfOrAdmin(ctx, ctx.body.string('userID'));
-    return { [field]: [], total: 0 };
-  };
+/** Users one owner may block: far above real use, a bound on what one account makes the server hold. */
+export const MAX_BLACKS_PER_USER = 10_000;
+
+function addBlack(ctx: ApiContext): unknown {
+  const { state, body } = ctx;
+  const ownerUserID = body.string('ownerUserID');
+  const blackUserID = body.string('blackUserID');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  if (!state.users.has(ownerUserID) || !state.users.has(blackUserID)) throw new ImError('UserIDNotFoundError', 'user not found');
+  if (ownerUserID === blackUserID) throw new ImError('ArgsError', 'can not block yourself');
+  if (!state.friends.isBlack(ownerUserID, blackUserID) && state.friends.blacks(ownerUserID).length >= MAX_BLACKS_PER_USER) {
+    throw new ImError('ArgsError', `black list is full (${MAX_BLACKS_PER_USER} users)`);
+  }
+  state.friends.addBlack({ ownerUserID, blockUserID: blackUserID, addSource: 0, operatorUserID: ctx.opUserID, ex: body.string('ex') });
+  const pushes = blackChanged(ctx, true, ownerUserID, blackUserID);
+  pushAfterReply(ctx, pushes);
+  return undefined;
+}
+
+function removeBlack(ctx: ApiContext): unknown {
+  const { state, body } = ctx;
+  const ownerUserID = body.string('ownerUserID');
+  const blackUserID = body.string('blackUserID');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  state.friends.removeBlack(ownerUserID, blackUserID);
+  const pushes = blackChanged(ctx, false, ownerUserID, blackUserID);
+  pushAfterReply(ctx, pushes);
+  return undefined;
+}
+
+function getBlackList(ctx: ApiContext): unknown {
+  const userID = ctx.body.string('userID');
+  requireSelfOrAdmin(ctx, userID);
+  const all = ctx.state.friends.blacks(userID).map((b) => blackInfoView(ctx.state, b));
+  return { blacks: page(all, ctx.body.pagination()), total: all.length };
+}
+
+function getSpecifiedBlacks(ctx: ApiContext): unknown {
+  const ownerUserID = ctx.body.string('ownerUserID');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  const userIDs = ctx.body.strings('userIDList');
+  if (userIDs.length === 0) throw new ImError('ArgsError', 'userIDList is empty');
+  if (new Set(userIDs).size !== userIDs.length) throw new ImError('ArgsError', 'userIDList repeated');
+  const blacks = userIDs.flatMap((id) => {
+    const black = ctx.state.friends.black(ownerUserID, id);
+    return black === undefined ? [] : [blackInfoView(ctx.state, black)];
+  });
+  return { blacks, total: blacks.length };
+}
+
+/** Checks that every listed user is the owner's friend (the real FindFriendsWithError). */
+function requireFriends(ctx: ApiContext, ownerUserID: string, friendUserIDs: readonly string[]): void {
+  const missing = friendUserIDs.filter((id) => !ctx.state.friends.isFriend(ownerUserID, id));
+  if (missing.length > 0) throw new ImError('RecordNotFoundError', `not friends: ${missing.join(',')}`);
+}
+
+function updateFriends(ctx: ApiContext): unknown {
+  const { state, body } = ctx;
+  const ownerUserID = body.string('ownerUserID');
+  const friendUserIDs = body.strings('friendUserIDs');
+  if (friendUserIDs.length === 0) throw new ImError('ArgsError', 'friendIDList is empty');
+  if (new Set(friendUserIDs).size !== friendUserIDs.length) throw new ImError('ArgsError', 'friendIDList repeated');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  requireFriends(ctx, ownerUserID, friendUserIDs);
+  const patch: FriendPatch = {};
+  const isPinned = body.optionalBool('isPinned');
+  const remark = body.optionalString('remark');
+  const ex = body.optionalString('ex');
+  if (isPinned !== undefined) patch.isPinned = isPinned;
+  if (remark !== undefined) patch.remark = remark;
+  if (ex !== undefined) patch.ex = ex;
+  for (const id of friendUserIDs) state.friends.update(ownerUserID, id, patch);
+  const pushes = friendsInfoUpdated(ctx, ownerUserID, friendUserIDs);
+  pushAfterReply(ctx, pushes);
+  return undefined;
+}
+
+function setFriendRemark(ctx: ApiContext): unknown {
+  const { state, body } = ctx;
+  const ownerUserID = body.string('ownerUserID');
+  const friendUserID = body.string('friendUserID');
+  requireSelfOrAdmin(ctx, ownerUserID);
+  requireFriends(ctx, ownerUserID, [friendUserID]);
+  state.friends.update(ownerUserID, friendUserID, { remark: body.string('remark') });
+  const pushes = friendRemarkSet(ctx, ownerUserID, friendUserID);
+  pushAfterReply(ctx, pushes);
+  return undefined;
 }
 
 export const FRIEND_HANDLERS: Readonly<Record<string, ApiHandler>> = {
@@ -177,6 +266,10 @@ export const FRIEND_HANDLERS: Readonly<Record<string, ApiHandler>> = {
   '/friend/get_designated_friends': getDesignatedFriends,
   '/friend/is_friend': isFriend,
   '/friend/get_friend_id': getFriendIDs,
-  '/friend/get_black_list': ownListEmpty('blacks'),
-  '/friend/get_specified_blacks': ownListEmpty('blacks'),
+  '/friend/add_black': addBlack,
+  '/friend/remove_black': removeBlack,
+  '/friend/get_black_list': getBlackList,
+  '/friend/get_specified_blacks': getSpecifiedBlacks,
+  '/friend/update_friends': updateFriends,
+  '/friend/set_friend_remark': setFriendRemark,
 };

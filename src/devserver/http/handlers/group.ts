@@ -1,17 +1,13 @@
-/** `/group/*`: create_group and the reads behind group and member sync (spec §8 (c)). */
+/** `/group/*`: create_group and the reads behind group and member sync (spec §8 (c)); changes are in group-members.ts and group-settings.ts. */
 import { GroupStatus } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import { createGroup } from '../../groups/create-group.ts';
 import type { DevState } from '../../store/state.ts';
 import { groupInfoView, memberView, type GroupInfoView, type MemberView } from '../../store/views.ts';
-import {
-  requireInGroupOrAdmin,
-  requireSelfOrAdmin,
-  type ApiContext,
-  type ApiHandler,
-} from '../context.ts';
+import { pushAfterReply, requireInGroupOrAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page, type Fields } from '../fields.ts';
-import { fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
+import { answerFromPlan, fullIDsAnswer, incrementalAnswer } from '../incremental.ts';
+import { planIncremental } from '../../store/version-log.ts';
 
 /** Groups that exist, in the order asked, each once. */
 function groupsInfo(state: DevState, groupIDs: readonly string[]): GroupInfoView[] {
@@ -63,7 +59,7 @@ function createGroupHandler(ctx: ApiContext): unknown {
       notificationUserID: info.string('notificationUserID'),
     },
   });
-  ctx.after(() => ctx.gateway.push(pushes));
+  pushAfterReply(ctx, pushes);
   return { groupInfo: group };
 }
 
@@ -81,8 +77,10 @@ function incrementalMembers(ctx: ApiContext, req: Fields): unknown {
   const group = state.groups.get(groupID);
   if (group === undefined) throw new ImError('RecordNotFoundError', `group ${groupID} not found`);
   if (group.status === GroupStatus.dismissed) throw new ImError('DismissedAlreadyError');
-  const answer = incrementalAnswer(state.groups.memberLog(groupID), req, (ids) => membersInfo(state, groupID, ids));
-  const changed = answer.insert.length + answer.update.length + answer.delete.length > 0;
+  const plan = planIncremental(state.groups.memberLog(groupID), req.string('versionID'), req.int('version'));
+  const answer = answerFromPlan(plan, (ids) => membersInfo(state, groupID, ids));
+  // A change of the group itself is logged under '' and reaches clients as `group`.
+  const changed = plan.insert.length + plan.update.length + plan.delete.length > 0;
   return { ...answer, group: answer.full || changed ? groupInfoView(state, group) : null, sortVersion: 0 };
 }
 

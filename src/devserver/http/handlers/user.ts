@@ -1,8 +1,10 @@
-/** `/user/*`: registration (admin) and profile reads/writes. */
+/** `/user/*`: registration (admin) and profile reads/writes (which the user's devices, friends and groups hear of). */
+import { userInfoUpdated } from '../../friends/notifications.ts';
+import { memberProfileChanged } from '../../groups/notifications.ts';
 import { ImError } from '../../protocol/error-codes.ts';
 import type { UserRecord } from '../../store/users.ts';
 import { userInfoView } from '../../store/views.ts';
-import { requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
+import { pushAfterReply, requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
 /** Letters (any script), digits and `_`, as the real check allows. */
 const LEGAL_USER_ID = /^[\p{L}\p{Nd}_]*$/u;
@@ -66,7 +68,12 @@ function updateUserInfoEx(ctx: ApiContext): unknown {
   if (faceURL !== undefined) patch.faceURL = faceURL;
   if (ex !== undefined) patch.ex = ex;
   if (globalRecvMsgOpt !== undefined) patch.globalRecvMsgOpt = globalRecvMsgOpt;
+  const before = state.users.get(userID);
+  const nameOrFaceChanged = (patch.nickname !== undefined && patch.nickname !== before?.nickname) || (patch.faceURL !== undefined && patch.faceURL !== before?.faceURL);
   state.users.update(userID, patch);
+  const pushes = userInfoUpdated(ctx, ctx.opUserID, userID, nameOrFaceChanged);
+  if (nameOrFaceChanged) pushes.push(...memberProfileChanged(ctx, userID));
+  pushAfterReply(ctx, pushes);
   return undefined;
 }
 
