@@ -64,7 +64,7 @@ export const ERROR_CODES = {
     code: 20008,
     origin: 'gateway',
     meaning:
-      "several nodes: this node cannot reach the cluster's session directory (Redis) or has lost its lease, so it may not log anyone in; the socket is closed 1013 and the client reconnects",
+      "several nodes: this node cannot reach the cluster's session directory (Redis) or has lost its lease, so it may not log anyone in; the socket is closed 4001 and the client reconnects",
   },
   SessionMoved: {
     code: 20009,

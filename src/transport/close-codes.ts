@@ -15,8 +15,12 @@ export const CLOSE_CODES = {
    * to 10 times) and sends its Login again; no OnKickedOffline is sent.
    */
   handedOver: { code: 1012, reason: 'session moved to another node, reconnect' },
-  /** Several nodes: this node cannot reach the session directory (Redis) or lost its lease; retry later. */
-  clusterUnavailable: { code: 1013, reason: 'cluster directory unavailable, retry later' },
+  /**
+   * Several nodes: this node cannot reach the session directory (Redis) or lost its lease, so
+   * the client should reconnect (another node may take it) and retry. Not 1013, which already
+   * means a slow consumer here.
+   */
+  clusterUnavailable: { code: 4001, reason: 'cluster directory unavailable, retry later' },
   /** The client does not read fast enough: its send buffer passed the cap. */
   slowConsumer: { code: 1013, reason: 'slow consumer' },
   /** Nothing received (frame or pong) for the liveness window. */
