@@ -113,7 +113,7 @@ export type Decoded = { ok: true; message: BusMessage } | { ok: false; reason: D
 export function decodeMessage(raw: Buffer): Decoded {
   if (raw.length > CLUSTER_LIMITS.messageBytes) return { ok: false, reason: 'too-big', detail: `${raw.length} bytes` };
   const parsed = parseBoundedJson(raw.toString('utf8'), new JsonBudget(BUS_JSON_LIMITS), 'bus message');
-  if (!parsed.ok) return { ok: false, reason: 'not-json', detail: 'limit' in parsed ? parsed.limit.message : parsed.syntax };
+  if (!parsed.ok) return 'limit' in parsed ? { ok: false, reason: 'too-big', detail: parsed.limit.message } : { ok: false, reason: 'not-json', detail: parsed.syntax };
   const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'invalid', detail: 'not an object' };
   const fields = value as Record<string, unknown>;
