@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CorePool } from './pool/core-pool.ts';
 import type { Hub } from './sessions/hub.ts';
-import type { Cluster } from './cluster/cluster.ts';
+import { ClusterQueryError, type Cluster } from './cluster/cluster.ts';
 import { sendJson } from './transport/http-reply.ts';
 import { AUTH_LIMITS } from './auth/auth-limits.ts';
 import { isPlatformID, MAX_PLATFORM_ID, MIN_PLATFORM_ID } from './auth/platforms.ts';
@@ -40,6 +40,17 @@ function authorized(req: IncomingMessage, adminToken: string): boolean {
 }
 
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<void> {
+  try {
+    await route(req, res, deps);
+  } catch (err) {
+    // Not a bug of ours: Redis is unreachable (or too many cluster queries at once).
+    if (!(err instanceof ClusterQueryError)) throw err;
+    deps.logger.warn({ err: err.message }, 'admin query across the cluster failed');
+    sendJson(res, 503, { error: `cluster query failed: ${err.message}` });
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<void> {
   if (!authorized(req, deps.adminToken)) {
     sendJson(res, 401, { error: 'admin API needs Authorization: Bearer <admin token>' });
     return;
@@ -89,8 +100,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     }
     if (deps.cluster) {
       const result = await deps.cluster.kick(userID, platformID);
-      deps.logger.info({ userID, platformID, sessions: result.kicked, nodes: result.nodes.length }, 'admin kick (cluster)');
-      sendJson(res, 200, result);
+      deps.logger.info({ userID, platformID, sessions: result.kicked, nodes: result.nodes.length, unreachable: result.unreachable }, 'admin kick (cluster)');
+      // Kicked here, but the other nodes could not be asked: the operator must know.
+      sendJson(res, result.unreachable === undefined ? 200 : 503, result);
       return;
     }
     const kicked = await deps.hub.kick(userID, platformID, deps.forgetTokens);

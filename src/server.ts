@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -26,7 +27,6 @@ import { LIMITS } from './limits.ts';
 import { InboundBudget } from './transport/inbound-budget.ts';
 import { Cluster } from './cluster/cluster.ts';
 import { localNodeOf } from './cluster/local-node.ts';
-import { hostname } from 'node:os';
 
 
 export interface StartOptions extends ServerOptions {
@@ -279,7 +279,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
   state = 'ready';
-  logger.info({ host: options.host, port, core: pool.build.kind, workers: options.workers }, 'gateway listening');
+  logger.info({ host: options.host, port, core: pool.build.kind, workers: options.workers, nodeId: cluster?.nodeId }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -25,7 +25,7 @@ export interface BusOptions {
 
 type Handler<K extends BusKind> = (message: BusMessageOf<K>) => void;
 
-const DROP_LOG_EVERY_MS = 1000;
+const LOG_EVERY_MS = 1000;
 
 export class ClusterBus {
   readonly #options: BusOptions;
@@ -33,6 +33,7 @@ export class ClusterBus {
   readonly #all: string;
   readonly #handlers = new Map<BusKind, (message: never) => void>();
   #lastDropLog = 0;
+  #lastSendFailureLog = 0;
   readonly #onMessage = (channel: Buffer, raw: Buffer): void => this.#receive(channel, raw);
 
   constructor(options: BusOptions) {
@@ -65,7 +66,12 @@ export class ClusterBus {
       await this.#options.publisher.publish(channel, encodeMessage(this.#options.nodeId, message));
       return true;
     } catch (err) {
-      this.#options.logger.warn({ kind: message.t, err: err instanceof Error ? err.message : String(err) }, 'cluster message not sent');
+      // At most one line a second: during a Redis outage every Logout and kick would log one.
+      const now = performance.now();
+      if (now - this.#lastSendFailureLog >= LOG_EVERY_MS) {
+        this.#lastSendFailureLog = now;
+        this.#options.logger.warn({ kind: message.t, err: err instanceof Error ? err.message : String(err) }, 'cluster message not sent');
+      }
       return false;
     }
   }
@@ -93,7 +99,7 @@ export class ClusterBus {
   #drop(reason: DropReason, detail: string, bytes: number): void {
     this.#options.onDropped(reason);
     const now = performance.now();
-    if (now - this.#lastDropLog < DROP_LOG_EVERY_MS) return;
+    if (now - this.#lastDropLog < LOG_EVERY_MS) return;
     this.#lastDropLog = now;
     this.#options.logger.warn({ reason, detail, bytes }, 'cluster message dropped');
   }

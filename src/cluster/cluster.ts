@@ -45,6 +45,13 @@ export interface ClusterSessions {
 export interface ClusterKick {
   kicked: number;
   nodes: Array<NodeAnswer & { kicked: number }>;
+  /** Set when the other nodes could not be asked (the kick happened on this node only). */
+  unreachable?: string;
+}
+
+/** A cluster-wide query could not be made (Redis unreachable, too many at once): the admin API answers 503. */
+export class ClusterQueryError extends Error {
+  override readonly name = 'ClusterQueryError';
 }
 
 interface Gather {
@@ -76,6 +83,11 @@ export class Cluster {
   constructor(options: ClusterOptions) {
     this.#options = options;
     this.timings = leaseTimings(options.leaseTtlMs);
+  }
+
+  /** Keys and channels of this cluster start with `{prefix}:`. */
+  get prefix(): string {
+    return this.#options.prefix;
   }
 
   get nodeId(): string | undefined {
@@ -210,7 +222,11 @@ export class Cluster {
 
   /** Ids of the nodes whose lease is alive, this one included. */
   async liveNodes(): Promise<string[]> {
-    return this.#require().directory.liveNodes();
+    try {
+      return await this.#require().directory.liveNodes();
+    } catch (err) {
+      throw new ClusterQueryError(`the session directory cannot be reached (${errText(err)})`);
+    }
   }
 
   /** Tells every other node to stop taking this user's tokens on trust (Logout, kick, kicked/expired). */
@@ -236,11 +252,17 @@ export class Cluster {
   /** Ends the user's sessions on every node (this one included); tokens forgotten everywhere first. */
   async kick(userID: string, platformID: number | undefined): Promise<ClusterKick> {
     const s = this.#require();
-    const remote = this.#gather(s, (id) => (platformID === undefined ? { t: 'kick', id, userID } : { t: 'kick', id, userID, platformID }));
+    // Settled at once: the local kick below goes ahead whatever becomes of the remote one.
+    const remote = this.#gather(s, (id) => (platformID === undefined ? { t: 'kick', id, userID } : { t: 'kick', id, userID, platformID })).then(
+      (answers) => answers,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
     const here = await s.local.kick(userID, platformID);
     const nodes: ClusterKick['nodes'] = [{ nodeId: s.directory.nodeId, answered: true, kicked: here }];
     let kicked = here;
-    for (const [nodeId, answer] of await remote) {
+    const answers = await remote;
+    if (answers instanceof Error) return { kicked, nodes, unreachable: answers.message };
+    for (const [nodeId, answer] of answers) {
       const count = (answer as BusMessageOf<'kicked'> | undefined)?.count ?? 0;
       kicked += count;
       nodes.push({ nodeId, answered: answer !== undefined, kicked: count });
@@ -253,8 +275,14 @@ export class Cluster {
    * once). The map has one entry per node asked: its answer, or undefined if none came in time.
    */
   async #gather(s: Started, request: (id: string) => Outgoing): Promise<Map<string, unknown>> {
-    if (this.#gathers.size >= CLUSTER_LIMITS.gathersAtOnce) throw new Error(`more than ${CLUSTER_LIMITS.gathersAtOnce} cluster queries at once`);
-    const others = (await s.directory.liveNodes()).filter((n) => n !== s.directory.nodeId);
+    if (this.#gathers.size >= CLUSTER_LIMITS.gathersAtOnce) throw new ClusterQueryError(`more than ${CLUSTER_LIMITS.gathersAtOnce} cluster queries at once`);
+    let live: string[];
+    try {
+      live = await s.directory.liveNodes();
+    } catch (err) {
+      throw new ClusterQueryError(`the session directory cannot be reached (${errText(err)})`);
+    }
+    const others = live.filter((n) => n !== s.directory.nodeId);
     const result = new Map<string, unknown>(others.map((n) => [n, undefined]));
     if (others.length === 0) return result;
     const id = randomUUID();
@@ -285,7 +313,7 @@ export class Cluster {
   }
 
   #require(): Started {
-    if (this.#started === undefined) throw new Error('cluster not started');
+    if (this.#started === undefined) throw new ClusterQueryError('this node has not joined the cluster');
     return this.#started;
   }
 
