@@ -21,6 +21,7 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   sessions: './sessions.ts',
   login: './login.ts',
   recovery: './recovery.ts',
+  handover: './handover.ts',
 };
 
 /** A benchmark promises to finish within ~2 min; this only catches one that hangs. */
