@@ -104,8 +104,8 @@ export class ClusterBus {
     this.#options.logger.warn({ reason, detail, bytes }, 'cluster message dropped');
   }
 
-  async stop(): Promise<void> {
+  /** Stops handing messages on (the listening connection is closed by its owner). */
+  stop(): void {
     this.#options.listener.off('messageBuffer', this.#onMessage);
-    await this.#options.listener.unsubscribe().catch(() => {});
   }
 }

@@ -328,7 +328,7 @@ export class Cluster {
     if (s === undefined || this.#stopping) return;
     this.#stopping = true;
     await s.directory.stop();
-    await s.bus.stop();
+    s.bus.stop();
     await s.redis.close();
   }
 }

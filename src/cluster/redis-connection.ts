@@ -78,12 +78,6 @@ export async function connectRedis(url: string, logger: Logger, name: string): P
     await close();
     throw new Error(`cannot reach Redis at ${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return {
-    commands,
-    listener,
-    async close() {
-      await Promise.allSettled([commands.quit(), listener.quit()]);
-      await close();
-    },
-  };
+  // Closing does not wait for Redis: a node stopping because Redis is gone must not hang on it.
+  return { commands, listener, close };
 }

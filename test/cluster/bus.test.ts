@@ -163,7 +163,7 @@ describe('a node on the bus', () => {
       expect(asked.length).toBeLessThanOrEqual(3);
       expect(asked[0]).toMatchObject({ t: 'handover', from: 'me', userID: 'zoe', platformID: 5 });
     } finally {
-      await bus.stop();
+      bus.stop();
       await Promise.all([ghost.stop(), me.stop()]);
       for (const c of [ghostConn, meConn, listener, watcher]) c.disconnect();
     }
