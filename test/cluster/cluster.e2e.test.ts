@@ -178,6 +178,8 @@ describe('several nodes behind nginx, coordinated through Redis', () => {
     // A user's next socket (a new tab here; a reconnect would do the same) goes where nginx now sends it.
     const newTabs: E2eClient[] = [];
     for (const u of [...moving, ...staying]) newTabs.push(await tab(u));
+    // Each new tab's Login was answered only after the old holder let go: never two IM logins.
+    expect(im.maxAtOnce()).toBe(1);
 
     const movedOld = oldTabs.filter((t) => moving.includes(t.userID));
     await until(() => movedOld.every((t) => loggedInAgain(t, before.get(t)!)), 'moved users\' old tabs back, on C', BACK_WITHIN_MS);
