@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -14,7 +15,7 @@ import { Hub, sessionKey } from './sessions/hub.ts';
 import { ClientConn } from './transport/client-conn.ts';
 import { CLOSE_CODES } from './transport/close-codes.ts';
 import { sendJson } from './transport/http-reply.ts';
-import { Admission } from './transport/admission.ts';
+import { Admission, type GatewayState } from './transport/admission.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import { createTokenVerifier } from './auth/create-verifier.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -37,6 +38,8 @@ function memoryBudgetBytes(flagMiB: number): number | undefined {
   const available = availableMemoryBytes();
   return available === undefined ? undefined : Math.floor(available * DEFAULT_MEMORY_BUDGET_SHARE);
 }
+import { Cluster } from './cluster/cluster.ts';
+import { localNodeOf } from './cluster/local-node.ts';
 
 
 export interface StartOptions extends ServerOptions {
@@ -59,6 +62,8 @@ export interface RunningServer {
   readonly metrics: GatewayMetrics;
   /** Whether the process's pages are merged, and why not. */
   readonly memoryMerge: MemoryMergeState;
+  /** With `redis`: this node's membership of the cluster. */
+  readonly cluster: Cluster | undefined;
   /** Graceful stop: 503 on /healthz, refuse new sockets, log every core out, close 1001. */
   close(): Promise<void>;
 }
@@ -89,10 +94,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const conns = new Set<ClientConn>();
   const inbound = new InboundBudget({ perSocketBytes: LIMITS.inboundBytesPerSocket, perSessionBytes: LIMITS.inboundBytesPerSession });
   const verifier = options.verifier ?? createTokenVerifier(options, logger);
-  /** Logout, kick or a kicked/expired core event: the next socket is verified afresh. */
+  // Several nodes: one object holds this node's part in the cluster (see src/cluster/cluster.ts).
+  const cluster =
+    options.redis === undefined
+      ? undefined
+      : new Cluster({
+          redisUrl: options.redis,
+          prefix: options.redisPrefix,
+          leaseTtlMs: options.leaseTtlMs,
+          logger,
+          onInternalError: () => metrics.internalErrors.inc({ where: 'cluster' }),
+        });
+  const forgetLocally = (userID: string, platformID: number | undefined): void => verifier.forgetUser?.(userID, platformID);
+  /** Logout, kick or a kicked/expired core event: the next socket is verified afresh, on every node. */
   const forgetTokens = (tokens: readonly string[], userID: string, platformID?: number): void => {
     for (const token of tokens) if (platformID !== undefined) verifier.forget?.(token, { userID, platformID });
-    verifier.forgetUser?.(userID, platformID);
+    forgetLocally(userID, platformID);
+    cluster?.forgetTokens(userID, platformID);
   };
 
   const hub = new Hub({
@@ -103,6 +121,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     gracePeriodMs: options.gracePeriodSeconds * 1000,
     onInternalError: (where) => metrics.internalErrors.inc({ where }),
     onTokensRevoked: forgetTokens,
+    ...(cluster === undefined ? {} : { ownership: cluster.ownership }),
   });
 
   const metrics: GatewayMetrics = new GatewayMetrics({
@@ -159,7 +178,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   function routeHttp(req: IncomingMessage, res: ServerResponse, adminFailed: (err: unknown) => void): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
-      sendJson(res, state === 'ready' ? 200 : 503, { status: state, sessions: hub.size, connections: conns.size });
+      const status = admissionState();
+      const clusterState = cluster === undefined ? {} : { cluster: { nodeId: cluster.nodeId ?? null, leased: cluster.leased } };
+      sendJson(res, status === 'ready' ? 200 : 503, { status, sessions: hub.size, connections: conns.size, ...clusterState });
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {
@@ -180,10 +201,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         logger,
         forgetTokens: (userID, platformID) => forgetTokens([], userID, platformID),
         memory: () => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount),
+        ...(cluster === undefined ? {} : { cluster }),
       }).catch(adminFailed);
       return;
     }
     sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path?.slice(0, 200)}` });
+  }
+
+  /** A node that cannot count on its cluster lease takes no one in (nginx then tries another node). */
+  function admissionState(): GatewayState {
+    return state === 'ready' && cluster !== undefined && !cluster.leased ? 'unleased' : state;
   }
 
   const admission: Admission = new Admission({
@@ -191,7 +218,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     verifier,
     wss,
-    state: () => state,
+    state: admissionState,
     connectionsOf: (userID, platformID) => hub.connectionsOf(userID, platformID),
     maxConnsPerUser: options.maxConnsPerUser,
     onConnection,
@@ -266,8 +293,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
   });
   const port = (http.address() as AddressInfo).port;
+  if (cluster !== undefined) {
+    try {
+      await cluster.start(options.nodeId ?? `${hostname()}:${port}`, localNodeOf(hub, forgetLocally), metrics.registry);
+    } catch (err) {
+      clearInterval(liveness);
+      await pool.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw err;
+    }
+  }
   state = 'ready';
-  logger.info({ host: options.host, port, core: pool.build.kind, workers: options.workers }, 'gateway listening');
+  logger.info({ host: options.host, port, core: pool.build.kind, workers: options.workers, nodeId: cluster?.nodeId }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -277,6 +314,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     hub,
     metrics,
     memoryMerge,
+    cluster,
     close() {
       closing ??= (async () => {
         state = 'draining';
@@ -284,6 +322,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         logger.info({ sessions: hub.size, connections: conns.size }, 'draining');
         await hub.shutdown();
         for (const c of conns) c.close(CLOSE_CODES.goingAway.code, CLOSE_CODES.goingAway.reason);
+        // Every user was let go by its session above; the lease goes now rather than expiring.
+        await cluster?.stop();
         await pool.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());

@@ -21,6 +21,7 @@ const BENCHMARKS: Readonly<Record<string, string>> = {
   sessions: './sessions.ts',
   login: './login.ts',
   recovery: './recovery.ts',
+  handover: './handover.ts',
   density: './density.ts',
 };
 

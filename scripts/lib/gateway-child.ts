@@ -57,6 +57,9 @@ async function main(): Promise<void> {
       dataDir: options.dataDir,
       logLevel: options.logLevel,
       logger: pino({ level: options.logLevel }, pino.destination({ fd: 2, sync: false })),
+      ...(options.cluster === undefined
+        ? {}
+        : { redis: options.cluster.redis, nodeId: options.cluster.nodeId, redisPrefix: options.cluster.prefix, leaseTtlMs: options.cluster.leaseTtlMs }),
     });
   } catch (err) {
     send({ type: 'start-failed', message: err instanceof Error ? err.message : String(err) });

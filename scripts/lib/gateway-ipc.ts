@@ -13,6 +13,8 @@ export interface GatewayChildOptions {
   dataDir: string;
   /** pino level of the gateway's log, which goes to the child's stderr. */
   logLevel: 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** Several nodes: the node joins this cluster (`--redis`, `--node-id`, `--redis-prefix`, `--lease-ttl`). */
+  cluster?: { redis: string; nodeId: string; prefix: string; leaseTtlMs: number };
 }
 
 export interface WorkerFigures {

@@ -118,6 +118,14 @@ export class GatewayProcess {
     return this.#child.pid;
   }
 
+  /** SIGKILL: the process dies at once (what `kill -9` or a lost machine does); resolves once it has. `close` then only cleans up. */
+  kill(): Promise<void> {
+    if (this.#exit) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    this.#child.kill('SIGKILL');
+    return exited;
+  }
+
   /** Set once the child has exited; before close() that is a crash. */
   get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
     return this.#exit;

@@ -9,6 +9,8 @@ import type { CoreBuildSpec } from '../../core-wasm/core-build.ts';
 import { DEFAULT_CORE_GOGC } from '../../core-wasm/core-instance.ts';
 import { MEMORY_MERGE_MODES, type MemoryMergeMode } from '../memory/memory-merge.ts';
 import { AUTH_LIMITS } from '../auth/auth-limits.ts';
+import { CLUSTER_LIMITS, NODE_ID_PATTERN, PREFIX_PATTERN } from '../cluster/cluster-limits.ts';
+import { parseRedisUrl } from '../cluster/redis-connection.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
 export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
@@ -51,6 +53,14 @@ export interface ServerOptions {
   tokenCacheTtlSeconds: number;
   adminToken: string | undefined;
   logLevel: LogLevel;
+  /** Several nodes: the Redis holding the session directory (none: a single node). May carry a password. */
+  redis: string | undefined;
+  /** This node's name in the cluster; default `<hostname>:<port>`. */
+  nodeId: string | undefined;
+  /** Keys and channels of this cluster in Redis start with this (several clusters can share one Redis). */
+  redisPrefix: string;
+  /** Milliseconds a node's lease lives without renewal: a dead node's users are free after at most this. */
+  leaseTtlMs: number;
 }
 
 export const ENV_PREFIX = 'OPENIM_JSSDK_';
@@ -126,6 +136,21 @@ function stringFlag(flag: string, metavar: string, def: string, expects: string,
     expects,
     help,
     parse: (text) => (text === '' ? undefined : text),
+  };
+}
+
+/** A string flag without a default, checked against a pattern. */
+function patternFlag(flag: string, metavar: string, pattern: RegExp, expects: string, defaultText: string, help: string): FlagSpec<string | undefined> {
+  return {
+    flag,
+    env: envNameFor(flag),
+    type: 'string',
+    metavar,
+    default: undefined,
+    defaultText,
+    expects,
+    help,
+    parse: (text) => (pattern.test(text) ? text : undefined),
   };
 }
 
@@ -270,6 +295,42 @@ export const SERVER_FLAGS: FlagTable = {
   ),
   adminToken: secretFlag('admin-token', "Bearer token for this server's admin HTTP API (/admin/...); the API is off without it. Prefer the environment variable."),
   logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),
+  redis: {
+    flag: 'redis',
+    env: envNameFor('redis'),
+    // A secret: the URL may carry the Redis password, so a bad value is not echoed.
+    type: 'secret',
+    metavar: 'URL',
+    default: undefined,
+    defaultText: 'none (a single node)',
+    expects: 'a redis:// or rediss:// URL with a host, e.g. redis://redis:6379 or rediss://:password@redis:6380/0',
+    help:
+      "Join a cluster of nodes sharing this Redis: a session directory (which node holds each user+platform's core, with leases and fences) " +
+      'and messages between nodes (hand-overs, cluster-wide admin, token revocations). Prefer the environment variable when it carries a password.',
+    parse: parseRedisUrl,
+  },
+  nodeId: patternFlag(
+    'node-id',
+    'ID',
+    NODE_ID_PATTERN,
+    `1 to ${CLUSTER_LIMITS.nodeIdChars} letters, digits or ._:-`,
+    '<hostname>:<port>',
+    'Name of this node in the cluster (with --redis); must be unique among live nodes and stable across restarts.',
+  ),
+  redisPrefix: {
+    ...patternFlag('redis-prefix', 'PREFIX', PREFIX_PATTERN, `1 to ${CLUSTER_LIMITS.prefixChars} letters, digits or ._:-`, 'openim-jssdk', ''),
+    default: 'openim-jssdk',
+    help: "Prefix of this cluster's keys and channels in Redis (with --redis), so that several clusters can share one Redis.",
+    parse: (text) => (PREFIX_PATTERN.test(text) ? text : undefined),
+  },
+  leaseTtlMs: integerFlag(
+    'lease-ttl',
+    CLUSTER_LIMITS.leaseTtlMs,
+    CLUSTER_LIMITS.leaseTtlMinMs,
+    CLUSTER_LIMITS.leaseTtlMaxMs,
+    "Milliseconds a node's cluster lease lives without renewal (with --redis): a node that dies frees its users after at most this; " +
+      'a node that cannot renew gives its users back after 70 % of it.',
+  ),
 };
 
 export const HELP_FLAG = { flag: 'help', short: 'h', help: 'Print this help and exit.' } as const;

@@ -60,6 +60,18 @@ export const ERROR_CODES = {
     origin: 'gateway',
     meaning: 'the gateway failed unexpectedly on this request (a bug, logged with its operationID); the socket and every other session go on',
   },
+  ClusterUnavailable: {
+    code: 20008,
+    origin: 'gateway',
+    meaning:
+      "several nodes: this node cannot reach the cluster's session directory (Redis) or has lost its lease, so it may not log anyone in; the socket is closed 4001 and the client reconnects",
+  },
+  SessionMoved: {
+    code: 20009,
+    origin: 'gateway',
+    meaning:
+      'several nodes: another node holds this user+platform and did not let go in time, or took it over meanwhile; the socket is closed 1012 and the client reconnects',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

@@ -56,6 +56,17 @@ export class Hub {
     return session;
   }
 
+  /**
+   * Operator kick of a user's sessions (of one platform, or all): its cached token verdicts are
+   * forgotten first, so a socket arriving meanwhile is verified afresh. The number ended.
+   */
+  async kick(userID: string, platformID: number | undefined, forgetTokens?: (userID: string, platformID: number | undefined) => void): Promise<number> {
+    const targets = this.sessions().filter((s) => s.userID === userID && (platformID === undefined || s.platformID === platformID));
+    forgetTokens?.(userID, platformID);
+    await Promise.all(targets.map((s) => s.kick('kicked by operator')));
+    return targets.length;
+  }
+
   /** Barrier: a fault while recovering one session must not reach the pool's other reports. */
   #onLost(lost: SessionLost): void {
     try {

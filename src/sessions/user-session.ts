@@ -21,6 +21,8 @@ import { GatewayError } from './gateway-error.ts';
 import { redactAddresses } from '../protocol/redact-addresses.ts';
 import { ENDED_BY_OTHER_TAB_DATA, ENDED_BY_OTHER_TAB_EVENT } from '../protocol/events.ts';
 import { SocketBackground } from './socket-background.ts';
+import { ERROR_CODES } from '../protocol/error-codes.ts';
+import type { OwnershipClaim, SessionOwnership } from '../cluster/ownership.ts';
 
 export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
 
@@ -54,11 +56,23 @@ export interface UserSessionDeps {
   onTokensRevoked?(tokens: readonly string[], userID: string, platformID: number): void;
   /** A barrier caught an unexpected error (already logged here); for the metric. */
   onInternalError?(where: 'event'): void;
+  /**
+   * Several nodes: the session takes its user+platform in the cluster's directory before the
+   * core logs in (another node's hold is handed over first) and lets go once the core is out.
+   * Absent on a single node.
+   */
+  ownership?: SessionOwnership;
   /** Core panics within this window… */
   panicWindowMs?: number;
   /** …up to this many are survived by re-creating the core. */
   maxPanicsInWindow?: number;
 }
+
+/** Login failures that mean "reconnect (through the load balancer) and retry", with the close code that says so. */
+const RECONNECT_ON: ReadonlyMap<number, { code: number; reason: string }> = new Map<number, { code: number; reason: string }>([
+  [ERROR_CODES.ClusterUnavailable.code, CLOSE_CODES.clusterUnavailable],
+  [ERROR_CODES.SessionMoved.code, CLOSE_CODES.handedOver],
+]);
 
 /** Events kept for sockets that reconnect within the grace period (oldest dropped first). */
 const MISSED_EVENTS_LIMIT = 1000;
@@ -91,6 +105,8 @@ export class UserSession {
   #missed: ClientEnvelope[] = [];
   #missedDropped = 0;
   #background = new SocketBackground<ClientConn>();
+  /** This node's hold on the user in the cluster (several nodes only), from before login until the core is out. */
+  #claim: OwnershipClaim | undefined;
 
   constructor(userID: string, platformID: number, deps: UserSessionDeps) {
     this.userID = userID;
@@ -113,6 +129,11 @@ export class UserSession {
 
   get workerId(): number | undefined {
     return this.#core?.workerId;
+  }
+
+  /** The fence of this session's hold in the cluster's directory, while it has one. */
+  get ownershipFence(): number | undefined {
+    return this.#claim?.fence;
   }
 
   attach(conn: ClientConn): void {
@@ -169,6 +190,7 @@ export class UserSession {
   async #runLogin(operationID: string, token: string): Promise<void> {
     this.#state = 'logging-in';
     try {
+      await this.#claimUser(operationID);
       await this.#startCoreAndLogin(operationID, token);
       if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
@@ -180,8 +202,34 @@ export class UserSession {
       await this.#dropCore();
       if (this.#state === 'logging-in') this.#state = 'idle';
       this.#log.warn({ operationID, err: errText(err) }, 'login failed');
+      this.#closeToReconnect(err);
       throw err;
     }
+  }
+
+  /** Several nodes: holds the user in the directory (waiting for another node to let go) before any core logs in. */
+  async #claimUser(operationID: string): Promise<void> {
+    const ownership = this.#deps.ownership;
+    if (ownership === undefined || this.#claim !== undefined) return;
+    const claim = await ownership.claim(this.userID, this.platformID, operationID);
+    if (this.#state !== 'logging-in') {
+      await claim.release();
+      throw GatewayError.sessionClosed();
+    }
+    this.#claim = claim;
+  }
+
+  /**
+   * This node may not log the user in now (no lease, or another node holds the user): once the
+   * Login answers have gone out, the sockets close with a code that makes clients reconnect, so
+   * that one which reconnected before and now waits on an open socket tries again too.
+   */
+  #closeToReconnect(err: unknown): void {
+    const closeCode = err instanceof GatewayError ? RECONNECT_ON.get(err.errCode) : undefined;
+    if (closeCode === undefined) return;
+    setImmediate(() => {
+      if (this.#state === 'idle') void this.#close(`cannot log in here: ${errText(err)}`, undefined, closeCode);
+    });
   }
 
   async #startCoreAndLogin(operationID: string, token: string): Promise<void> {
@@ -191,6 +239,8 @@ export class UserSession {
     if (!Array.isArray(init) || init[0] !== true) {
       throw GatewayError.internal(`core ${this.userID}/${this.platformID} refused its initSDK configuration`);
     }
+    // A node that lost the user (lease lost, taken over) finds out here, before it acts.
+    await this.#claim?.confirm();
     try {
       await core.call('login', operationID, [this.userID, token]);
     } catch (err) {
@@ -424,6 +474,16 @@ export class UserSession {
     await this.#close(why, SOCKET_CLOSE_OPERATION_ID);
   }
 
+  /**
+   * Several nodes: another node takes this user over (or this node lost its lease). Logs the
+   * core out the socket-close way, closes the sockets with `closeCode` (clients reconnect, no
+   * OnKickedOffline) and lets go of the user once the core is out.
+   */
+  async handOver(why: string, closeCode: { code: number; reason: string }): Promise<void> {
+    // A login under way is not waited for: its core is disposed, which closes its IM socket too.
+    await this.#close(why, SOCKET_CLOSE_OPERATION_ID, closeCode);
+  }
+
   /** Server shutdown: log the core out the socket-close way, close sockets, free. */
   async shutdown(): Promise<void> {
     await this.#close('server shutdown', SOCKET_CLOSE_OPERATION_ID, CLOSE_CODES.goingAway);
@@ -461,10 +521,15 @@ export class UserSession {
     this.#deps.onClosed(this);
   }
 
+  /** Frees the core, then (several nodes) the user's hold: never before the core is out. */
   async #dropCore(): Promise<void> {
+    // Both taken at once: a second caller meanwhile must not release the hold of a core still being disposed.
     const core = this.#core;
+    const claim = this.#claim;
     this.#core = undefined;
+    this.#claim = undefined;
     await core?.dispose();
+    await claim?.release();
   }
 }
 

@@ -27,7 +27,14 @@ import { sessionKey } from '../sessions/hub.ts';
 import type { ConnIdentity } from './client-conn.ts';
 import { rejectUpgrade } from './http-reply.ts';
 
-export type GatewayState = 'starting' | 'ready' | 'draining';
+/** `unleased`: several nodes, and this one cannot count on its cluster lease (Redis unreachable). */
+export type GatewayState = 'starting' | 'ready' | 'draining' | 'unleased';
+
+const NOT_READY: Readonly<Record<Exclude<GatewayState, 'ready'>, string>> = {
+  starting: 'server is starting',
+  draining: 'server is draining',
+  unleased: "server cannot reach its cluster's session directory",
+};
 
 export interface AdmissionDeps {
   logger: Logger;
@@ -111,7 +118,7 @@ export class Admission {
       rejectUpgrade(socket, status, { errCode, errMsg }, headers);
     };
     const state = this.#deps.state();
-    if (state !== 'ready') return refuse(503, 503, `server is ${state}`, RETRY_LATER);
+    if (state !== 'ready') return refuse(503, 503, NOT_READY[state], RETRY_LATER);
     const problem = notWebSocket(req);
     if (problem !== undefined) return refuse(400, 400, problem);
     const parsed = parseHandshakeQuery(req.url ?? '/');
@@ -134,7 +141,7 @@ export class Admission {
         return refuse(503, 503, 'the token could not be checked: the IM server is unavailable, retry later', RETRY_LATER);
       }
       const now = this.#deps.state();
-      if (now !== 'ready') return refuse(503, 503, `server is ${now}`, RETRY_LATER);
+      if (now !== 'ready') return refuse(503, 503, NOT_READY[now], RETRY_LATER);
       if (socket.destroyed) return;
 
       const key = sessionKey(userID, platformID);

@@ -40,6 +40,10 @@ describe('parseServerArgs defaults', () => {
       tokenCacheTtlSeconds: 60,
       adminToken: undefined,
       logLevel: 'info',
+      redis: undefined,
+      nodeId: undefined,
+      redisPrefix: 'openim-jssdk',
+      leaseTtlMs: 5000,
     } satisfies ServerOptions);
   });
 
@@ -75,6 +79,10 @@ describe('parseServerArgs values', () => {
           '--token-cache-ttl', '0',
           '--admin-token', 'tok',
           '--log-level', 'silent',
+          '--redis', 'redis://:pw@redis.example:6380/2',
+          '--node-id', 'gw-0.gw:10003',
+          '--redis-prefix', 'chat-eu',
+          '--lease-ttl', '1000',
         ],
         {},
       ),
@@ -103,6 +111,10 @@ describe('parseServerArgs values', () => {
       tokenCacheTtlSeconds: 0,
       adminToken: 'tok',
       logLevel: 'silent',
+      redis: 'redis://:pw@redis.example:6380/2',
+      nodeId: 'gw-0.gw:10003',
+      redisPrefix: 'chat-eu',
+      leaseTtlMs: 1000,
     } satisfies ServerOptions);
   });
 
@@ -139,6 +151,10 @@ describe('parseServerArgs values', () => {
       OPENIM_JSSDK_TOKEN_CACHE_TTL: '3600',
       OPENIM_JSSDK_ADMIN_TOKEN: 'a',
       OPENIM_JSSDK_LOG_LEVEL: 'trace',
+      OPENIM_JSSDK_REDIS: 'rediss://redis:6379',
+      OPENIM_JSSDK_NODE_ID: 'n1',
+      OPENIM_JSSDK_REDIS_PREFIX: 'p',
+      OPENIM_JSSDK_LEASE_TTL: '60000',
     };
     expect(options(parseServerArgs([], env))).toEqual({
       host: '::1',
@@ -163,6 +179,10 @@ describe('parseServerArgs values', () => {
       tokenCacheTtlSeconds: 3600,
       adminToken: 'a',
       logLevel: 'trace',
+      redis: 'rediss://redis:6379',
+      nodeId: 'n1',
+      redisPrefix: 'p',
+      leaseTtlMs: 60000,
     } satisfies ServerOptions);
   });
 
@@ -227,6 +247,11 @@ describe('parseServerArgs bad values', () => {
     [['--token-cache-ttl', '-1'], '--token-cache-ttl must be an integer from 0 to 3600 (got "-1")'],
     [['--token-cache-ttl', '1.5'], '--token-cache-ttl must be an integer from 0 to 3600 (got "1.5")'],
     [['--log-level', 'verbose'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    [['--node-id', 'a b'], '--node-id must be 1 to 128 letters, digits or ._:- (got "a b")'],
+    [['--node-id', 'x'.repeat(129)], '--node-id must be 1 to 128 letters, digits or ._:-'],
+    [['--redis-prefix', 'a}b'], '--redis-prefix must be 1 to 64 letters, digits or ._:- (got "a}b")'],
+    [['--lease-ttl', '999'], '--lease-ttl must be an integer from 1000 to 60000 (got "999")'],
+    [['--lease-ttl', '60001'], '--lease-ttl must be an integer from 1000 to 60000 (got "60001")'],
   ];
   it.each(cases)('%j → %s', (argv, expected) => {
     expect(errorOf(parseServerArgs(argv, {}))).toContain(expected);
@@ -235,6 +260,16 @@ describe('parseServerArgs bad values', () => {
   it('does not echo a bad secret', () => {
     expect(errorOf(parseServerArgs(['--jwt-secret='], {}))).toBe('--jwt-secret must be a non-empty string');
     expect(errorOf(parseServerArgs(['--admin-token='], {}))).toBe('--admin-token must be a non-empty string');
+  });
+
+  it('refuses a --redis that is not a redis:// or rediss:// URL with a host, without echoing it (it may carry a password)', () => {
+    const expected = '--redis must be a redis:// or rediss:// URL with a host, e.g. redis://redis:6379 or rediss://:password@redis:6380/0';
+    for (const bad of ['http://redis:6379', 'redis:6379', 'redis://', 'redis://:secret@redis:6379/x', 'redis://redis:6379/?db=1', 'redis://redis:6379/#x']) {
+      expect(errorOf(parseServerArgs(['--redis', bad], {})), bad).toBe(expected);
+    }
+    expect(errorOf(parseServerArgs([], { OPENIM_JSSDK_REDIS: 'redis://:secret@' }))).not.toContain('secret');
+    expect(options(parseServerArgs(['--redis', 'redis://redis'], {})).redis).toBe('redis://redis');
+    expect(options(parseServerArgs(['--redis', 'rediss://user:pw@redis:6380/15'], {})).redis).toBe('rediss://user:pw@redis:6380/15');
   });
 
   it('names the environment variable when the bad value came from there', () => {
