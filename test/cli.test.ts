@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIm, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
 import { DATA_DIR_MARKER } from '../src/config/data-dir.ts';
 import type { RunningServer } from '../src/server.ts';
+import { tsxLoaderUrl } from '../scripts/lib/tsx-loader.ts';
 
-const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+const tsxLoader = tsxLoaderUrl();
 const cliPath = new URL('../src/cli.ts', import.meta.url).pathname;
 
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {

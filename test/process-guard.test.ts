@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tsxLoaderUrl } from '../scripts/lib/tsx-loader.ts';
 
-const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+const tsxLoader = tsxLoaderUrl();
 const guard = new URL('../src/process-guard.ts', import.meta.url).href;
 
 /** Runs `body` in a fresh Node process with the guard installed; returns its exit code and output. */

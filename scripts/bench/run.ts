@@ -9,9 +9,9 @@
  * reason and makes the runner exit 1.
  */
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tsxLoaderUrl } from '../lib/tsx-loader.ts';
 
 /** name → module, relative to this directory. A module runs its benchmark when executed. */
 const BENCHMARKS: Readonly<Record<string, string>> = {
@@ -41,11 +41,7 @@ export interface Outcome {
   summary: Record<string, unknown> | undefined;
 }
 
-export function tsxLoader(): string {
-  // By absolute URL so the child resolves it regardless of its cwd.
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  return pathToFileURL(join(tsxDir, 'dist', 'loader.mjs')).href;
-}
+export const tsxLoader = tsxLoaderUrl;
 
 /** Runs one bench module in a child process; `echo` receives its stdout as it comes. */
 export function runOne(

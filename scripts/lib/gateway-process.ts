@@ -5,14 +5,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { ChildMessage, GatewayChildOptions, GatewayFigures, LostCore, ParentRequest } from './gateway-ipc.ts';
 import { procFigures, type ProcFigures } from './proc-figures.ts';
 import { withTimeout } from './timing.ts';
+import { tsxLoaderUrl } from './tsx-loader.ts';
 
 export type GatewayStartOptions = Omit<GatewayChildOptions, 'dataDir'>;
 
@@ -34,11 +34,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Non-JSON stderr lines kept (crash traces, Node warnings). */
 const STDERR_TAIL_LINES = 60;
 
-function tsxLoaderUrl(): string {
-  // By absolute URL so the child resolves it from any cwd.
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  return pathToFileURL(join(tsxDir, 'dist', 'loader.mjs')).href;
-}
 
 export class GatewayProcess {
   readonly url: string;

@@ -4,11 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { tsxLoaderUrl } from '../../scripts/lib/tsx-loader.ts';
 
-const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+const tsxLoader = tsxLoaderUrl();
 const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 
 const START_TIMEOUT_MS = 60_000;

@@ -23,11 +23,9 @@
  * The --seconds bounds leave the cycles about twice that before a shortfall fails the run.
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runSoak, type SoakResult } from '../../scripts/soak.ts';
+import { tsxLoaderUrl } from '../../scripts/lib/tsx-loader.ts';
 
 const ON_LINUX = process.platform === 'linux';
 
@@ -63,7 +61,7 @@ describe('soak', () => {
   }, 130_000);
 
   it('a time bound too short for the cycles fails: exit 1, "SHORT" in the table, the shortfall named, ok false', async () => {
-    const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+    const tsxLoader = tsxLoaderUrl();
     const soakPath = new URL('../../scripts/soak.ts', import.meta.url).pathname;
     // --seconds 10 leaves the cycles 5 s (the end checks keep the rest): far short of 100 000.
     const child = spawn(process.execPath, ['--import', tsxLoader, soakPath, '--cycles', '100000', '--users', '5', '--seconds', '10'], {

@@ -13,14 +13,9 @@ import { startServer } from '../../../src/server.ts';
 import { serveRequests } from './helper-process.ts';
 import { keptAlive } from './report.ts';
 import { threadCpuSeconds } from './ksmd.ts';
+import type { HostConfig } from './memory-host.ts';
 
-export interface DensityHostConfig {
-  apiUrl: string;
-  wsUrl: string;
-  dataDir: string;
-  workers: number;
-  coresPerWorker: number;
-  hangThresholdMs: number;
+export interface DensityHostConfig extends HostConfig {
   /** Whether the process starts opted in to page merging. */
   merge: boolean;
 }

@@ -10,12 +10,12 @@
  * worker, and the code at the bottom runs only inside that worker.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { tsxLoaderUrl } from '../../lib/tsx-loader.ts';
 
 export interface LoadUser {
   userID: string;
@@ -77,10 +77,6 @@ export function threadCpuMs(): number | undefined {
 
 const WORKER_ROLE = 'bench-ws-load';
 
-function tsxLoaderUrl(): string {
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  return pathToFileURL(join(tsxDir, 'dist', 'loader.mjs')).href;
-}
 
 /** Main-thread handle: one command at a time, each answered by the worker. */
 export class LoadGenerator {
