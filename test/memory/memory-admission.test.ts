@@ -27,13 +27,15 @@ describe('MemoryAdmission', () => {
     const second = await a.admit(); // 100 + 30 + 30 ≤ 180
     expect(a.reservedBytes).toBe(60 * MiB);
     let third = false;
-    void a.admit().then(() => (third = true)); // 100 + 60 + 30 > 180
+    const waiting = a.admit().then(() => (third = true)); // 100 + 60 + 30 > 180
     await sleep(100);
     expect(third).toBe(false);
     expect(a.waiting).toBe(1);
     first.done();
     second.done();
     a.close();
+    await expect(waiting).rejects.toThrow(/shutting down/);
+    expect(third).toBe(false);
   });
 
   it('paces a storm by how fast merging brings PSS down', async () => {
