@@ -304,10 +304,22 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
 
   #trusted(sentAt: number): void {
     this.#trustedUntil = sentAt + this.timings.trustedForMs;
+    this.#armFence();
+  }
+
+  /**
+   * Gives every user back once the trusted time has passed with no renewal getting through.
+   * A timer can fire before its time as the clock it is checked against reads it (timers
+   * count from the event loop's cached time, which lags behind under load): it is then armed
+   * again for what is left, never dropped.
+   */
+  #armFence(): void {
     clearTimeout(this.#fenceTimer);
     this.#fenceTimer = setTimeout(() => {
+      if (this.#incarnation === undefined) return;
       if (this.#now() >= this.#trustedUntil) this.#lose('no lease renewal got through in time');
-    }, Math.max(0, this.#trustedUntil - this.#now()) + 1);
+      else this.#armFence();
+    }, Math.ceil(Math.max(0, this.#trustedUntil - this.#now())) + 1);
     this.#fenceTimer.unref();
   }
 

@@ -101,6 +101,23 @@ describe('SessionDirectory', () => {
     expect(freedAfter).toBeGreaterThan(300);
   });
 
+  it('self-fences even when its timer fires before its own clock says the trust ran out (timers count from a lagging loop time)', async () => {
+    const conn = client();
+    await conn.connect();
+    prefix ||= `t${++prefixSeq}-${process.pid}`;
+    // A clock slower than the timers: each fence timer fires "early" by its reading.
+    const t0 = performance.now();
+    const slow = (): number => t0 + (performance.now() - t0) * 0.8;
+    const d = new SessionDirectory({ redis: conn, prefix, nodeId: 'slow', timings: leaseTimings(1000), logger: silentLogger, now: slow });
+    directories.push(d);
+    await d.register();
+    const lost: string[] = [];
+    d.on('lost', (why) => lost.push(why));
+    redis.pause();
+    await until(() => lost.length > 0, 3000);
+    expect(lost[0]).toContain('no lease renewal');
+  });
+
   it('counts itself unleased and reports lost within 70 % of the lease when Redis stops answering, before Redis would free its users', async () => {
     const a = await node('a', 1000);
     const lost: string[] = [];
