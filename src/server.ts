@@ -124,6 +124,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(cluster === undefined ? {} : { ownership: cluster.ownership }),
   });
 
+  const memory = (): ReturnType<typeof memoryReport> => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount);
   const metrics: GatewayMetrics = new GatewayMetrics({
     connections: () => conns.size,
     sessionsByState: () => {
@@ -137,7 +138,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return n;
     },
     inboundBytesHeld: () => inbound.bytes,
-    memory: () => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount),
+    memory,
     socketsPaused: () => inbound.pausedSockets,
     coresPerWorker: () =>
       pool.workers().map((w) => ({
@@ -200,7 +201,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         pool,
         logger,
         forgetTokens: (userID, platformID) => forgetTokens([], userID, platformID),
-        memory: () => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount),
+        memory,
         ...(cluster === undefined ? {} : { cluster }),
       }).catch(adminFailed);
       return;

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { procFigures } from './proc-figures.ts';
 import { metricSum } from './prom-text.ts';
 import { withTimeout } from './timing.ts';
+import { parsePinoLine } from './pino-line.ts';
 
 /**
  * The CLI attacked: this tree's, or the `src/cli.ts` named by ATTACK_CLI (another checkout
@@ -98,22 +99,15 @@ class CliChild {
 
   #onLine(line: string): void {
     for (const l of this.#listeners) l(line);
-    let entry: { level?: unknown; msg?: unknown } | undefined;
-    if (line.startsWith('{')) {
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        entry = undefined;
-      }
-    }
-    if (entry === undefined || typeof entry.level !== 'number') {
+    const entry = parsePinoLine(line);
+    if (entry === undefined) {
       this.stderrTail.push(line);
       if (this.stderrTail.length > TAIL_LINES) this.stderrTail.shift();
       return;
     }
     // pino: 50 error, 60 fatal.
     if (entry.level < 50) return;
-    const msg = typeof entry.msg === 'string' ? entry.msg : '';
+    const msg = entry.msg;
     const seen = this.errorLogs.get(msg);
     if (seen) seen.count++;
     else this.errorLogs.set(msg, { msg, count: 1, example: line.slice(0, 1500) });

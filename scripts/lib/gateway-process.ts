@@ -13,6 +13,7 @@ import type { ChildMessage, GatewayChildOptions, GatewayFigures, LostCore, Paren
 import { procFigures, type ProcFigures } from './proc-figures.ts';
 import { withTimeout } from './timing.ts';
 import { tsxLoaderUrl } from './tsx-loader.ts';
+import { parsePinoLine } from './pino-line.ts';
 
 export type GatewayStartOptions = Omit<GatewayChildOptions, 'dataDir'>;
 
@@ -237,17 +238,10 @@ export class GatewayProcess {
   }
 
   #onStderr(line: string): void {
-    let entry: { level?: unknown; msg?: unknown } | undefined;
-    if (line.startsWith('{')) {
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        entry = undefined;
-      }
-    }
-    if (entry && typeof entry.level === 'number') {
+    const entry = parsePinoLine(line);
+    if (entry) {
       if (entry.level < 40) return;
-      const msg = typeof entry.msg === 'string' ? entry.msg : '';
+      const msg = entry.msg;
       // Messages embed IDs and numbers; group them by their wording.
       const key = `${entry.level} ${msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d+/g, 'N').slice(0, 160)}`;
       const tally = this.logs.get(key);

@@ -56,8 +56,9 @@ function isJsonSpace(c: number): boolean {
  */
 export function scanJson(text: string, budget: JsonBudget, where: string, maxString = budget.limits.stringLength): JsonLimitProblem | undefined {
   const { depth: maxDepth, values: maxValues, entries: maxEntries } = budget.limits;
-  // Entries counted per open container; depth is bounded, so is this.
-  const entries = new Int32Array(maxDepth + 2);
+  // Entries counted per open container; depth is bounded, so is this. Scans are synchronous
+  // and never nest, so one array serves them all (this runs for every frame).
+  const entries = entryCounters(maxDepth + 2);
   let depth = 0;
   // The root is a value; every further value is an entry of some container.
   let values = budget.values + 1;
@@ -102,6 +103,13 @@ export function scanJson(text: string, budget: JsonBudget, where: string, maxStr
   }
   budget.values = values;
   return undefined;
+}
+
+let counters = new Int32Array(0);
+
+function entryCounters(size: number): Int32Array {
+  if (counters.length < size) counters = new Int32Array(size);
+  return counters;
 }
 
 /** Index of the quote closing the string that opens at `start` (text.length if none). */

@@ -6,14 +6,13 @@
  *   node density-host.ts '<DensityHostConfig JSON>'
  */
 import { pino } from 'pino';
-import { defaultServerOptions } from '../../../src/config/options.ts';
 import { setProcessMerge } from '../../../src/memory/memory-merge.ts';
 import { readKsmStat, readProcessMemory } from '../../../src/memory/process-memory.ts';
 import { startServer } from '../../../src/server.ts';
 import { serveRequests } from './helper-process.ts';
 import { keptAlive } from './report.ts';
 import { threadCpuSeconds } from './ksmd.ts';
-import type { HostConfig } from './memory-host.ts';
+import { hostServerOptions, type HostConfig } from './memory-host.ts';
 
 export interface DensityHostConfig extends HostConfig {
   /** Whether the process starts opted in to page merging. */
@@ -41,16 +40,7 @@ export interface DensityReply {
 
 async function startHost(config: DensityHostConfig): Promise<(req: DensityRequest) => Promise<DensityReply>> {
   const gw = await startServer({
-    ...defaultServerOptions(),
-    host: '127.0.0.1',
-    port: 0,
-    core: 'official',
-    workers: config.workers,
-    coresPerWorker: config.coresPerWorker,
-    hangThresholdMs: config.hangThresholdMs,
-    openimApi: config.apiUrl,
-    openimWs: config.wsUrl,
-    dataDir: config.dataDir,
+    ...hostServerOptions(config),
     memoryMerge: config.merge ? 'on' : 'off',
     logLevel: 'warn',
     logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: false })),

@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { defaultServerOptions } from '../../../src/config/options.ts';
 import { CorePool } from '../../../src/pool/core-pool.ts';
 import type { CoreSession } from '../../../src/pool/core-session.ts';
-import { startServer, type RunningServer } from '../../../src/server.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../../src/server.ts';
 import { buildSdkConfig } from '../../../src/sessions/sdk-config.ts';
 import { procFigures } from '../../lib/proc-figures.ts';
 import { serveRequests } from './helper-process.ts';
@@ -121,8 +121,9 @@ async function read(pool: CorePool, watch: SilenceWatch, cores: number, loggedIn
   };
 }
 
-async function startGatewayHost(config: HostConfig): Promise<Host> {
-  const server: RunningServer = await startServer({
+/** A bench host's gateway: the official core on loopback with the host's pool settings. */
+export function hostServerOptions(config: HostConfig): StartOptions {
+  return {
     ...defaultServerOptions(),
     host: '127.0.0.1',
     port: 0,
@@ -135,7 +136,11 @@ async function startGatewayHost(config: HostConfig): Promise<Host> {
     logLevel: 'silent',
     logger: silent,
     hangThresholdMs: config.hangThresholdMs,
-  });
+  };
+}
+
+async function startGatewayHost(config: HostConfig): Promise<Host> {
+  const server: RunningServer = await startServer(hostServerOptions(config));
   const watch = new SilenceWatch(server.pool);
   const loggedIn = (): number => server.hub.sessions().filter((s) => s.state === 'logged-in').length;
   return {
