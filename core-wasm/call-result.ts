@@ -18,7 +18,7 @@ export const CALL_FAILURES = {
   /** The core exited (panic, out of memory, disposed) before or while answering. */
   'core-exited': 'the core has exited',
   /** The worker holding the core died or hung; the core is gone with it. */
-  'session-lost': 'the core was lost with its worker',
+  'core-lost': 'the core was lost with its worker',
   /** Every worker already holds `coresPerWorker` cores. */
   'pool-full': 'no room for another core',
   /** The pool is shutting down. */

@@ -236,7 +236,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         async () => {
           last = await gw!.figures();
           conns = (await gw!.healthz()).body.connections ?? -1;
-          return last.sessions === baseline.sessions && last.poolSessions === baseline.poolSessions && conns === baselineConns;
+          return last.sessions === baseline.sessions && last.poolCores === baseline.poolCores && conns === baselineConns;
         },
         GRACE_MS + 15_000,
         100,
@@ -245,8 +245,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         findings.add(
           'gateway',
           'sessions, cores or connections left behind by fuzzed inputs',
-          `baseline: ${baseline.sessions} sessions, ${baseline.poolSessions} cores, ${baselineConns} connections`,
-          `now: ${last.sessions} sessions ${JSON.stringify(last.sessionsByState)}, ${last.poolSessions} cores, ${conns} connections`,
+          `baseline: ${baseline.sessions} sessions, ${baseline.poolCores} cores, ${baselineConns} connections`,
+          `now: ${last.sessions} sessions ${JSON.stringify(last.sessionsByState)}, ${last.poolCores} cores, ${conns} connections`,
         );
       }
       for (const e of gw.errorLogs()) {
@@ -260,7 +260,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     for (const lost of gw.lostCores) {
       if (!attributed.has(lost.userID)) findings.add('gateway', `core of a session the fuzzer did not touch was lost (${lost.reason})`, lost.userID, lost.message);
     }
-    for (const w of gw.workerReplacements) findings.add('gateway', `core worker replaced (${w.reason})`, `worker ${w.workerId}`, `${w.lostSessions} sessions lost`);
+    for (const w of gw.workerReplacements) findings.add('gateway', `core worker replaced (${w.reason})`, `worker ${w.workerId}`, `${w.lostCores} cores lost`);
 
     const all = findings.all();
     const frames = lanes.reduce((s, l) => s + l.stats.frames, 0);

@@ -95,7 +95,7 @@ export interface SoakResult {
   pushes: number;
   /** `gw.hub.size` at the end. */
   sessions: number;
-  /** `gw.pool.sessionCount` at the end. */
+  /** `gw.pool.coreCount` at the end. */
   cores: number;
   /** Cores the workers themselves still report (their last heartbeat). */
   workerCores: number;
@@ -420,7 +420,7 @@ async function settle(gw: GatewayProcess, graceMs: number): Promise<Settled> {
       const f = await gw.figures();
       const h = await gw.healthz();
       connections = h.body.connections ?? -1;
-      return f.sessions === 0 && f.poolSessions === 0 && connections === 0 && f.workers.every((w) => w.cores === 0 && w.residentCores === 0);
+      return f.sessions === 0 && f.poolCores === 0 && connections === 0 && f.workers.every((w) => w.cores === 0 && w.residentCores === 0);
     },
     graceMs + 20_000,
     100,
@@ -443,7 +443,7 @@ async function settle(gw: GatewayProcess, graceMs: number): Promise<Settled> {
 function describeFigures(s: Settled): string {
   const f = s.figures;
   const cores = f.workers.map((w) => `w${w.id}:${w.cores}/${w.residentCores}`).join(' ');
-  return `sessions ${f.sessions} ${JSON.stringify(f.sessionsByState)}, pool ${f.poolSessions}, cores ${cores}, connections ${s.connections}`;
+  return `sessions ${f.sessions} ${JSON.stringify(f.sessionsByState)}, pool ${f.poolCores}, cores ${cores}, connections ${s.connections}`;
 }
 
 function describeMemory(s: Settled): string {
@@ -561,7 +561,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const rssStart = atStart.figures.memory.rss;
     const rssEnd = atEnd.figures.memory.rss;
     const growthPct = ((rssEnd - rssStart) / rssStart) * 100;
-    const cores = atEnd.figures.poolSessions;
+    const cores = atEnd.figures.poolCores;
     const workerCores = atEnd.figures.workers.reduce((n, w) => n + w.cores, 0);
     const errorLogs = gw.errorLogs();
     for (const e of errorLogs) failures.push(`gateway logged at error level ×${e.count}: ${e.example.slice(0, 300)}`);

@@ -124,7 +124,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(cluster === undefined ? {} : { ownership: cluster.ownership }),
   });
 
-  const memory = (): ReturnType<typeof memoryReport> => memoryReport(memoryMerge, pool.memoryAdmission, pool.sessionCount);
+  const memory = (): ReturnType<typeof memoryReport> => memoryReport(memoryMerge, pool.memoryAdmission, pool.coreCount);
   const metrics: GatewayMetrics = new GatewayMetrics({
     connections: () => conns.size,
     sessionsByState: () => {
@@ -151,7 +151,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     handshakesPending: () => admission.pending,
     tokenCacheEntries: () => verifier.cachedVerdicts ?? 0,
   });
-  pool.on('sessionLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
+  pool.on('coreLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
   pool.on('workerReplaced', (w) => metrics.workerRestarts.inc({ reason: w.reason }));
 
   const ctx: RequestContext = { pool, hub, logger, metrics, verifier };

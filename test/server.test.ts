@@ -81,7 +81,7 @@ describe('requests', () => {
     const r = await c.login('bob', tokenFor('bob'));
     expect(r).toMatchObject({ event: 'Login', errCode: 10002 });
     expect(r.errMsg).toMatch(/bob|alice|sendID|handshake/);
-    expect(gw.pool.sessionCount).toBe(0);
+    expect(gw.pool.coreCount).toBe(0);
   });
 
   it('answers requests before login with 10004, and bad frames with a clear error, keeping the socket', async () => {
@@ -118,7 +118,7 @@ describe('sessions', () => {
     const sockets = await Promise.all([0, 1, 2].map(() => client(gw, 'erin')));
     const answers = await Promise.all(sockets.map((s) => s.login('erin')));
     expect(answers.map((a) => a.errCode)).toEqual([0, 0, 0]);
-    expect(gw.pool.sessionCount).toBe(1);
+    expect(gw.pool.coreCount).toBe(1);
     // Events go to every logged-in socket.
     await sockets[0]!.request('DebugEmit', ['OnConversationChanged', '[1]']);
     await Promise.all(sockets.map((s) => s.event('OnConversationChanged')));
@@ -148,12 +148,12 @@ describe('sessions', () => {
     const b = await client(gw, 'gina');
     await a.login('gina');
     await b.login('gina');
-    expect(gw.pool.sessionCount).toBe(1);
+    expect(gw.pool.coreCount).toBe(1);
     expect(await a.request('Logout')).toMatchObject({ event: 'Logout', errCode: 0 });
     expect((await b.event('Logout')).operationID).toBe('');
     await a.closed;
     await b.closed;
-    await until(() => gw.pool.sessionCount === 0 && gw.hub.size === 0);
+    await until(() => gw.pool.coreCount === 0 && gw.hub.size === 0);
   });
 
   it('the last socket closing frees the core after the grace period, not before', async () => {
@@ -162,15 +162,15 @@ describe('sessions', () => {
     await a.login('hank');
     a.close();
     await sleep(300);
-    expect(gw.pool.sessionCount).toBe(1);
+    expect(gw.pool.coreCount).toBe(1);
     // A reconnect within the grace period finds the session logged in, on the same core.
-    const core = gw.hub.get('hank', 5)!.coreSessionId;
+    const core = gw.hub.get('hank', 5)!.coreId;
     const back = await client(gw, 'hank');
     expect((await back.login('hank')).errCode).toBe(0);
     expect((await back.request('GetLoginStatus')).data).toBe('3');
-    expect(gw.hub.get('hank', 5)!.coreSessionId).toBe(core);
+    expect(gw.hub.get('hank', 5)!.coreId).toBe(core);
     back.close();
-    await until(() => gw.pool.sessionCount === 0, 4000);
+    await until(() => gw.pool.coreCount === 0, 4000);
     expect(gw.hub.size).toBe(0);
   });
 
@@ -182,7 +182,7 @@ describe('sessions', () => {
       c.close();
     }
     await sleep(1000);
-    expect(gw.pool.sessionCount).toBe(0);
+    expect(gw.pool.coreCount).toBe(0);
     expect(gw.hub.size).toBe(0);
   });
 
@@ -192,8 +192,8 @@ describe('sessions', () => {
     await first.login('rita');
     first.close();
     await until(() => gw.hub.get('rita', 5)!.connections === 0);
-    const core = gw.pool.sessions()[0]!;
-    expect(gw.hub.get('rita', 5)!.coreSessionId).toBe(core.id);
+    const core = gw.pool.cores()[0]!;
+    expect(gw.hub.get('rita', 5)!.coreId).toBe(core.id);
     await core.call('debugEmit', 'op', ['OnConversationChanged', '["missed-1"]']);
     await core.call('debugEmit', 'op', ['OnRecvNewMessage', '{"clientMsgID":"m1"}']);
     const back = await client(gw, 'rita');
@@ -204,7 +204,7 @@ describe('sessions', () => {
     expect(order).toEqual(['Login', 'OnConversationChanged', 'OnRecvNewMessages']);
     expect((await back.event('OnConversationChanged')).data).toBe('["missed-1"]');
     // Within the grace period: the same core served the reconnect (a new one would know nothing to replay).
-    expect(gw.hub.get('rita', 5)!.coreSessionId).toBe(core.id);
+    expect(gw.hub.get('rita', 5)!.coreId).toBe(core.id);
   });
 
   it.each(['OnKickedOffline', 'OnUserTokenExpired', 'OnUserTokenInvalid'])(
@@ -221,7 +221,7 @@ describe('sessions', () => {
       await b.event(expected);
       await a.closed;
       await b.closed;
-      await until(() => gw.pool.sessionCount === 0);
+      await until(() => gw.pool.coreCount === 0);
     },
   );
 
@@ -255,15 +255,15 @@ describe('sessions', () => {
     await c.login('kate');
     expect(c.events.map((e) => e.event)).toEqual(expect.arrayContaining(['OnConnectSuccess', 'OnSyncServerFinish']));
     for (let i = 0; i < 2; i++) {
-      const before = gw.hub.get('kate', 5)!.coreSessionId;
+      const before = gw.hub.get('kate', 5)!.coreId;
       expect((await c.request('DebugPanic')).errCode).toBe(10006);
-      await until(() => gw.hub.get('kate', 5)!.state === 'logged-in' && gw.hub.get('kate', 5)!.coreSessionId !== before);
+      await until(() => gw.hub.get('kate', 5)!.state === 'logged-in' && gw.hub.get('kate', 5)!.coreId !== before);
     }
     expect(c.events.filter((e) => e.event === 'OnConnecting').length).toBeGreaterThanOrEqual(2);
     void c.request('DebugPanic');
     await c.event('OnConnectFailed');
     expect((await c.closed).code).toBe(1011);
-    await until(() => gw.pool.sessionCount === 0);
+    await until(() => gw.pool.coreCount === 0);
   });
 });
 
@@ -311,7 +311,7 @@ describe('operations', () => {
     await a.login('nick');
     await b.login('nora');
     const loggedOut: string[] = [];
-    for (const core of gw.pool.sessions()) {
+    for (const core of gw.pool.cores()) {
       const call = core.call.bind(core);
       core.call = (fn, op, args) => {
         if (fn === 'logout') loggedOut.push(`${core.userID}:${op}`);
@@ -325,7 +325,7 @@ describe('operations', () => {
     await closing;
     // The socket-close way: a local logout, no IM round-trip.
     expect(loggedOut.sort()).toEqual(['nick:js sdk socket close', 'nora:js sdk socket close']);
-    expect(gw.pool.sessionCount).toBe(0);
+    expect(gw.pool.coreCount).toBe(0);
   });
 
   it('admin API needs the admin token and can kick a user', async () => {
@@ -342,7 +342,7 @@ describe('operations', () => {
     expect(await kick.json()).toEqual({ kicked: 1 });
     await c.event('OnKickedOffline');
     await c.closed;
-    await until(() => gw.pool.sessionCount === 0);
+    await until(() => gw.pool.coreCount === 0);
   });
 
   it('a fault in an HTTP or admin route answers 500, is counted, and the server goes on', async () => {

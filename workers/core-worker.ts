@@ -1,6 +1,6 @@
 /**
  * Piscina worker holding many cores. Tasks only place things here (a control port, a
- * new core); each session's calls then arrive over its own MessagePort via comlink.
+ * new core); each core's calls then arrive over its own MessagePort via comlink.
  */
 import { threadId, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -17,8 +17,8 @@ import type {
   CoreWorkerTask,
   CreateCoreResult,
   CreateCoreTask,
-  SessionApi,
-  SessionNotice,
+  CoreApi,
+  CoreNotice,
 } from './protocol.ts';
 
 const data = Piscina.workerData as CoreWorkerData;
@@ -62,10 +62,10 @@ function createCore(task: CreateCoreTask): Promise<CreateCoreResult> {
 }
 
 async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
-  const { sessionId, userID, platformID, port } = task;
+  const { coreId, userID, platformID, port } = task;
   const started = performance.now();
-  const coreLog = logger.child({ userID, platformID, sessionId });
-  const notify = (notice: SessionNotice): void => port.postMessage(notice);
+  const coreLog = logger.child({ userID, platformID, coreId });
+  const notify = (notice: CoreNotice): void => port.postMessage(notice);
   // The core's local database lives here, not in the core: it reaches it only through
   // these functions, installed on its own scope (no core can reach another's file).
   const storage = createStorageBridge({ dataDir: data.dataDir, userID, platformID, logger: coreLog });
@@ -81,7 +81,7 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
       onEvent: (json) => notify({ type: 'core-event', json }),
       onExit: (info) => {
         storage.close();
-        cores.delete(sessionId);
+        cores.delete(coreId);
         notify({ type: 'core-exit', info });
       },
     });
@@ -90,11 +90,11 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
     port.close();
     throw err;
   }
-  cores.set(sessionId, core);
-  // The main thread closes its end when it is done with the session (or gave up waiting
+  cores.set(coreId, core);
+  // The main thread closes its end when it is done with the core (or gave up waiting
   // for this start): the core must not outlive its only caller.
   port.on('close', () => core.dispose());
-  const api: SessionApi = {
+  const api: CoreApi = {
     call: (fn, operationID, args) => core.call(fn, operationID, args),
     dispose: () => core.dispose(),
     stats: () => ({ memoryBytes: core.memoryBytes, inFlight: core.inFlight, openSockets: core.openSockets }),

@@ -1,7 +1,7 @@
 /**
  * Messages between the pool (main thread) and a core worker. Tasks go through piscina;
  * after placement everything else travels on MessagePorts: one control port per worker
- * (heartbeat) and one port per session (comlink calls main → worker, raw event/exit
+ * (heartbeat) and one port per core (comlink calls main → worker, raw event/exit
  * messages worker → main).
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -26,7 +26,7 @@ export interface AttachControlTask {
 
 export interface CreateCoreTask {
   type: 'create-core';
-  sessionId: string;
+  coreId: string;
   userID: string;
   platformID: number;
   port: MessagePort;
@@ -54,20 +54,20 @@ export type ControlReply = {
   heapUsedBytes: number;
 };
 
-/** worker → main on a session port, besides comlink's own replies. */
-export type SessionNotice =
+/** worker → main on a core port, besides comlink's own replies. */
+export type CoreNotice =
   | { type: 'core-event'; json: string }
   | { type: 'core-exit'; info: CoreExitInfo };
 
-/** What a session port exposes through comlink. */
-export interface SessionApi {
+/** What a core port exposes through comlink. */
+export interface CoreApi {
   call(fn: string, operationID: string, args: unknown[]): Promise<CallResult>;
   /** Ends the core; resolves once it is gone. */
   dispose(): void;
   stats(): { memoryBytes: number; inFlight: number; openSockets: number };
 }
 
-export function isSessionNotice(data: unknown): data is SessionNotice {
+export function isCoreNotice(data: unknown): data is CoreNotice {
   const type = (data as { type?: unknown } | null)?.type;
   return type === 'core-event' || type === 'core-exit';
 }

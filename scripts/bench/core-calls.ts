@@ -17,7 +17,7 @@ import { loadCoreBuild } from '../../core-wasm/core-build.ts';
 import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import type { CoreValue } from '../../core-wasm/call-result.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreSession } from '../../src/pool/core-session.ts';
+import type { CoreHandle } from '../../src/pool/core-handle.ts';
 import { closedLoopRate, sequentialLatencies, type LoopCall } from './lib/closed-loop.ts';
 import { finishBench } from './lib/goals.ts';
 import { deadline, keptAlive, median, mib, percentile, round, runBench, table } from './lib/report.ts';
@@ -63,7 +63,7 @@ function bareCaller(core: CoreInstance): Caller {
   };
 }
 
-function sessionCaller(session: CoreSession): Caller {
+function sessionCaller(session: CoreHandle): Caller {
   return (fn, args) => session.call(fn, op(), args);
 }
 
@@ -103,7 +103,7 @@ async function measureRss(): Promise<RssResult> {
     let n = 0;
     for (const target of RSS_STEPS) {
       for (; n < target; n++) {
-        const s = await pool.createSession({ userID: `rss-${n}`, platformID: 5 });
+        const s = await pool.startCore({ userID: `rss-${n}`, platformID: 5 });
         await initSDK(sessionCaller(s), `rss-${n}`);
       }
       await sleep(SETTLE_MS);
@@ -147,8 +147,8 @@ async function main(): Promise<void> {
   const pool = await CorePool.start({ core: 'official', workers: POOL_WORKERS, logLevel: 'warn', logger: silent });
   const rounds: Round[] = [];
   try {
-    const sessions: CoreSession[] = [];
-    for (let i = 0; i < POOL_WORKERS; i++) sessions.push(await pool.createSession({ userID: `bench-${i}`, platformID: 5 }));
+    const sessions: CoreHandle[] = [];
+    for (let i = 0; i < POOL_WORKERS; i++) sessions.push(await pool.startCore({ userID: `bench-${i}`, platformID: 5 }));
     const workerIds = new Set(sessions.map((s) => s.workerId));
     if (workerIds.size !== POOL_WORKERS) throw new Error(`expected one session per worker, got workers ${[...workerIds].join(',')}`);
     const poolCalls = sessions.map(sessionCaller);

@@ -138,7 +138,7 @@ async function check(phase: string, users: Users, node: Node, others: readonly N
   for (const other of others) {
     if (other.gw.exit) continue;
     const f = await other.gw.figures();
-    if (f.poolSessions !== 0) throw new Error(`${phase}: ${other.nodeId} still holds ${f.poolSessions} cores`);
+    if (f.poolCores !== 0) throw new Error(`${phase}: ${other.nodeId} still holds ${f.poolCores} cores`);
   }
 }
 

@@ -8,7 +8,7 @@
  *             the returning login, whose core reopens the user's SQLite file and only
  *             syncs what changed.
  *  - core:    the same on a CorePool with the same settings, called from this thread:
- *             createSession, initSDK, login, each timed; then logout, a new core, again.
+ *             startCore, initSDK, login, each timed; then logout, a new core, again.
  *
  * Both talk to the same embedded dev server, and each user has the same chat history
  * there (lib/dev-history.ts) before its first login. Every sample is a fresh user, one
@@ -30,7 +30,7 @@ import { pino } from 'pino';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreSession } from '../../src/pool/core-session.ts';
+import type { CoreHandle } from '../../src/pool/core-handle.ts';
 import { parseCoreEvent } from '../../src/protocol/events.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
@@ -111,7 +111,7 @@ async function coreLogin(pool: CorePool, sdkConfig: string, userID: string, toke
   let synced: (at: number) => void = () => {};
   const syncedAt = new Promise<number>((resolve) => (synced = resolve));
   const t0 = performance.now();
-  const session: CoreSession = await pool.createSession({
+  const session: CoreHandle = await pool.startCore({
     userID,
     platformID: PLATFORM_ID,
     onEvent: (json) => {

@@ -24,7 +24,7 @@ function figures(gw: RunningServer): GatewayFigures {
   return {
     sessions: gw.hub.size,
     sessionsByState,
-    poolSessions: gw.pool.sessionCount,
+    poolCores: gw.pool.coreCount,
     workers: gw.pool.workers().map((w) => ({
       id: w.id,
       cores: w.cores,
@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  gw.pool.on('sessionLost', (lost) =>
+  gw.pool.on('coreLost', (lost) =>
     send({
-      type: 'session-lost',
+      type: 'core-lost',
       lost: {
         userID: lost.userID,
         platformID: lost.platformID,

@@ -32,8 +32,8 @@ export interface GatewayFigures {
   /** `gw.hub.size` */
   sessions: number;
   sessionsByState: Record<string, number>;
-  /** `gw.pool.sessionCount` */
-  poolSessions: number;
+  /** `gw.pool.coreCount` */
+  poolCores: number;
   workers: WorkerFigures[];
   memory: NodeJS.MemoryUsage;
 }
@@ -60,5 +60,5 @@ export type ChildMessage =
   | { type: 'ready'; url: string; port: number; coreFunctions: string[] }
   | { type: 'start-failed'; message: string }
   | { type: 'reply'; id: number; figures?: GatewayFigures; error?: string }
-  | { type: 'session-lost'; lost: LostCore }
-  | { type: 'worker-replaced'; workerId: number; reason: string; lostSessions: number };
+  | { type: 'core-lost'; lost: LostCore }
+  | { type: 'worker-replaced'; workerId: number; reason: string; lostCores: number };

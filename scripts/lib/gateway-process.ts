@@ -41,9 +41,9 @@ export class GatewayProcess {
   readonly port: number;
   /** The loaded core's API function names (its JS globals). */
   readonly coreFunctions: readonly string[];
-  /** Every core the pool lost (pool `sessionLost`), in order. */
+  /** Every core the pool lost (pool `coreLost`), in order. */
   readonly lostCores: LostCore[] = [];
-  readonly workerReplacements: Array<{ workerId: number; reason: string; lostSessions: number }> = [];
+  readonly workerReplacements: Array<{ workerId: number; reason: string; lostCores: number }> = [];
   /** Gateway log lines at warn or above, by level and message. */
   readonly logs = new Map<string, LogTally>();
   readonly stderrTail: string[] = [];
@@ -226,11 +226,11 @@ export class GatewayProcess {
       case 'reply':
         this.#pending.get(m.id)?.resolve(m);
         return;
-      case 'session-lost':
+      case 'core-lost':
         this.lostCores.push(m.lost);
         return;
       case 'worker-replaced':
-        this.workerReplacements.push({ workerId: m.workerId, reason: m.reason, lostSessions: m.lostSessions });
+        this.workerReplacements.push({ workerId: m.workerId, reason: m.reason, lostCores: m.lostCores });
         return;
       default:
         return;

@@ -4,7 +4,7 @@
  *
  * These are the soak's counts that do not rely on the gateway's own bookkeeping: a core
  * the pool forgot but never disposed keeps its linear memory mapped, its SQLite files and
- * IM socket open, whatever `pool.sessionCount` says.
+ * IM socket open, whatever `pool.coreCount` says.
  *
  * Every figure is `undefined` where /proc is missing (not Linux) or the process is gone.
  */

@@ -14,7 +14,7 @@ import { loadCoreBuild, type CoreBuildIdentity, type LoadedCoreBuild } from '../
 import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import { CoreCallError, type CoreExitReason } from '../../core-wasm/call-result.ts';
 import type { CoreWorkerData, CreateCoreResult } from '../../workers/protocol.ts';
-import { CoreSession, type SessionEnd, type SessionHandlers } from './core-session.ts';
+import { CoreHandle, type CoreEnd, type CoreHandlers } from './core-handle.ts';
 import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker-entry.ts';
@@ -31,8 +31,8 @@ export interface CoreBuildInfo extends CoreBuildIdentity {
   startMemoryMiB: number;
 }
 
-export interface SessionLost {
-  sessionId: string;
+export interface CoreLost {
+  coreId: string;
   userID: string;
   platformID: number;
   workerId: number;
@@ -47,11 +47,11 @@ export interface WorkerStatus extends WorkerHealth {
 }
 
 interface PoolEvents {
-  sessionLost: [SessionLost];
-  workerReplaced: [{ workerId: number; reason: 'hang' | 'exit'; lostSessions: number }];
+  coreLost: [CoreLost];
+  workerReplaced: [{ workerId: number; reason: 'hang' | 'exit'; lostCores: number }];
 }
 
-export interface NewSession extends SessionHandlers {
+export interface NewCore extends CoreHandlers {
   userID: string;
   platformID: number;
 }
@@ -75,9 +75,9 @@ export class CorePool extends EventEmitter<PoolEvents> {
   readonly #piscina: Piscina;
   readonly #placement: Placement;
   readonly #monitors = new Map<number, WorkerMonitor>();
-  readonly #sessions = new Map<string, CoreSession>();
+  readonly #cores = new Map<string, CoreHandle>();
   /** Why we are taking a worker down, so its loss is reported with the right reason. */
-  readonly #takedown = new Map<number, { reason: 'hang' | 'exit'; lostSessions: number }>();
+  readonly #takedown = new Map<number, { reason: 'hang' | 'exit'; lostCores: number }>();
   #closing = false;
   #workersAttached: Promise<void>;
   /** Callers waiting for a (replacement) worker to come up. */
@@ -159,12 +159,12 @@ export class CorePool extends EventEmitter<PoolEvents> {
   }
   #coreFunctions: ReadonlySet<string> | undefined;
 
-  get sessionCount(): number {
-    return this.#sessions.size;
+  get coreCount(): number {
+    return this.#cores.size;
   }
 
-  sessions(): CoreSession[] {
-    return [...this.#sessions.values()];
+  cores(): CoreHandle[] {
+    return [...this.#cores.values()];
   }
 
   workers(): WorkerStatus[] {
@@ -176,10 +176,10 @@ export class CorePool extends EventEmitter<PoolEvents> {
   }
 
   /** Starts a new core on the worker with the fewest cores that has room. */
-  async createSession(spec: NewSession): Promise<CoreSession> {
+  async startCore(spec: NewCore): Promise<CoreHandle> {
     const name = `${spec.userID}/${spec.platformID}`;
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
-    // A worker being replaced brings its room back shortly. Sessions lost with it (which the
+    // A worker being replaced brings its room back shortly. Cores lost with it (which the
     // gateway re-creates at once) wait for it rather than be refused when the survivors are
     // full, and rather than pile onto the survivors beyond an even share: otherwise the
     // survivors would start every lost core one after another and carry them for good
@@ -199,13 +199,13 @@ export class CorePool extends EventEmitter<PoolEvents> {
       throw new CoreCallError({ kind: 'pool-full', message: `cannot start core ${name}: ${err.message}` });
     }
     try {
-      return await this.#startCore(spec, name);
+      return await this.#placeCore(spec, name);
     } finally {
       ticket?.done();
     }
   }
 
-  async #startCore(spec: NewSession, name: string): Promise<CoreSession> {
+  async #placeCore(spec: NewCore, name: string): Promise<CoreHandle> {
     if (this.#closing) throw new CoreCallError({ kind: 'pool-closed', message: `cannot start core ${name}: the pool is closed` });
     if (this.#placement.freeSlots() === 0) {
       throw new CoreCallError({
@@ -213,13 +213,13 @@ export class CorePool extends EventEmitter<PoolEvents> {
         message: `cannot start core ${name}: all ${this.#monitors.size} workers hold ${this.options.coresPerWorker} cores`,
       });
     }
-    const sessionId = randomUUID();
+    const coreId = randomUUID();
     const { port1, port2 } = new MessageChannel();
     let workerId: number | undefined;
     const route: TaskRoute = { kind: 'new-core', placed: (id) => (workerId = id) };
     const task = {
       type: 'create-core' as const,
-      sessionId,
+      coreId,
       userID: spec.userID,
       platformID: spec.platformID,
       port: port2,
@@ -238,34 +238,34 @@ export class CorePool extends EventEmitter<PoolEvents> {
     } finally {
       clearTimeout(timer);
     }
-    const session = new CoreSession(
-      { id: sessionId, userID: spec.userID, platformID: spec.platformID, workerId: result.threadId, port: port1 },
+    const core = new CoreHandle(
+      { id: coreId, userID: spec.userID, platformID: spec.platformID, workerId: result.threadId, port: port1 },
       spec,
-      (s) => this.#sessionEnded(s),
+      (s) => this.#coreEnded(s),
     );
-    this.#sessions.set(sessionId, session);
+    this.#cores.set(coreId, core);
     if (!this.#monitors.has(result.threadId)) {
-      session.end({ reason: 'exit', message: `worker ${result.threadId} went away while core ${name} was starting` });
+      core.end({ reason: 'exit', message: `worker ${result.threadId} went away while core ${name} was starting` });
     }
-    return session;
+    return core;
   }
 
   /**
-   * Terminates a worker and lets piscina start a fresh one. Its sessions are reported
+   * Terminates a worker and lets piscina start a fresh one. Its cores are reported
    * lost (reason `exit`) so their owners can re-create them elsewhere.
    */
   restartWorker(workerId: number, why = 'restarted on request'): boolean {
     return this.#takeDown(workerId, 'exit', why);
   }
 
-  /** Stops the workers. Sessions still open end with reason `disposed`. */
+  /** Stops the workers. Cores still running end with reason `disposed`. */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     this.memoryAdmission?.close();
     for (const wake of this.#attachWaiters.splice(0)) wake();
     for (const m of this.#monitors.values()) m.stop();
-    await Promise.all([...this.#sessions.values()].map((s) => s.dispose()));
+    await Promise.all([...this.#cores.values()].map((s) => s.dispose()));
     await this.#piscina.destroy();
     this.#monitors.clear();
   }
@@ -312,11 +312,11 @@ export class CorePool extends EventEmitter<PoolEvents> {
     // Report now rather than on exit: re-creating the lost cores elsewhere should not wait
     // for the thread to finish dying.
     const what = reason === 'hang' ? 'hung' : 'was restarted';
-    // Marked first: the lost sessions are re-created from inside the loss reports, and
+    // Marked first: the lost cores are re-created from inside the loss reports, and
     // placement must already know that a replacement is coming.
-    const takedown = { reason, lostSessions: 0 };
+    const takedown = { reason, lostCores: 0 };
     this.#takedown.set(workerId, takedown);
-    takedown.lostSessions = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} ${what} (${message})`);
+    takedown.lostCores = this.#loseWorkerCores(workerId, reason, `worker ${workerId} ${what} (${message})`);
     void thread.terminate();
     return true;
   }
@@ -333,15 +333,15 @@ export class CorePool extends EventEmitter<PoolEvents> {
     const takedown = this.#takedown.get(workerId);
     this.#takedown.delete(workerId);
     const reason = takedown?.reason ?? 'exit';
-    // Out of placement first: the lost sessions are re-created from inside the loss reports.
+    // Out of placement first: the lost cores are re-created from inside the loss reports.
     this.#placement.removeWorker(workerId);
-    const lost = this.#loseWorkerSessions(workerId, reason, `worker ${workerId} exited unexpectedly`);
-    this.emit('workerReplaced', { workerId, reason, lostSessions: lost + (takedown?.lostSessions ?? 0) });
+    const lost = this.#loseWorkerCores(workerId, reason, `worker ${workerId} exited unexpectedly`);
+    this.emit('workerReplaced', { workerId, reason, lostCores: lost + (takedown?.lostCores ?? 0) });
   }
 
-  #loseWorkerSessions(workerId: number, reason: 'hang' | 'exit', message: string): number {
+  #loseWorkerCores(workerId: number, reason: 'hang' | 'exit', message: string): number {
     let lost = 0;
-    for (const s of [...this.#sessions.values()]) {
+    for (const s of [...this.#cores.values()]) {
       if (s.workerId !== workerId) continue;
       s.end({ reason, message });
       lost++;
@@ -349,21 +349,21 @@ export class CorePool extends EventEmitter<PoolEvents> {
     return lost;
   }
 
-  #sessionEnded(session: CoreSession): void {
-    if (!this.#sessions.delete(session.id)) return;
-    this.#placement.release(session.workerId);
-    const end = session.ended as SessionEnd;
+  #coreEnded(core: CoreHandle): void {
+    if (!this.#cores.delete(core.id)) return;
+    this.#placement.release(core.workerId);
+    const end = core.ended as CoreEnd;
     if (end.reason === 'disposed' || this.#closing) return;
-    const lost: SessionLost = {
-      sessionId: session.id,
-      userID: session.userID,
-      platformID: session.platformID,
-      workerId: session.workerId,
+    const lost: CoreLost = {
+      coreId: core.id,
+      userID: core.userID,
+      platformID: core.platformID,
+      workerId: core.workerId,
       reason: end.reason,
       message: end.message,
     };
-    this.#logger.warn({ userID: session.userID, platformID: session.platformID, reason: end.reason }, `core lost: ${end.message}`);
-    this.emit('sessionLost', lost);
+    this.#logger.warn({ userID: core.userID, platformID: core.platformID, reason: end.reason }, `core lost: ${end.message}`);
+    this.emit('coreLost', lost);
   }
 }
 

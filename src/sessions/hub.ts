@@ -2,7 +2,7 @@
  * All user sessions by (userID, platformID), and the routing of pool losses to them.
  */
 import type { Logger } from 'pino';
-import type { CorePool, SessionLost } from '../pool/core-pool.ts';
+import type { CorePool, CoreLost } from '../pool/core-pool.ts';
 import type { ClientConn } from '../transport/client-conn.ts';
 import { UserSession, type UserSessionDeps } from './user-session.ts';
 
@@ -18,7 +18,7 @@ export class Hub {
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
-    deps.pool.on('sessionLost', (lost: SessionLost) => this.#onLost(lost));
+    deps.pool.on('coreLost', (lost: CoreLost) => this.#onLost(lost));
   }
 
   get size(): number {
@@ -68,7 +68,7 @@ export class Hub {
   }
 
   /** Barrier: a fault while recovering one session must not reach the pool's other reports. */
-  #onLost(lost: SessionLost): void {
+  #onLost(lost: CoreLost): void {
     try {
       this.get(lost.userID, lost.platformID)?.recover(lost);
     } catch (err) {

@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CorePool, SessionLost } from '../pool/core-pool.ts';
-import type { CoreSession } from '../pool/core-session.ts';
+import type { CorePool, CoreLost } from '../pool/core-pool.ts';
+import type { CoreHandle } from '../pool/core-handle.ts';
 import { CoreCallError, type CoreValue } from '../../core-wasm/call-result.ts';
 import type { ClientConn } from '../transport/client-conn.ts';
 import { CLOSE_CODES } from '../transport/close-codes.ts';
@@ -91,7 +91,7 @@ export class UserSession {
   #deps: UserSessionDeps;
   #log: Logger;
   #state: SessionState = 'idle';
-  #core: CoreSession | undefined;
+  #core: CoreHandle | undefined;
   /** Sockets attached to this session; `loggedIn` is the subset that receives events (logged in or logging in). */
   #conns = new Set<ClientConn>();
   #loggedIn = new Set<ClientConn>();
@@ -123,7 +123,7 @@ export class UserSession {
     return this.#conns.size;
   }
 
-  get coreSessionId(): string | undefined {
+  get coreId(): string | undefined {
     return this.#core?.id;
   }
 
@@ -249,10 +249,10 @@ export class UserSession {
     }
   }
 
-  async #createCore(): Promise<CoreSession> {
-    let core: CoreSession;
+  async #createCore(): Promise<CoreHandle> {
+    let core: CoreHandle;
     try {
-      core = await this.#deps.pool.createSession({
+      core = await this.#deps.pool.startCore({
         userID: this.userID,
         platformID: this.platformID,
         onEvent: (json) => this.#onCoreEvent(json),
@@ -422,8 +422,8 @@ export class UserSession {
    * The pool lost this session's core. Worker losses are re-created and logged in again
    * transparently; a core that keeps crashing on its own is given up after a few tries.
    */
-  recover(lost: SessionLost): void {
-    if (this.#core?.id !== lost.sessionId) return;
+  recover(lost: CoreLost): void {
+    if (this.#core?.id !== lost.coreId) return;
     this.#core = undefined;
     if (this.#state !== 'logged-in' && this.#state !== 'recovering') {
       // Nothing to restore (not logged in yet): the next Login starts a fresh core.

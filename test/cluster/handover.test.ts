@@ -51,10 +51,10 @@ describe('hand-over between nodes', () => {
     const [a, b] = await cluster(2);
     const oldTab = await loggedIn(a!, 'alice');
     const oldTab2 = await loggedIn(a!, 'alice');
-    expect(a!.pool.sessionCount).toBe(1);
+    expect(a!.pool.coreCount).toBe(1);
     const order: string[] = [];
     void oldTab.closed.then(() => order.push('old socket closed'));
-    const oldCore = a!.pool.sessions()[0]!;
+    const oldCore = a!.pool.cores()[0]!;
     const call = oldCore.call.bind(oldCore);
     oldCore.call = (fn, op, args) => {
       if (fn === 'logout') order.push(`old core ${fn} (${op})`);
@@ -72,7 +72,7 @@ describe('hand-over between nodes', () => {
     expect(order.slice(0, 2).sort()).toEqual(['old core logout (js sdk socket close)', 'old socket closed']);
     expect(order[2]).toBe('new login answered');
     for (const tab of [oldTab, oldTab2, newTab]) expect(tab.events.map((e) => e.event)).not.toContain('OnKickedOffline');
-    expect(a!.pool.sessionCount).toBe(0);
+    expect(a!.pool.coreCount).toBe(0);
     expect(b!.hub.get('alice', 5)?.state).toBe('logged-in');
     expect(await metric(b!, /openim_jssdk_cluster_handovers_total\{side="taking",outcome="ok"\} (\d+)/)).toBe(1);
     expect(await metric(a!, /openim_jssdk_cluster_handovers_total\{side="giving",outcome="ok"\} (\d+)/)).toBe(1);
@@ -80,7 +80,7 @@ describe('hand-over between nodes', () => {
     // The old tab reconnects (here: straight to b) and joins the live session at once.
     const back = await loggedIn(b!, 'alice');
     expect(back.events.map((e) => e.event)).not.toContain('OnKickedOffline');
-    expect(b!.pool.sessionCount).toBe(1);
+    expect(b!.pool.coreCount).toBe(1);
   });
 
   it('a node that lost the user between its claim and its login finds out before its core logs in (20009, socket closed 1012)', async () => {
@@ -98,9 +98,9 @@ describe('hand-over between nodes', () => {
         return held;
       };
       const coreLogins: string[] = [];
-      const createSession = a!.pool.createSession.bind(a!.pool);
-      a!.pool.createSession = async (opts) => {
-        const core = await createSession(opts);
+      const startCore = a!.pool.startCore.bind(a!.pool);
+      a!.pool.startCore = async (opts) => {
+        const core = await startCore(opts);
         const call = core.call.bind(core);
         core.call = (fn, op, args) => {
           if (fn === 'login') coreLogins.push(opts.userID);
@@ -114,7 +114,7 @@ describe('hand-over between nodes', () => {
       expect(login.errMsg).toMatch(/another node has taken this user over/);
       expect((await tab.closed).code).toBe(1012);
       expect(coreLogins).toEqual([]);
-      await until(() => a!.pool.sessionCount === 0);
+      await until(() => a!.pool.coreCount === 0);
     } finally {
       raw.disconnect();
     }
@@ -161,7 +161,7 @@ describe('hand-over between nodes', () => {
     });
     await onB.event('OnKickedOffline');
     expect((await onB.closed).code).toBe(1000);
-    await until(() => b!.pool.sessionCount === 0);
+    await until(() => b!.pool.coreCount === 0);
     expect((await admin(a!, '/admin/kick?userID=' + 'x'.repeat(65), 'POST')).status).toBe(400);
     expect((await admin(a!, '/admin/kick?userID=dora&platformID=12', 'POST')).status).toBe(400);
   });
@@ -215,7 +215,7 @@ describe('when Redis cannot be reached', () => {
     } finally {
       redis.resume();
     }
-    await until(() => a!.pool.sessionCount === 0, 5000);
+    await until(() => a!.pool.coreCount === 0, 5000);
     // Back: a new lease once the old one ran out in Redis, and logins again.
     await until(async () => (await fetch(`http://127.0.0.1:${a!.port}/healthz`)).status === 200, 6000);
     await loggedIn(a!, 'gus');

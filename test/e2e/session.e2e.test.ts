@@ -188,7 +188,7 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
       expect((await within(tab!.login({ wsAddr: proxy.url, dev: env.dev }), 'login')).errCode).toBe(0);
       await tab!.waitEvent(CbEvents.OnSyncServerFinish);
       const [peer] = await loggedIn('e2e_xan');
-      const core = sessionOf('e2e_wes')?.coreSessionId;
+      const core = sessionOf('e2e_wes')?.coreId;
       expect(core).toBeDefined();
 
       proxy.dropAll();
@@ -202,7 +202,7 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
       const reconnected = await until(() => tab!.sockets()[1], 'a second socket', 12_000);
       const relogin = await until(() => reconnected.frames.find((f) => f.event === 'Login'), 'Login answered on the new socket');
       expect(relogin.errCode).toBe(0);
-      expect(sessionOf('e2e_wes')).toMatchObject({ state: 'logged-in', connections: 1, coreSessionId: core });
+      expect(sessionOf('e2e_wes')).toMatchObject({ state: 'logged-in', connections: 1, coreId: core });
       expect(coresOf(env, 'e2e_wes')).toBe(1);
 
       const after = await sendText(peer!, 'after reconnect', 'e2e_wes');
@@ -224,6 +224,6 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
   }, 40_000);
 
   it('no core is left behind', async () => {
-    await until(() => env.gw.pool.sessionCount === 0 && env.gw.hub.size === 0, 'every session and core freed', 10_000);
+    await until(() => env.gw.pool.coreCount === 0 && env.gw.hub.size === 0, 'every session and core freed', 10_000);
   }, 15_000);
 });

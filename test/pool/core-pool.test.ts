@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CorePool, type SessionLost } from '../../src/pool/core-pool.ts';
-import type { CoreSession } from '../../src/pool/core-session.ts';
+import { CorePool, type CoreLost } from '../../src/pool/core-pool.ts';
+import type { CoreHandle } from '../../src/pool/core-handle.ts';
 import { CoreCallError } from '../../core-wasm/call-result.ts';
 import { silentLogger, sleep, TEST_SDK_CONFIG, until } from '../helpers/cores.ts';
 
@@ -17,15 +17,15 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
 });
 
-function lostEvents(p: CorePool): SessionLost[] {
-  const lost: SessionLost[] = [];
-  p.on('sessionLost', (l) => lost.push(l));
+function lostEvents(p: CorePool): CoreLost[] {
+  const lost: CoreLost[] = [];
+  p.on('coreLost', (l) => lost.push(l));
   return lost;
 }
 
-async function sessions(p: CorePool, n: number, prefix = 'u'): Promise<CoreSession[]> {
-  const out: CoreSession[] = [];
-  for (let i = 0; i < n; i++) out.push(await p.createSession({ userID: `${prefix}${i}`, platformID: 5 }));
+async function startCores(p: CorePool, n: number, prefix = 'u'): Promise<CoreHandle[]> {
+  const out: CoreHandle[] = [];
+  for (let i = 0; i < n; i++) out.push(await p.startCore({ userID: `${prefix}${i}`, platformID: 5 }));
   return out;
 }
 
@@ -38,10 +38,10 @@ describe('CorePool with the test core', () => {
     expect(p.build.functions).toEqual(expect.arrayContaining(['login', 'debugHang']));
   });
 
-  it('calls a core over its session port and brings its events back', async () => {
+  it('calls a core over its own port and brings its events back', async () => {
     const p = await pool();
     const events: string[] = [];
-    const s = await p.createSession({ userID: 'alice', platformID: 5, onEvent: (j) => events.push(j) });
+    const s = await p.startCore({ userID: 'alice', platformID: 5, onEvent: (j) => events.push(j) });
     expect(await s.call('initSDK', 'op', [TEST_SDK_CONFIG])).toEqual([true]);
     expect(await s.call('login', 'op', ['alice', 'tok'])).toBe('""');
     const msg = (await s.call('createTextMessage', 'op', ['hi'])) as string[];
@@ -52,13 +52,13 @@ describe('CorePool with the test core', () => {
 
   it('places each new core on the worker with the fewest cores, up to coresPerWorker', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 3 });
-    const all = await sessions(p, 6);
+    const all = await startCores(p, 6);
     const perWorker = new Map<number, number>();
     for (const s of all) perWorker.set(s.workerId, (perWorker.get(s.workerId) ?? 0) + 1);
     expect([...perWorker.values()]).toEqual([3, 3]);
-    await expect(p.createSession({ userID: 'one-too-many', platformID: 5 })).rejects.toMatchObject({ kind: 'pool-full' });
+    await expect(p.startCore({ userID: 'one-too-many', platformID: 5 })).rejects.toMatchObject({ kind: 'pool-full' });
     await all[0]!.dispose();
-    const again = await p.createSession({ userID: 'fits-again', platformID: 5 });
+    const again = await p.startCore({ userID: 'fits-again', platformID: 5 });
     expect(again.workerId).toBe(all[0]!.workerId);
   });
 
@@ -71,19 +71,19 @@ describe('CorePool with the test core', () => {
     expect(p.memoryAdmission?.budgetBytes).toBe(pss + 200 * 2 ** 20);
     const tight = await pool({ memoryBudgetBytes: pss + startCost - 2 ** 20, coreStartTimeoutMs: 1000 });
     const t0 = Date.now();
-    const err = await tight.createSession({ userID: 'no-room', platformID: 5 }).catch((e: unknown) => e);
+    const err = await tight.startCore({ userID: 'no-room', platformID: 5 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'pool-full' });
     expect(String((err as Error).message)).toMatch(/cannot start core no-room\/5: no memory for another core within 1000 ms: PSS \d+ MiB .* budget \(--memory-budget\)/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(tight.memoryAdmission?.waiting).toBe(0);
     // With room, starts go through.
-    await sessions(p, 2, 'roomy');
+    await startCores(p, 2, 'roomy');
   });
 
   it('creating many cores at once never overfills a worker', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 4 });
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => p.createSession({ userID: `c${i}`, platformID: 5 })),
+      Array.from({ length: 10 }, (_, i) => p.startCore({ userID: `c${i}`, platformID: 5 })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
     expect(p.workers().map((w) => w.residentCores)).toEqual([4, 4]);
@@ -92,9 +92,9 @@ describe('CorePool with the test core', () => {
   it('a panic in one core of 20 in one worker ends only that core', async () => {
     const p = await pool({ workers: 1, coresPerWorker: 20 });
     const lost = lostEvents(p);
-    const all = await sessions(p, 20);
+    const all = await startCores(p, 20);
     const workerId = all[0]!.workerId;
-    const [victim, ...others] = all as [CoreSession, ...CoreSession[]];
+    const [victim, ...others] = all as [CoreHandle, ...CoreHandle[]];
     const inFlight = victim.call('debugPanic', 'op', []);
     await expect(inFlight).rejects.toMatchObject({ kind: 'core-exited', message: expect.stringContaining('u0/5') });
     await until(() => lost.length === 1);
@@ -111,7 +111,7 @@ describe('CorePool with the test core', () => {
   it('a hung core gets its worker replaced; its neighbours are reported lost; the main thread keeps running (no timer gap of 250 ms)', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 10, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
     const lost = lostEvents(p);
-    const all = await sessions(p, 6);
+    const all = await startCores(p, 6);
     const hung = all[0]!;
     const neighbours = all.filter((s) => s.workerId === hung.workerId);
     const elsewhere = all.filter((s) => s.workerId !== hung.workerId);
@@ -126,18 +126,18 @@ describe('CorePool with the test core', () => {
     }, 20);
     const started = performance.now();
     const hangCall = hung.call('debugHang', 'op', []);
-    await expect(hangCall).rejects.toMatchObject({ kind: 'session-lost' });
+    await expect(hangCall).rejects.toMatchObject({ kind: 'core-lost' });
     const detectedMs = performance.now() - started;
     clearInterval(ticker);
     expect(detectedMs).toBeLessThan(500 + 2 * 100 + 300);
     expect(longestGapMs).toBeLessThan(250);
-    expect(lost.map((l) => l.sessionId).sort()).toEqual(neighbours.map((s) => s.id).sort());
+    expect(lost.map((l) => l.coreId).sort()).toEqual(neighbours.map((s) => s.id).sort());
     expect(lost.every((l) => l.reason === 'hang')).toBe(true);
     // The other worker's cores never noticed.
     for (const s of elsewhere) expect(await s.call('getLoginStatus', 'op', [])).toEqual([-1001]);
     // A fresh worker replaces the hung one and takes new cores.
     await until(() => p.workers().length === 2 && !p.workers().some((w) => w.id === hung.workerId));
-    const fresh = await p.createSession({ userID: 'after', platformID: 5 });
+    const fresh = await p.startCore({ userID: 'after', platformID: 5 });
     expect(fresh.workerId).not.toBe(hung.workerId);
     expect(await fresh.call('debugEcho', 'op', ['ok'])).toBe('"ok"');
   });
@@ -145,7 +145,7 @@ describe('CorePool with the test core', () => {
   it('a busy main thread does not get a healthy worker declared hung', async () => {
     const p = await pool({ workers: 1, heartbeatIntervalMs: 50, hangThresholdMs: 300 });
     const lost = lostEvents(p);
-    const [a] = await sessions(p, 1);
+    const [a] = await startCores(p, 1);
     const blockUntil = Date.now() + 1000;
     while (Date.now() < blockUntil) {
       // The main thread is stuck (a big GC, a sync burst): the worker answered pings meanwhile.
@@ -157,26 +157,26 @@ describe('CorePool with the test core', () => {
 
   it('cores lost with a hung worker are re-created even when the survivors are full', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 2, heartbeatIntervalMs: 100, hangThresholdMs: 500 });
-    const all = await sessions(p, 4);
+    const all = await startCores(p, 4);
     const lost = lostEvents(p);
     const hung = all[0]!;
     void hung.call('debugHang', 'op', []).catch(() => {});
     await until(() => lost.length === 2);
     // The survivor is full; the replacement worker brings the room back.
-    const again = await Promise.all(lost.map((l) => p.createSession({ userID: l.userID, platformID: l.platformID })));
+    const again = await Promise.all(lost.map((l) => p.startCore({ userID: l.userID, platformID: l.platformID })));
     expect(again.every((s) => s.workerId !== hung.workerId)).toBe(true);
     expect(await Promise.all(again.map((s) => s.call('debugEcho', 'op', ['back'])))).toEqual(['"back"', '"back"']);
   });
 
   it('cores lost with a worker are spread over the survivor and the replacement, not piled onto the survivor', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 50 });
-    const all = await sessions(p, 12);
+    const all = await startCores(p, 12);
     const lost = lostEvents(p);
     const gone = all[0]!.workerId;
     const survivor = all.find((s) => s.workerId !== gone)!.workerId;
     // Re-created from inside the loss reports, as the gateway does.
-    const again: Array<Promise<CoreSession>> = [];
-    p.on('sessionLost', (l) => again.push(p.createSession({ userID: l.userID, platformID: l.platformID })));
+    const again: Array<Promise<CoreHandle>> = [];
+    p.on('coreLost', (l) => again.push(p.startCore({ userID: l.userID, platformID: l.platformID })));
     expect(p.restartWorker(gone)).toBe(true);
     expect(lost).toHaveLength(6);
     const recreated = await Promise.all(again);
@@ -192,30 +192,30 @@ describe('CorePool with the test core', () => {
   it('debugAllocate(1024) under a 256 MiB cap ends only that core, reason oom', async () => {
     const p = await pool({ workers: 1, coreMemoryLimitMiB: 256 });
     const lost = lostEvents(p);
-    const [a, b] = (await sessions(p, 2)) as [CoreSession, CoreSession];
+    const [a, b] = (await startCores(p, 2)) as [CoreHandle, CoreHandle];
     await expect(a.call('debugAllocate', 'op', [1024])).rejects.toMatchObject({ kind: 'core-exited' });
     await until(() => lost.length === 1);
     expect(lost[0]).toMatchObject({ userID: 'u0', reason: 'oom' });
     expect(await b.call('debugAllocate', 'op', [16])).toBe('16');
   });
 
-  it('restartWorker reports its sessions lost with reason exit', async () => {
+  it('restartWorker reports its cores lost with reason exit', async () => {
     const p = await pool({ workers: 1 });
     const lost = lostEvents(p);
-    const [a] = await sessions(p, 1);
+    const [a] = await startCores(p, 1);
     expect(p.restartWorker(a!.workerId)).toBe(true);
     expect(lost).toMatchObject([{ userID: 'u0', reason: 'exit' }]);
-    await expect(a!.call('debugEcho', 'op', ['x'])).rejects.toMatchObject({ kind: 'session-lost' });
+    await expect(a!.call('debugEcho', 'op', ['x'])).rejects.toMatchObject({ kind: 'core-lost' });
     await until(() => p.workers().length === 1 && p.workers()[0]!.id !== a!.workerId);
   });
 
   it('dispose frees the core in its worker and is not reported as lost', async () => {
     const p = await pool({ workers: 1 });
     const lost = lostEvents(p);
-    const [a, b] = (await sessions(p, 2)) as [CoreSession, CoreSession];
+    const [a, b] = (await startCores(p, 2)) as [CoreHandle, CoreHandle];
     await a.dispose();
     await expect(a.call('debugEcho', 'op', ['x'])).rejects.toMatchObject({ kind: 'core-exited' });
-    expect(p.sessionCount).toBe(1);
+    expect(p.coreCount).toBe(1);
     await until(() => p.workers()[0]!.cores === 1);
     expect(await b.call('debugEcho', 'op', ['y'])).toBe('"y"');
     expect(lost).toEqual([]);

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreSession } from '../../src/pool/core-session.ts';
+import type { CoreHandle } from '../../src/pool/core-handle.ts';
 import { silentLogger, TEST_SDK_CONFIG } from '../helpers/cores.ts';
 
 // The real OpenIM core (@openim/wasm-client-sdk 3.8.5), twelve instances in one worker.
 describe('CorePool with the official core', () => {
   let pool: CorePool;
-  let cores: CoreSession[];
+  let cores: CoreHandle[];
 
   beforeAll(async () => {
     pool = await CorePool.start({ core: 'official', workers: 1, coresPerWorker: 12, logger: silentLogger, logLevel: 'silent' });
-    cores = await Promise.all(Array.from({ length: 12 }, (_, i) => pool.createSession({ userID: `user${i}`, platformID: 5 })));
+    cores = await Promise.all(Array.from({ length: 12 }, (_, i) => pool.startCore({ userID: `user${i}`, platformID: 5 })));
   }, 120_000);
   afterAll(() => pool?.close());
 

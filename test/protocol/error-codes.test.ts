@@ -67,7 +67,7 @@ describe('errorForCoreFailure', () => {
     ['invalid-arguments', 10002, /invalid-arguments/],
     ['unknown-function', 20002, /unknown-function/],
     ['core-exited', 10006, /exited.*log in again/],
-    ['session-lost', 10006, /lost.*log in again/],
+    ['core-lost', 10006, /lost.*log in again/],
     ['pool-full', 20003, /no room/],
     ['pool-closed', 20004, /shutting down/],
   ] as const)('maps %s to %i', (kind, code, text) => {

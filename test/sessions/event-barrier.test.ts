@@ -14,7 +14,7 @@ describe('UserSession event barrier', () => {
   it('survives a fault in one event and delivers the next', async () => {
     let emit: ((json: string) => void) | undefined;
     const pool = {
-      createSession: async (s: { onEvent(json: string): void }) => {
+      startCore: async (s: { onEvent(json: string): void }) => {
         emit = s.onEvent;
         return { id: 'c1', workerId: 1, call: async (fn: string) => (fn === 'initSDK' ? [true] : '""'), dispose: async () => {} };
       },

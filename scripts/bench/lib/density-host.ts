@@ -52,7 +52,7 @@ async function startHost(config: DensityHostConfig): Promise<(req: DensityReques
       rssBytes: memory?.rssBytes ?? NaN,
       ksmMergingPages: ksm?.mergingPages ?? 0,
       cpuSeconds: threadCpuSeconds(process.pid) ?? NaN,
-      cores: gw.pool.sessionCount,
+      cores: gw.pool.coreCount,
       loggedIn: gw.hub.sessions().filter((s) => s.state === 'logged-in').length,
       budgetBytes: gw.pool.memoryAdmission?.budgetBytes,
     };

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { defaultServerOptions } from '../../../src/config/options.ts';
 import { CorePool } from '../../../src/pool/core-pool.ts';
-import type { CoreSession } from '../../../src/pool/core-session.ts';
+import type { CoreHandle } from '../../../src/pool/core-handle.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../../src/server.ts';
 import { buildSdkConfig } from '../../../src/sessions/sdk-config.ts';
 import { procFigures } from '../../lib/proc-figures.ts';
@@ -171,10 +171,10 @@ async function startBareHost(config: HostConfig): Promise<Host> {
   const watch = new SilenceWatch(pool);
   // The gateway's initSDK configuration (server log level silent), so the cores match.
   const sdkConfig = buildSdkConfig({ openimApi: config.apiUrl, openimWs: config.wsUrl, dataDir: config.dataDir, logLevel: 'silent' }, PLATFORM_ID);
-  const sessions: CoreSession[] = [];
+  const sessions: CoreHandle[] = [];
   let opSeq = 0;
   const startOne = async (i: number): Promise<void> => {
-    const s = await pool.createSession({ userID: `bare${i}`, platformID: PLATFORM_ID });
+    const s = await pool.startCore({ userID: `bare${i}`, platformID: PLATFORM_ID });
     sessions.push(s);
     const init = await s.call('initSDK', `bare-${++opSeq}`, [sdkConfig]);
     if (!Array.isArray(init) || init[0] !== true) throw new Error(`initSDK on bare${i} answered ${JSON.stringify(init)}`);

@@ -297,7 +297,7 @@ export function textOf(msg: MessageLike): string | undefined {
 
 /** Cores the gateway runs for the user (any platform). */
 export function coresOf(env: Pick<E2eEnv, 'gw'>, userID: string): number {
-  return env.gw.pool.sessions().filter((s) => s.userID === userID).length;
+  return env.gw.pool.cores().filter((s) => s.userID === userID).length;
 }
 
 /** A call to the dev server's HTTP API, with the headers the real API wants. */

@@ -1,44 +1,44 @@
 /**
- * Main-thread handle of one core living in a worker. Calls go over the session's own
+ * Main-thread handle of one core living in a worker. Calls go over the core's own
  * MessagePort with comlink; events and the core's exit come back on the same port.
- * Comlink cannot notice a dead peer, so the session keeps its own list of calls in flight
+ * Comlink cannot notice a dead peer, so the handle keeps its own list of calls in flight
  * and fails them itself when the core or its worker goes away.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { CoreCallError, type CallFailure, type CoreExitReason, type CoreValue } from '../../core-wasm/call-result.ts';
-import { isSessionNotice, type SessionApi } from '../../workers/protocol.ts';
+import { isCoreNotice, type CoreApi } from '../../workers/protocol.ts';
 
-export interface SessionEnd {
+export interface CoreEnd {
   reason: CoreExitReason;
   code?: number;
   message: string;
 }
 
-export interface SessionHandlers {
+export interface CoreHandlers {
   /** A listener event, as the JSON text the core emitted. */
   onEvent?(json: string): void;
   /** The core is gone (its own exit, its worker's loss, or dispose). Called once. */
-  onEnd?(end: SessionEnd): void;
+  onEnd?(end: CoreEnd): void;
 }
 
-export class CoreSession {
+export class CoreHandle {
   readonly id: string;
   readonly userID: string;
   readonly platformID: number;
   readonly workerId: number;
   #port: MessagePort;
-  #remote: Remote<SessionApi>;
+  #remote: Remote<CoreApi>;
   /**
    * comlink builds a fresh Proxy (with a finalizer) on every property access; the call
    * path is hot, so its method proxy is taken once.
    */
-  #remoteCall: Remote<SessionApi>['call'];
-  #handlers: SessionHandlers;
+  #remoteCall: Remote<CoreApi>['call'];
+  #handlers: CoreHandlers;
   #failPending = new Set<(failure: CallFailure) => void>();
-  #end: SessionEnd | undefined;
-  #onEnded: (session: CoreSession) => void;
+  #end: CoreEnd | undefined;
+  #onEnded: (core: CoreHandle) => void;
   #markEnded!: () => void;
   readonly #ended = new Promise<void>((resolve) => {
     this.#markEnded = resolve;
@@ -47,8 +47,8 @@ export class CoreSession {
   /** @internal created by CorePool */
   constructor(
     init: { id: string; userID: string; platformID: number; workerId: number; port: MessagePort },
-    handlers: SessionHandlers,
-    onEnded: (session: CoreSession) => void,
+    handlers: CoreHandlers,
+    onEnded: (core: CoreHandle) => void,
   ) {
     this.id = init.id;
     this.userID = init.userID;
@@ -57,16 +57,16 @@ export class CoreSession {
     this.#port = init.port;
     this.#handlers = handlers;
     this.#onEnded = onEnded;
-    this.#remote = wrap<SessionApi>(nodeEndpoint(init.port));
+    this.#remote = wrap<CoreApi>(nodeEndpoint(init.port));
     this.#remoteCall = this.#remote.call;
     init.port.on('message', (data: unknown) => {
-      if (!isSessionNotice(data)) return;
+      if (!isCoreNotice(data)) return;
       if (data.type === 'core-event') this.#handlers.onEvent?.(data.json);
       else this.end({ ...data.info });
     });
   }
 
-  get ended(): SessionEnd | undefined {
+  get ended(): CoreEnd | undefined {
     return this.#end;
   }
 
@@ -121,8 +121,8 @@ export class CoreSession {
     this.end({ reason: 'disposed', message: `core ${this.#name()} was disposed` });
   }
 
-  /** @internal Marks the session over: fails calls in flight, closes the port, notifies. */
-  end(end: SessionEnd): void {
+  /** @internal Marks the core over: fails calls in flight, closes the port, notifies. */
+  end(end: CoreEnd): void {
     if (this.#end) return;
     this.#end = end;
     this.#markEnded();
@@ -130,7 +130,7 @@ export class CoreSession {
     for (const fail of [...this.#failPending]) fail(failure);
     this.#port.close();
     // comlink's finalizer registry keeps the port alive, and the port's listener would keep
-    // this session (and its user session) alive with it: cut that link.
+    // this handle (and its session) alive with it: cut that link.
     this.#port.removeAllListeners();
     this.#onEnded(this);
     this.#handlers.onEnd?.(end);
@@ -144,7 +144,7 @@ export class CoreSession {
     const end = this.#end;
     const lost = end?.reason === 'hang' || (end?.reason === 'exit' && end.code === undefined);
     return {
-      kind: lost ? 'session-lost' : 'core-exited',
+      kind: lost ? 'core-lost' : 'core-exited',
       message: `core ${this.#name()} cannot answer ${fn}: ${end?.message ?? 'it has ended'}`,
     };
   }
