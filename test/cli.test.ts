@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIm, TestClient, tokenFor, type FakeIm } from './helpers/gateway.ts';
 import { DATA_DIR_MARKER } from '../src/config/data-dir.ts';
 import type { RunningServer } from '../src/server.ts';
-import { tsxLoaderUrl } from '../scripts/lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../src/tsx-loader.ts';
 
 const tsxLoader = tsxLoaderUrl();
 const cliPath = new URL('../src/cli.ts', import.meta.url).pathname;

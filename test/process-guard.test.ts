@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { tsxLoaderUrl } from '../scripts/lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../src/tsx-loader.ts';
 
 const tsxLoader = tsxLoaderUrl();
 const guard = new URL('../src/process-guard.ts', import.meta.url).href;

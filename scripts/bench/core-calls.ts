@@ -17,7 +17,7 @@ import { loadCoreBuild } from '../../core-wasm/core-build.ts';
 import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import type { CoreValue } from '../../core-wasm/call-result.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreHandle } from '../../src/pool/core-handle.ts';
+import type { CoreHandle } from '../../src/pool/worker/core-handle.ts';
 import { closedLoopRate, sequentialLatencies, type LoopCall } from './lib/closed-loop.ts';
 import { finishBench } from './lib/goals.ts';
 import { deadline, keptAlive, median, mib, percentile, round, runBench, table } from './lib/report.ts';

@@ -30,7 +30,7 @@ import { pino } from 'pino';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreHandle } from '../../src/pool/core-handle.ts';
+import type { CoreHandle } from '../../src/pool/worker/core-handle.ts';
 import { parseCoreEvent } from '../../src/protocol/events.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';

@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tsxLoaderUrl } from '../lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 
 /** name → module, relative to this directory. A module runs its benchmark when executed. */
 const BENCHMARKS: Readonly<Record<string, string>> = {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildMessage, GatewayChildOptions, GatewayFigures, LostCore, ParentRequest } from './gateway-ipc.ts';
 import { procFigures, type ProcFigures } from './proc-figures.ts';
 import { withTimeout } from './timing.ts';
-import { tsxLoaderUrl } from './tsx-loader.ts';
+import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 import { parsePinoLine } from './pino-line.ts';
 
 export type GatewayStartOptions = Omit<GatewayChildOptions, 'dataDir'>;

@@ -13,11 +13,11 @@ import { pino, type Logger } from 'pino';
 import { loadCoreBuild, type CoreBuildIdentity, type LoadedCoreBuild } from '../../core-wasm/core-build.ts';
 import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import { CoreCallError, type CoreExitReason } from '../../core-wasm/call-result.ts';
-import type { CoreWorkerData, CreateCoreResult } from '../../workers/protocol.ts';
-import { CoreHandle, type CoreEnd, type CoreHandlers } from './core-handle.ts';
+import type { CoreWorkerData, CreateCoreResult } from './worker/protocol.ts';
+import { CoreHandle, type CoreEnd, type CoreHandlers } from './worker/core-handle.ts';
 import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
-import { coreWorkerEntry } from './worker-entry.ts';
+import { coreWorkerEntry } from './worker/entry.ts';
 import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
 import { MemoryAdmission, MemoryFullError, readOwnPss, type AdmissionTicket } from '../memory/memory-admission.ts';
 

@@ -4,7 +4,7 @@
  * happens on the main thread, which a hung worker cannot block.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ControlReply, ControlRequest } from '../../workers/protocol.ts';
+import type { ControlReply, ControlRequest } from './worker/protocol.ts';
 
 export interface WorkerHealth {
   cores: number;

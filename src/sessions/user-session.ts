@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CorePool, CoreLost } from '../pool/core-pool.ts';
-import type { CoreHandle } from '../pool/core-handle.ts';
+import type { CoreHandle } from '../pool/worker/core-handle.ts';
 import { CoreCallError, type CoreValue } from '../../core-wasm/call-result.ts';
 import type { ClientConn } from '../transport/client-conn.ts';
 import { CLOSE_CODES } from '../transport/close-codes.ts';

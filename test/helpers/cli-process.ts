@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { tsxLoaderUrl } from '../../scripts/lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 
 const tsxLoader = tsxLoaderUrl();
 const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CorePool, type CoreLost } from '../../src/pool/core-pool.ts';
-import type { CoreHandle } from '../../src/pool/core-handle.ts';
+import type { CoreHandle } from '../../src/pool/worker/core-handle.ts';
 import { CoreCallError } from '../../core-wasm/call-result.ts';
 import { silentLogger, sleep, TEST_SDK_CONFIG, until } from '../helpers/cores.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorePool } from '../../src/pool/core-pool.ts';
-import type { CoreHandle } from '../../src/pool/core-handle.ts';
+import type { CoreHandle } from '../../src/pool/worker/core-handle.ts';
 import { silentLogger, TEST_SDK_CONFIG } from '../helpers/cores.ts';
 
 // The real OpenIM core (@openim/wasm-client-sdk 3.8.5), twelve instances in one worker.

@@ -25,7 +25,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runSoak, type SoakResult } from '../../scripts/soak.ts';
-import { tsxLoaderUrl } from '../../scripts/lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 
 const ON_LINUX = process.platform === 'linux';
 

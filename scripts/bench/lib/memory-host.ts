@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { defaultServerOptions } from '../../../src/config/options.ts';
 import { CorePool } from '../../../src/pool/core-pool.ts';
-import type { CoreHandle } from '../../../src/pool/core-handle.ts';
+import type { CoreHandle } from '../../../src/pool/worker/core-handle.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../../src/server.ts';
 import { buildSdkConfig } from '../../../src/sessions/sdk-config.ts';
 import { procFigures } from '../../lib/proc-figures.ts';

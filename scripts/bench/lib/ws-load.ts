@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { tsxLoaderUrl } from '../../lib/tsx-loader.ts';
+import { tsxLoaderUrl } from '../../../src/tsx-loader.ts';
 
 export interface LoadUser {
   userID: string;

@@ -7,8 +7,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { CoreCallError, type CallFailure, type CoreExitReason, type CoreValue } from '../../core-wasm/call-result.ts';
-import { isCoreNotice, type CoreApi } from '../../workers/protocol.ts';
+import { CoreCallError, type CallFailure, type CoreExitReason, type CoreValue } from '../../../core-wasm/call-result.ts';
+import { isCoreNotice, type CoreApi } from './protocol.ts';
 
 export interface CoreEnd {
   reason: CoreExitReason;

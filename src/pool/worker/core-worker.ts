@@ -8,8 +8,8 @@ import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { pino } from 'pino';
 import { Piscina } from 'piscina';
-import { CoreInstance } from '../core-wasm/core-instance.ts';
-import { closeAllStorageBridges, createStorageBridge } from '../core-wasm/storage/index.ts';
+import { CoreInstance } from '../../../core-wasm/core-instance.ts';
+import { closeAllStorageBridges, createStorageBridge } from '../../../core-wasm/storage/index.ts';
 import type {
   ControlReply,
   ControlRequest,

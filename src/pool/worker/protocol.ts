@@ -5,8 +5,8 @@
  * messages worker → main).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { CallResult, CoreExitInfo } from '../core-wasm/call-result.ts';
-import type { GoAbi } from '../core-wasm/wasm-binary.ts';
+import type { CallResult, CoreExitInfo } from '../../../core-wasm/call-result.ts';
+import type { GoAbi } from '../../../core-wasm/wasm-binary.ts';
 
 /** Given to every worker at start (structured clone; a WebAssembly.Module shares its code). */
 export interface CoreWorkerData {
