@@ -1,9 +1,11 @@
 /**
- * All user sessions by (userID, platformID), and the routing of pool losses to them.
+ * All sessions by (userID, platformID), every open client socket, and the routing of the
+ * pool's core losses to the sessions that owned those cores.
  */
 import type { Logger } from 'pino';
 import type { CorePool, CoreLost } from '../pool/core-pool.ts';
 import type { ClientConn } from '../transport/client-conn.ts';
+import { CLOSE_CODES } from '../transport/close-codes.ts';
 import { UserSession, type UserSessionDeps } from './user-session.ts';
 
 export type HubDeps = Omit<UserSessionDeps, 'onClosed'> & { pool: CorePool; logger: Logger };
@@ -15,6 +17,8 @@ export function sessionKey(userID: string, platformID: number): string {
 export class Hub {
   #deps: HubDeps;
   #sessions = new Map<string, UserSession>();
+  /** Every open client socket, from its verified handshake until it closes. */
+  #sockets = new Set<ClientConn>();
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
@@ -23,6 +27,16 @@ export class Hub {
 
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** Open client sockets. */
+  get socketCount(): number {
+    return this.#sockets.size;
+  }
+
+  /** The open client sockets (live view: liveness and metrics walk it). */
+  sockets(): ReadonlySet<ClientConn> {
+    return this.#sockets;
   }
 
   sessions(): UserSession[] {
@@ -39,6 +53,7 @@ export class Hub {
 
   /** Attaches a socket to its user's session, creating the session if needed. */
   attach(conn: ClientConn): UserSession {
+    this.#sockets.add(conn);
     const { userID, platformID } = conn.identity;
     const key = sessionKey(userID, platformID);
     let session = this.#sessions.get(key);
@@ -54,6 +69,12 @@ export class Hub {
     }
     session.attach(conn);
     return session;
+  }
+
+  /** A socket closed: it leaves the session it joined (the last one starts the grace period). */
+  detach(conn: ClientConn, session: UserSession): void {
+    this.#sockets.delete(conn);
+    session.detach(conn);
   }
 
   /**
@@ -77,7 +98,9 @@ export class Hub {
     }
   }
 
+  /** Server shutdown: every session logs its core out; then any socket left is told the server goes away. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.#sessions.values()].map((s) => s.shutdown()));
+    for (const c of this.#sockets) c.close(CLOSE_CODES.goingAway.code, CLOSE_CODES.goingAway.reason);
   }
 }

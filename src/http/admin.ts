@@ -15,13 +15,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { CorePool } from './pool/core-pool.ts';
-import type { Hub } from './sessions/hub.ts';
-import { ClusterQueryError, type Cluster } from './cluster/cluster.ts';
-import { sendJson } from './transport/http-reply.ts';
-import type { MemoryReport } from './memory/memory-report.ts';
-import { AUTH_LIMITS } from './auth/auth-limits.ts';
-import { isPlatformID, MAX_PLATFORM_ID, MIN_PLATFORM_ID } from './auth/platforms.ts';
+import type { CorePool } from '../pool/core-pool.ts';
+import type { Hub } from '../sessions/hub.ts';
+import { ClusterQueryError, type Cluster } from '../cluster/cluster.ts';
+import { sendJson } from '../transport/http-reply.ts';
+import type { MemoryReport } from '../memory/memory-report.ts';
+import { AUTH_LIMITS } from '../auth/auth-limits.ts';
+import { isPlatformID, MAX_PLATFORM_ID, MIN_PLATFORM_ID } from '../auth/platforms.ts';
 
 export interface AdminDeps {
   adminToken: string;
