@@ -181,7 +181,7 @@ export class GatewayMetrics {
     }
     this.internalErrors = new Counter({
       name: 'openim_jssdk_internal_errors_total',
-      help: 'Unexpected errors caught by a barrier (a bug; each is logged at error level), by where: frame, request, send, event, upgrade, http, admin, process',
+      help: 'Unexpected errors caught by a barrier (a bug; each is logged at error level), by where: frame, request, send, event, session (a refused state change), upgrade, http, admin, cluster, process',
       labelNames: ['where'],
       registers,
     });

@@ -1,13 +1,11 @@
 /**
- * One (userID, platformID): its core, the sockets sharing it, and the login state machine
- *
- *   idle ──Login──▶ logging-in ──ok──▶ logged-in ──Logout/kick/expiry/grace──▶ closed
- *                       │ fail                │ core lost (worker hang/crash, panic)
- *                       ▼                     ▼
- *                     idle               recovering ──re-login ok──▶ logged-in
+ * One session: a (userID, platformID), the sockets sharing it and its core, driven through
+ * the login state machine of session-state.ts (every change goes through `#moveTo`).
  *
  * Concurrent Logins share one attempt; requests that arrive while a login (or recovery)
- * is under way wait for it; everything else before login is refused with 10004.
+ * is under way wait for it; everything else before login is refused with 10004. The parts
+ * live beside it: core-login.ts (initSDK + login), missed-events.ts (the replay buffer),
+ * crash-budget.ts, socket-background.ts, connection-events.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -23,8 +21,13 @@ import { ENDED_BY_OTHER_TAB_DATA, ENDED_BY_OTHER_TAB_EVENT } from '../protocol/e
 import { SocketBackground } from './socket-background.ts';
 import { ERROR_CODES } from '../protocol/error-codes.ts';
 import type { OwnershipClaim, SessionOwnership } from '../cluster/ownership.ts';
+import { nextState, type SessionState } from './session-state.ts';
+import { MissedEvents } from './missed-events.ts';
+import { CrashBudget } from './crash-budget.ts';
+import { logCoreIn } from './core-login.ts';
+import { connectionEvent, withoutAddresses } from './connection-events.ts';
 
-export type SessionState = 'idle' | 'logging-in' | 'logged-in' | 'recovering' | 'logging-out' | 'closed';
+export type { SessionState } from './session-state.ts';
 
 /** operationID that makes the core skip the IM server round-trip on logout (core constant). */
 export const SOCKET_CLOSE_OPERATION_ID = 'js sdk socket close';
@@ -54,8 +57,8 @@ export interface UserSessionDeps {
    * them must not let a new socket in without asking the IM server again.
    */
   onTokensRevoked?(tokens: readonly string[], userID: string, platformID: number): void;
-  /** A barrier caught an unexpected error (already logged here); for the metric. */
-  onInternalError?(where: 'event'): void;
+  /** A barrier caught an unexpected error, or a state change was refused (already logged here); for the metric. */
+  onInternalError?(where: 'event' | 'session'): void;
   /**
    * Several nodes: the session takes its user+platform in the cluster's directory before the
    * core logs in (another node's hold is handed over first) and lets go once the core is out.
@@ -77,14 +80,6 @@ const RECONNECT_ON: ReadonlyMap<number, { code: number; reason: string }> = new 
 /** Events kept for sockets that reconnect within the grace period (oldest dropped first). */
 const MISSED_EVENTS_LIMIT = 1000;
 
-const connectionEvent = (event: string, errCode = 0, errMsg = ''): ClientEnvelope => ({
-  event,
-  errCode,
-  errMsg,
-  data: '',
-  operationID: '',
-});
-
 export class UserSession {
   readonly userID: string;
   readonly platformID: number;
@@ -100,10 +95,9 @@ export class UserSession {
   /** The token the core is logged in with (already verified at a handshake). */
   #token: string | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
-  #panics: number[] = [];
+  #crashes: CrashBudget;
   /** Events that arrived while no socket was logged in (between a drop and the re-Login). */
-  #missed: ClientEnvelope[] = [];
-  #missedDropped = 0;
+  #missed = new MissedEvents(MISSED_EVENTS_LIMIT);
   #background = new SocketBackground<ClientConn>();
   /** This node's hold on the user in the cluster (several nodes only), from before login until the core is out. */
   #claim: OwnershipClaim | undefined;
@@ -113,6 +107,21 @@ export class UserSession {
     this.platformID = platformID;
     this.#deps = deps;
     this.#log = deps.logger.child({ userID, platformID });
+    this.#crashes = new CrashBudget(deps.panicWindowMs ?? 60_000, deps.maxPanicsInWindow ?? 3);
+  }
+
+  /**
+   * The one place the state changes: a move the table (session-state.ts) does not allow is
+   * refused — logged, counted as an internal error, and thrown to the caller.
+   */
+  #moveTo(to: SessionState): void {
+    try {
+      this.#state = nextState(this.#state, to, `${this.userID}/${this.platformID}`);
+    } catch (err) {
+      this.#log.error({ err }, 'internal error: illegal session state change refused');
+      this.#deps.onInternalError?.('session');
+      throw err;
+    }
   }
 
   get state(): SessionState {
@@ -188,19 +197,19 @@ export class UserSession {
   }
 
   async #runLogin(operationID: string, token: string): Promise<void> {
-    this.#state = 'logging-in';
+    this.#moveTo('logging-in');
     try {
       await this.#claimUser(operationID);
       await this.#startCoreAndLogin(operationID, token);
       if (this.#state !== 'logging-in') throw GatewayError.sessionClosed();
       this.#token = token;
-      this.#state = 'logged-in';
+      this.#moveTo('logged-in');
       this.#background.freshCore();
       this.#log.info({ operationID, workerId: this.#core?.workerId }, 'logged in');
     } catch (err) {
       // Back to a clean slate: a later Login starts over with a fresh core.
       await this.#dropCore();
-      if (this.#state === 'logging-in') this.#state = 'idle';
+      if (this.#state === 'logging-in') this.#moveTo('idle');
       this.#log.warn({ operationID, err: errText(err) }, 'login failed');
       this.#closeToReconnect(err);
       throw err;
@@ -234,19 +243,14 @@ export class UserSession {
 
   async #startCoreAndLogin(operationID: string, token: string): Promise<void> {
     const core = this.#core ?? (await this.#createCore());
-    const initOperationID = `init-${randomUUID()}`;
-    const init = await core.call('initSDK', initOperationID, [this.#deps.sdkConfig(this.platformID)]);
-    if (!Array.isArray(init) || init[0] !== true) {
-      throw GatewayError.internal(`core ${this.userID}/${this.platformID} refused its initSDK configuration`);
-    }
-    // A node that lost the user (lease lost, taken over) finds out here, before it acts.
-    await this.#claim?.confirm();
-    try {
-      await core.call('login', operationID, [this.userID, token]);
-    } catch (err) {
-      if (err instanceof CoreCallError) throw GatewayError.fromCore(err);
-      throw err;
-    }
+    await logCoreIn(core, {
+      userID: this.userID,
+      platformID: this.platformID,
+      token,
+      operationID,
+      sdkConfig: this.#deps.sdkConfig(this.platformID),
+      claim: this.#claim,
+    });
   }
 
   async #createCore(): Promise<CoreHandle> {
@@ -338,7 +342,7 @@ export class UserSession {
       return;
     }
     const wasLoggedIn = this.#state === 'logged-in';
-    this.#state = 'logging-out';
+    this.#moveTo('logging-out');
     this.#revokeTokens();
     let result = { errCode: 0, errMsg: '' };
     if (wasLoggedIn && this.#core) {
@@ -376,8 +380,8 @@ export class UserSession {
       this.#log.warn({ event: json.slice(0, 200) }, 'core emitted an event that is not valid JSON');
       return;
     }
-    const envelopes = t.envelopes.map((env) => this.#withoutAddresses(env, t.coreEvent));
-    if (this.#loggedIn.size === 0 && this.#state === 'logged-in' && !t.endsSession) this.#keepMissed(envelopes);
+    const envelopes = t.envelopes.map((env) => withoutAddresses(env, t.coreEvent, this.#log));
+    if (this.#loggedIn.size === 0 && this.#state === 'logged-in' && !t.endsSession) this.#missed.keep(envelopes);
     for (const conn of this.#loggedIn) for (const env of envelopes) conn.send(env);
     if (t.endsSession) {
       this.#log.info({ event: t.coreEvent }, 'session ended by the IM server');
@@ -387,34 +391,13 @@ export class UserSession {
     }
   }
 
-  /** OnConnectFailed carries the core's dial error, which names the IM server's address (and the token, in the URL). */
-  #withoutAddresses(env: ClientEnvelope, coreEvent: string | undefined): ClientEnvelope {
-    if (env.errMsg === '') return env;
-    const errMsg = redactAddresses(env.errMsg);
-    if (errMsg === env.errMsg) return env;
-    this.#log.debug({ event: coreEvent, errCode: env.errCode, detail: env.errMsg }, 'core event error (addresses redacted for clients)');
-    return { ...env, errMsg };
-  }
-
-  #keepMissed(envelopes: readonly ClientEnvelope[]): void {
-    this.#missed.push(...envelopes);
-    const excess = this.#missed.length - MISSED_EVENTS_LIMIT;
-    if (excess > 0) {
-      this.#missed.splice(0, excess);
-      this.#missedDropped += excess;
-    }
-  }
-
   /** A socket logged in again after a gap: it gets what happened meanwhile, after its Login answer. */
   #replayMissed(conn: ClientConn): void {
-    if (this.#missed.length === 0) return;
-    const missed = this.#missed;
-    const dropped = this.#missedDropped;
-    this.#missed = [];
-    this.#missedDropped = 0;
-    if (dropped > 0) this.#log.warn({ dropped }, 'events lost while no socket was connected (replay buffer full)');
+    const missed = this.#missed.take();
+    if (missed === undefined) return;
+    if (missed.dropped > 0) this.#log.warn({ dropped: missed.dropped }, 'events lost while no socket was connected (replay buffer full)');
     setImmediate(() => {
-      for (const env of missed) conn.send(env);
+      for (const env of missed.events) conn.send(env);
     });
   }
 
@@ -425,32 +408,25 @@ export class UserSession {
   recover(lost: CoreLost): void {
     if (this.#core?.id !== lost.coreId) return;
     this.#core = undefined;
-    if (this.#state !== 'logged-in' && this.#state !== 'recovering') {
-      // Nothing to restore (not logged in yet): the next Login starts a fresh core.
-      if (this.#state === 'logging-in' || this.#state === 'idle') return;
+    // Nothing to restore before login (the next Login starts a fresh core), nor once closing.
+    if (this.#state !== 'logged-in' && this.#state !== 'recovering') return;
+    if ((lost.reason === 'panic' || lost.reason === 'oom') && this.#crashes.spent(Date.now())) {
+      const crashes = this.#crashes.count;
+      this.#log.error({ reason: lost.reason, panics: crashes }, 'core keeps crashing; giving up on this session');
+      this.#broadcast(connectionEvent('OnConnectFailed', 10006, `core crashed ${crashes} times within a minute: ${redactAddresses(lost.message)}`));
+      void this.#close('repeated core crashes', undefined, CLOSE_CODES.coreFailed);
       return;
-    }
-    if (lost.reason === 'panic' || lost.reason === 'oom') {
-      const now = Date.now();
-      const windowMs = this.#deps.panicWindowMs ?? 60_000;
-      this.#panics = [...this.#panics.filter((t) => now - t < windowMs), now];
-      if (this.#panics.length >= (this.#deps.maxPanicsInWindow ?? 3)) {
-        this.#log.error({ reason: lost.reason, panics: this.#panics.length }, 'core keeps crashing; giving up on this session');
-        this.#broadcast(connectionEvent('OnConnectFailed', 10006, `core crashed ${this.#panics.length} times within a minute: ${redactAddresses(lost.message)}`));
-        void this.#close('repeated core crashes', undefined, CLOSE_CODES.coreFailed);
-        return;
-      }
     }
     const token = this.#token;
     if (!token) return;
-    this.#state = 'recovering';
+    this.#moveTo('recovering');
     this.#broadcast(connectionEvent('OnConnecting'));
     this.#log.warn({ reason: lost.reason }, `re-creating lost core: ${lost.message}`);
     this.#pendingLogin = this.#startCoreAndLogin(`recover-${randomUUID()}`, token)
       .then(
         () => {
           if (this.#state !== 'recovering') return;
-          this.#state = 'logged-in';
+          this.#moveTo('logged-in');
           this.#background.freshCore();
           this.#followSockets();
           this.#broadcast(connectionEvent('OnConnectSuccess'));
@@ -502,7 +478,7 @@ export class UserSession {
   async #close(why: string, logoutOperationID?: string, closeCode: { code: number; reason: string } = CLOSE_CODES.normal): Promise<void> {
     if (this.#state === 'closed') return;
     const loggedIn = this.#state === 'logged-in';
-    this.#state = 'closed';
+    this.#moveTo('closed');
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     for (const conn of this.#conns) conn.close(closeCode.code, closeCode.reason);
     this.#conns.clear();
