@@ -15,7 +15,8 @@
  * The parameter types come from the request table, the one place they are written down;
  * what each type accepts is modelled here from README's rules, not imported from the checks.
  */
-import { REQUESTS, SERVER_MANAGED_FUNCTIONS, type ClientRequestName, type ParamSpec, type RequestRule } from '../../src/protocol/requests.ts';
+import { REQUESTS, SERVER_MANAGED_FUNCTIONS, type ClientRequestName } from '../../src/protocol/requests/table.ts';
+import type { ParamSpec, RequestRule } from '../../src/protocol/requests/rules.ts';
 import { CODES, type Expectation, type SentFrame } from './attack-judge.ts';
 import { responseEventFor } from './fuzz-frames.ts';
 import { DOCUMENTED_LIMITS, hostileValues, type HostileValue, type LimitName, type ValueGroup } from './attack-values.ts';

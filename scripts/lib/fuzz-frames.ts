@@ -14,7 +14,8 @@
  */
 import fc from 'fast-check';
 import { CbEvents, RequestApi } from 'open-im-sdk';
-import { REQUESTS, type ClientRequestName, type ParamSpec, type RequestRule } from '../../src/protocol/requests.ts';
+import { REQUESTS, type ClientRequestName } from '../../src/protocol/requests/table.ts';
+import type { ParamSpec, RequestRule } from '../../src/protocol/requests/rules.ts';
 import { CODES, judgeAnswer, type Expectation } from './attack-judge.ts';
 import { DOCUMENTED_LIMITS, type LimitName } from './attack-values.ts';
 import { ImSocket, type Received } from './im-socket.ts';

@@ -3,6 +3,7 @@
  * clients get (spec §7).
  */
 import type { ClientEnvelope } from './envelope.ts';
+import { kindOfConversationID } from './conversation-id.ts';
 
 /** How a core `OnRecvNewMessage` reaches clients (§7.3). */
 export type NewMessageMode = 'batch' | 'single' | 'both';
@@ -120,14 +121,6 @@ export const INPUT_STATUS_EVENT = 'OnConversationUserInputStatusChanged';
 
 /** Content type of a typing message and the texts the 3.8 core uses for "started" / "stopped". */
 export const TYPING = { contentType: 113, started: 'yes', stopped: 'no' } as const;
-
-/** Session types by conversationID prefix (the core's naming), for messages made here. */
-const SESSION_TYPE_BY_PREFIX: readonly (readonly [prefix: string, sessionType: number])[] = [
-  ['si_', 1],
-  ['sg_', 3],
-  ['g_', 2],
-  ['sn_', 4],
-];
 
 /**
  * Sent to a session's other sockets when one of them logs out: the gateway closes them right
@@ -288,10 +281,10 @@ function typingMessage(data: string, receiverID: string): string | undefined {
   if (typeof report !== 'object' || report === null) return undefined;
   const { conversationID, userID, platformIDs } = report as Record<string, unknown>;
   if (typeof conversationID !== 'string' || typeof userID !== 'string' || !Array.isArray(platformIDs)) return undefined;
-  const prefix = SESSION_TYPE_BY_PREFIX.find(([p]) => conversationID.startsWith(p));
-  if (prefix === undefined) return undefined;
-  const [text, sessionType] = prefix;
-  const single = sessionType === 1 || sessionType === 4;
+  const kind = kindOfConversationID(conversationID);
+  if (kind === undefined) return undefined;
+  const { prefix: text, sessionType } = kind;
+  const single = kind.ids === 2;
   const now = Date.now();
   const firstPlatform = platformIDs.find((p): p is number => typeof p === 'number') ?? 0;
   const msgTips = platformIDs.length > 0 ? TYPING.started : TYPING.stopped;

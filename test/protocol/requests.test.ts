@@ -2,17 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { SYNC_FUNCTIONS, checkSyncArguments } from '../../core-wasm/core-functions.ts';
 import { isProtocolError, type ProtocolError } from '../../src/protocol/error-codes.ts';
-import {
-  REQUESTS,
-  SERVER_MANAGED_FUNCTIONS,
-  conversationID,
-  planRequest,
-  responseData,
-  type CorePlan,
-  type ParamSpec,
-  type RequestPlan,
-  type RequestRule,
-} from '../../src/protocol/requests.ts';
+import { REQUESTS, SERVER_MANAGED_FUNCTIONS } from '../../src/protocol/requests/table.ts';
+import { planRequest } from '../../src/protocol/requests/plan.ts';
+import { responseData } from '../../src/protocol/requests/results.ts';
+import type { CorePlan, ParamSpec, RequestPlan, RequestRule } from '../../src/protocol/requests/rules.ts';
+import { conversationID } from '../../src/protocol/conversation-id.ts';
 
 const identity = { userID: 'alice', platformID: 5 };
 
