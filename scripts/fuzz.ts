@@ -28,7 +28,7 @@
  * or when the time bound (--seconds) stopped it before --runs inputs, 2 on bad flags.
  */
 import fc from 'fast-check';
-import { startDevServer, type DevServer } from '../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../src/devserver/dev-server.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
 import { Findings, type Finding } from './lib/findings.ts';
 import { runIfMain, scriptFlags } from './lib/flags.ts';

@@ -33,7 +33,7 @@
  * failure, 2 on bad flags.
  */
 import { join, resolve } from 'node:path';
-import { startDevServer, type DevServer } from '../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../src/devserver/dev-server.ts';
 import { okToken, startFakeIm, type FakeIm } from './lib/fake-im.ts';
 import { runIfMain, scriptFlags } from './lib/flags.ts';
 import type { GatewayFigures } from './lib/gateway-ipc.ts';

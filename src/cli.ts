@@ -10,18 +10,24 @@ import { startServer, type RunningServer } from './server.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { CoreBuildError } from '../core-wasm/core-build.ts';
 import { join } from 'node:path';
-import { OBJECTS_SUBDIR, devServerBanner, runDevServerCli } from './devserver/cli.ts';
-import { startDevServer, type DevServer } from './devserver/index.ts';
+import type { DevServer } from './devserver/dev-server.ts';
 import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
 
-/** Subcommands that are not the gateway itself. */
+/**
+ * Subcommands that are not the gateway itself. The dev server is a product of its own: its
+ * modules are imported only when one of these runs or the gateway embeds it, never by a
+ * gateway that serves a real IM server.
+ */
 const DEV_SERVER_COMMANDS: ReadonlySet<string> = new Set(['dev-server', 'token']);
 
 /** SIGTERM to exit: healthz 503, sockets closed 1001, cores logged out, DBs closed. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] !== undefined && DEV_SERVER_COMMANDS.has(argv[0])) return runDevServerCli(argv);
+  if (argv[0] !== undefined && DEV_SERVER_COMMANDS.has(argv[0])) {
+    const { runDevServerCli } = await import('./devserver/dev-server-cli.ts');
+    return runDevServerCli(argv);
+  }
   const parsed = parseServerArgs(argv, process.env);
   if ('help' in parsed) {
     process.stdout.write(`${parsed.help}\n`);
@@ -62,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
   if (embedded) {
     // A newcomer with nothing else running gets a working gateway: an in-memory IM server
     // on loopback, announced loudly so nobody mistakes it for production.
+    const { OBJECTS_SUBDIR, devServerBanner } = await import('./devserver/dev-server-cli.ts');
+    const { startDevServer } = await import('./devserver/dev-server.ts');
     try {
       devServer = await startDevServer({ logger: logger.child({ component: 'dev-server' }), objects: { dir: join(dataDir, OBJECTS_SUBDIR) } });
     } catch (err) {

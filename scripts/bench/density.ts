@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { scriptFlags } from '../lib/flags.ts';
 import { GwClient } from './lib/gw-client.ts';
 import { HelperProcess } from './lib/helper-process.ts';

@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { flagHelp, FlagError, parseFlags } from '../lib/flags.ts';
 import { GatewayProcess } from '../lib/gateway-process.ts';
 import { LocalRedis } from '../lib/redis-server.ts';

@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { defaultServerOptions } from '../../src/config/options.ts';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { CorePool } from '../../src/pool/core-pool.ts';
 import type { CoreHandle } from '../../src/pool/worker/core-handle.ts';
 import { parseCoreEvent } from '../../src/protocol/events.ts';

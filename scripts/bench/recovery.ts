@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { defaultServerOptions } from '../../src/config/options.ts';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { POOL_DEFAULTS } from '../../src/pool/pool-options.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { GwClient } from './lib/gw-client.ts';

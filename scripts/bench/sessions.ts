@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { startDevServer } from '../../src/devserver/index.ts';
+import { startDevServer } from '../../src/devserver/dev-server.ts';
 import { GwClient } from './lib/gw-client.ts';
 import { HelperProcess } from './lib/helper-process.ts';
 import type { HostConfig, HostReply, HostRequest, MemoryReading } from './lib/memory-host.ts';

@@ -16,7 +16,7 @@ import { CbEvents } from 'open-im-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalNginx } from '../../scripts/lib/nginx.ts';
 import { LocalRedis } from '../../scripts/lib/redis-server.ts';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { CliGateway } from '../helpers/cli-process.ts';
 import { silentLogger } from '../helpers/cores.ts';
 import { E2eClient, receivedMessages, TrackedSocket, textOf, until, within, WEB, type MessageLike } from '../e2e/helpers/harness.ts';

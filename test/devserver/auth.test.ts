@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AuthService } from '../../src/devserver/auth/auth-service.ts';
 import { parseToken, signToken } from '../../src/devserver/auth/jwt.ts';
-import { ImError } from '../../src/devserver/protocol/error-codes.ts';
+import { ImError } from '../../src/devserver/protocol/im-error-codes.ts';
 
 const SECRET = 'openIM123';
 const NOW = 1_800_000_000_000;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OBJECTS_SUBDIR, runDevServerCli, type CliIo } from '../../src/devserver/cli.ts';
+import { OBJECTS_SUBDIR, runDevServerCli, type CliIo } from '../../src/devserver/dev-server-cli.ts';
 import { callApi } from './helpers/im-client.ts';
 
 function io(stop?: Promise<string>): CliIo & { out: string[]; err: string[] } {

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { REAL_API_ROUTES, TOKEN_WHITELIST } from '../../src/devserver/protocol/api-routes.ts';
-import { API_ROUTES } from '../../src/devserver/http/routes.ts';
+import { API_ROUTES } from '../../src/devserver/http/im-routes.ts';
 import { callApi } from './helpers/im-client.ts';
 
 let now = Date.parse('2026-01-01T00:00:00Z');

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { callApi } from './helpers/im-client.ts';
 
 const PART = 4096;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallResult } from '../../core-wasm/call-result.ts';
 import type { CoreInstance } from '../../core-wasm/core-instance.ts';
 import { createStorageBridge, type StorageBridge } from '../../core-wasm/storage/bridge.ts';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { silentLogger, startCore, until } from '../helpers/cores.ts';
 import { callApi } from './helpers/im-client.ts';
 

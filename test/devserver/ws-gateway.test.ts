@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { encodeWsRequestGob } from '../../src/devserver/gob/ws-messages.ts';
 import { decodeProto, encodeProto } from '../../src/devserver/protocol/proto-codec.ts';
 import { callApi, ImTestClient } from './helpers/im-client.ts';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { decodeProto, encodeProto } from '../../src/devserver/protocol/proto-codec.ts';
 import { callApi, contentText, ImTestClient, textMsg } from './helpers/im-client.ts';
 

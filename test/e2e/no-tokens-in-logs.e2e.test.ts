@@ -3,7 +3,7 @@
  * carry the user's token: none of it may reach the server's log.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { CliGateway } from '../helpers/cli-process.ts';
 import { TestClient } from '../helpers/gateway.ts';
 import { silentLogger } from '../helpers/cores.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
-import { DEFAULT_SECRET, startDevServer, type DevServer } from '../../src/devserver/index.ts';
+import { DEFAULT_SECRET, startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { TestClient } from '../helpers/gateway.ts';
 import { silentLogger, until } from '../helpers/cores.ts';
 

@@ -42,9 +42,12 @@ export class CliGateway {
     child.stderr!.on('data', keep);
   }
 
-  /** Starts the CLI (`--host 127.0.0.1 --port 0` added; log level info or below, to see it listen) and resolves once it listens. */
-  static start(args: readonly string[], env: NodeJS.ProcessEnv = {}, logChars = LOG_TAIL_CHARS): Promise<CliGateway> {
-    const child = spawn(process.execPath, ['--import', tsxLoader, cliPath, '--host', '127.0.0.1', '--port', '0', ...args], {
+  /**
+   * Starts the CLI (`--host 127.0.0.1 --port 0` added; log level info or below, to see it listen) and resolves once it listens.
+   * `nodeArgs` go to node after the TypeScript loader (e.g. another `--import`).
+   */
+  static start(args: readonly string[], env: NodeJS.ProcessEnv = {}, logChars = LOG_TAIL_CHARS, nodeArgs: readonly string[] = []): Promise<CliGateway> {
+    const child = spawn(process.execPath, ['--import', tsxLoader, ...nodeArgs, cliPath, '--host', '127.0.0.1', '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

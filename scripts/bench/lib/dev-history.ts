@@ -7,7 +7,7 @@
  * while the user was offline; nobody is connected, so the pushes it returns are dropped.
  */
 import { randomUUID } from 'node:crypto';
-import type { DevServer } from '../../../src/devserver/index.ts';
+import type { DevServer } from '../../../src/devserver/dev-server.ts';
 import { sendMessage } from '../../../src/devserver/messaging/send.ts';
 import { ContentType, MsgFrom, PlatformID, SessionType } from '../../../src/devserver/protocol/constants.ts';
 import type { MsgData } from '../../../src/devserver/protocol/proto-schema.ts';

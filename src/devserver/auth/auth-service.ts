@@ -3,7 +3,7 @@
  * token map, everyone else must hold a token the map knows and has not kicked.
  */
 import { TokenState } from '../protocol/constants.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import { parseToken, signToken, type TokenClaims } from './jwt.ts';
 import { TokenStore } from './token-store.ts';
 

@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { GroupRole, GroupStatus, JOIN_BY_INVITATION, WORKING_GROUP } from '../protocol/constants.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { Push } from '../messaging/deliver.ts';
 import type { GroupRecord, MemberRecord } from '../store/groups.ts';
 import type { DevState } from '../store/state.ts';

@@ -5,7 +5,7 @@
  */
 import { GroupRole, GroupStatus, SessionType } from '../protocol/constants.ts';
 import { groupConversationID } from '../protocol/conversation-id.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { GroupRecord, MemberRecord } from '../store/groups.ts';
 import type { DevState } from '../store/state.ts';
 

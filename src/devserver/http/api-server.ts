@@ -8,12 +8,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { REAL_API_ROUTES, TOKEN_WHITELIST } from '../protocol/api-routes.ts';
-import { ImError, toErrorFields, type ErrorFields } from '../protocol/error-codes.ts';
+import { ImError, toErrorFields, type ErrorFields } from '../protocol/im-error-codes.ts';
 import type { DevState } from '../store/state.ts';
 import type { ApiContext, GatewayHooks } from './context.ts';
-import { errorEnvelope, successEnvelope } from './envelope.ts';
+import { errorEnvelope, successEnvelope } from './im-envelope.ts';
 import { Fields } from './fields.ts';
-import { API_ROUTES } from './routes.ts';
+import { API_ROUTES } from './im-routes.ts';
 import { handleObjectTransfer } from './object-transfer.ts';
 import type { ObjectStore } from '../objects/object-store.ts';
 

@@ -1,6 +1,6 @@
 /** What an API handler gets, and the permission checks the real services make. */
 import type { Push } from '../messaging/deliver.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { ObjectStore } from '../objects/object-store.ts';
 import type { DevState } from '../store/state.ts';
 import type { Fields } from './fields.ts';

@@ -3,7 +3,7 @@
  * `null` is the zero value, keys match case-insensitively (an exact match wins), and a
  * value of the wrong JSON type is an argument error (1001) naming the field.
  */
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 
 function jsonType(v: unknown): string {
   if (Array.isArray(v)) return 'array';

@@ -18,7 +18,7 @@ import {
   type MsgOptionKey,
 } from '../protocol/constants.ts';
 import { conversationIDOf, isNotificationMsg } from '../protocol/conversation-id.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { MsgData } from '../protocol/proto-schema.ts';
 import type { DevState } from '../store/state.ts';
 import { deliver, type Push } from './deliver.ts';

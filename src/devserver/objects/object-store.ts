@@ -12,7 +12,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { ObjectLimits } from './object-limits.ts';
 
 export interface StoredObject {

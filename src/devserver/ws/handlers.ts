@@ -7,7 +7,7 @@ import type { WsRequest } from '../gob/ws-messages.ts';
 import type { Push } from '../messaging/deliver.ts';
 import { sendMessage } from '../messaging/send.ts';
 import { getMaxSeq, hasReadAndMaxSeqs, lastMessages, pullByRanges, pullBySeqs } from '../messaging/sync.ts';
-import { ImError, toErrorFields, type ErrorFields } from '../protocol/error-codes.ts';
+import { ImError, toErrorFields, type ErrorFields } from '../protocol/im-error-codes.ts';
 import { ProtoDecodeError, decodeProto, encodeProto } from '../protocol/proto-codec.ts';
 import type { WsReqName } from '../protocol/ws-identifiers.ts';
 import type { DevState } from '../store/state.ts';

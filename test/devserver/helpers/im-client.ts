@@ -6,7 +6,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
-import { startDevServer, type DevServer } from '../../../src/devserver/index.ts';
+import { startDevServer, type DevServer } from '../../../src/devserver/dev-server.ts';
 import { decodeWsResponseGob, encodeWsRequestGob, type WsResponse } from '../../../src/devserver/gob/ws-messages.ts';
 import { decodeProto, encodeProto, type ProtoInput } from '../../../src/devserver/protocol/proto-codec.ts';
 import type { MsgData, ProtoName, ProtoTypes } from '../../../src/devserver/protocol/proto-schema.ts';

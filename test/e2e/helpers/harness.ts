@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket as WsWebSocket, type ClientOptions } from 'ws';
 import { LOG_LEVELS, defaultServerOptions, type LogLevel } from '../../../src/config/options.ts';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../../src/devserver/index.ts';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../../src/devserver/dev-server.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../../src/server.ts';
 
 export const WEB = 5;

@@ -1,6 +1,6 @@
 /** `/auth/*` (spec §7): admin token, user tokens, parse_token, force_logout. */
 import { AppManagerLevel, PlatformID } from '../../protocol/constants.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import { requireAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
 async function getAdminToken(ctx: ApiContext): Promise<unknown> {

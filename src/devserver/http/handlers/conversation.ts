@@ -2,7 +2,7 @@
 import { notify } from '../../messaging/notification.ts';
 import { ContentType, SessionType } from '../../protocol/constants.ts';
 import { singleConversationID } from '../../protocol/conversation-id.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import type { ConversationPatch, ConversationRecord } from '../../store/conversations.ts';
 import type { DevState } from '../../store/state.ts';
 import { conversationView } from '../../store/views.ts';

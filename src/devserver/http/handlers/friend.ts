@@ -12,7 +12,7 @@ import {
   friendsInfoUpdated,
 } from '../../friends/notifications.ts';
 import { blackInfoView, friendInfoView, friendRequestView, type FriendInfoView } from '../../friends/views.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import { BecomeFriendBy, FriendResponse, type FriendPatch } from '../../store/friends.ts';
 import type { DevState } from '../../store/state.ts';
 import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';

@@ -18,7 +18,7 @@ import {
 } from '../../groups/membership.ts';
 import { groupRequestView } from '../../groups/views.ts';
 import { GroupResponse, GroupRole, GroupVerification, JoinSource } from '../../protocol/constants.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import type { GroupRequestRecord } from '../../store/groups.ts';
 import { pushAfterReply, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 import { page, type Fields } from '../fields.ts';

@@ -8,7 +8,7 @@ import { memberView } from '../../store/views.ts';
 import { operatorView } from '../../groups/views.ts';
 import type { Push } from '../../messaging/deliver.ts';
 import { ContentType, GroupRole, GroupStatus } from '../../protocol/constants.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import type { GroupPatch, MemberPatch, MemberRecord } from '../../store/groups.ts';
 import { pushAfterReply, type ApiContext, type ApiHandler } from '../context.ts';
 import type { Fields } from '../fields.ts';

@@ -1,6 +1,6 @@
 /** `/group/*`: create_group and the reads behind group and member sync (spec §8 (c)); changes are in group-members.ts and group-settings.ts. */
 import { GroupStatus } from '../../protocol/constants.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import { createGroup } from '../../groups/create-group.ts';
 import type { DevState } from '../../store/state.ts';
 import { groupInfoView, memberView, type GroupInfoView, type MemberView } from '../../store/views.ts';

@@ -5,7 +5,7 @@
  */
 import { notify } from '../../messaging/notification.ts';
 import { ContentType, GroupRole, MsgFrom, MsgOption, SessionType } from '../../protocol/constants.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import { readReceipt, type ReadReceipt } from '../../messaging/read-receipts.ts';
 import type { ConversationRecord } from '../../store/conversations.ts';
 import { deliver } from '../../messaging/deliver.ts';

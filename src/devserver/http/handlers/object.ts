@@ -3,7 +3,7 @@
  * the core asks (part_limit, auth_sign, access_url). Parts are PUT to the address initiate hands out;
  * objects are fetched back with GET `/object/<name>` (object-transfer.ts).
  */
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import { isAdmin, type ApiContext, type ApiHandler } from '../context.ts';
 
 /** Where parts go: not an API path, so that no user name can collide with it. */

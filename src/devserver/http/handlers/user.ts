@@ -1,7 +1,7 @@
 /** `/user/*`: registration (admin) and profile reads/writes (which the user's devices, friends and groups hear of). */
 import { userInfoUpdated } from '../../friends/notifications.ts';
 import { memberProfileChanged } from '../../groups/notifications.ts';
-import { ImError } from '../../protocol/error-codes.ts';
+import { ImError } from '../../protocol/im-error-codes.ts';
 import type { UserRecord } from '../../store/users.ts';
 import { userInfoView } from '../../store/views.ts';
 import { pushAfterReply, requireAdmin, requireSelfOrAdmin, type ApiContext, type ApiHandler } from '../context.ts';

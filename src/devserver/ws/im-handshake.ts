@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { DevState } from '../store/state.ts';
-import { ImError } from '../protocol/error-codes.ts';
+import { ImError } from '../protocol/im-error-codes.ts';
 import type { Encoding } from './frame-codec.ts';
 
 export interface HandshakeQuery {

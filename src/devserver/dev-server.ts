@@ -14,7 +14,7 @@ import { pino, type Logger } from 'pino';
 import { createApiServer } from './http/api-server.ts';
 import { PlatformID } from './protocol/constants.ts';
 import { DevState } from './store/state.ts';
-import { Gateway } from './ws/gateway.ts';
+import { ImGateway } from './ws/im-gateway.ts';
 import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects/object-limits.ts';
 import { ObjectStore } from './objects/object-store.ts';
 
@@ -118,7 +118,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     adminUserIDs,
     now: options.now ?? Date.now,
   });
-  const gateway = new Gateway({
+  const gateway = new ImGateway({
     state,
     logger,
     heartbeat: { pingIntervalMs: options.pingIntervalMs ?? 27_000, pongWaitMs: options.pongWaitMs ?? 30_000 },

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './index.ts';
+import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './dev-server.ts';
 import { issueUserToken } from './token-client.ts';
 import { join } from 'node:path';
 

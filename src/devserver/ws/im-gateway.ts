@@ -17,18 +17,18 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WsRequest } from '../gob/ws-messages.ts';
-import { errorEnvelope, successEnvelope } from '../http/envelope.ts';
+import { errorEnvelope, successEnvelope } from '../http/im-envelope.ts';
 import type { Push } from '../messaging/deliver.ts';
 import { newOperationID } from '../messaging/ids.ts';
 import { isNotificationConversationID } from '../protocol/conversation-id.ts';
-import { ImError, toErrorFields, type ErrorFields } from '../protocol/error-codes.ts';
+import { ImError, toErrorFields, type ErrorFields } from '../protocol/im-error-codes.ts';
 import { encodeProto } from '../protocol/proto-codec.ts';
 import { WsReq, clientRequest } from '../protocol/ws-identifiers.ts';
 import type { DevState } from '../store/state.ts';
 import { GatewayConnection, type HeartbeatOptions } from './connection.ts';
 import { frameCodec } from './frame-codec.ts';
 import { WS_HANDLERS, type GatewayActions, type WsOutcome } from './handlers.ts';
-import { checkHandshake, readHandshakeQuery, type AcceptedHandshake, type HandshakeQuery } from './handshake.ts';
+import { checkHandshake, readHandshakeQuery, type AcceptedHandshake, type HandshakeQuery } from './im-handshake.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { FaultPlan } from './faults.ts';
 
@@ -49,7 +49,7 @@ type CheckResult =
   | { readonly query: HandshakeQuery; readonly accepted: AcceptedHandshake; readonly error: undefined }
   | { readonly query: HandshakeQuery; readonly accepted: undefined; readonly error: ErrorFields };
 
-export class Gateway implements GatewayActions {
+export class ImGateway implements GatewayActions {
   readonly server: Server;
   readonly #state: DevState;
   readonly #log: Logger;

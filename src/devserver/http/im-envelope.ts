@@ -1,5 +1,5 @@
 /** The API's response envelope (spec §1.3). */
-import type { ErrorFields } from '../protocol/error-codes.ts';
+import type { ErrorFields } from '../protocol/im-error-codes.ts';
 
 /** `data` is left out when the response message has no fields, as the real server does. */
 export function successEnvelope(data: unknown): string {
