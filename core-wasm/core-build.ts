@@ -133,7 +133,11 @@ function checkMemoryLimit(memoryLimitMiB: number): void {
   }
 }
 
-function errorText(err: unknown): string {
+/**
+ * Unlike the shared errorText, names the errno code (ENOENT, EACCES…) of a file error too:
+ * the one line an operator gets for a bad `--core` path must say what the system refused.
+ */
+function fileErrorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
@@ -149,14 +153,14 @@ async function readBuildFile(file: string): Promise<Uint8Array> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CoreBuildError(file, 'file does not exist', { cause: err });
     }
-    throw new CoreBuildError(file, `cannot access file (${errorText(err)})`, { cause: err });
+    throw new CoreBuildError(file, `cannot access file (${fileErrorText(err)})`, { cause: err });
   }
   if (info.isDirectory()) throw new CoreBuildError(file, 'is a directory, not a .wasm file');
   if (!info.isFile()) throw new CoreBuildError(file, 'is not a regular file');
   try {
     return await readFile(file);
   } catch (err) {
-    throw new CoreBuildError(file, `cannot read file (${errorText(err)})`, { cause: err });
+    throw new CoreBuildError(file, `cannot read file (${fileErrorText(err)})`, { cause: err });
   }
 }
 
@@ -236,7 +240,7 @@ export async function loadCoreBuild(
   try {
     module = await WebAssembly.compile(rewritten);
   } catch (err) {
-    throw new CoreBuildError(file, `WebAssembly compilation failed (${errorText(err)})`, { cause: err });
+    throw new CoreBuildError(file, `WebAssembly compilation failed (${fileErrorText(err)})`, { cause: err });
   }
 
   return {

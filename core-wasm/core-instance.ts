@@ -10,6 +10,7 @@ import { redactTokens } from './redact-tokens.ts';
 import { HOST_ONLY_FUNCTIONS, SYNC_FUNCTIONS, checkSyncArguments } from './core-functions.ts';
 import type { CallFailure, CallResult, CoreExitInfo, CoreValue } from './call-result.ts';
 import type { GoAbi } from './wasm-binary.ts';
+import { errorText } from '../src/shared/error-text.ts';
 
 export interface CoreInstanceOptions {
   module: WebAssembly.Module;
@@ -228,9 +229,6 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The core rejects with `{errCode, errMsg, operationID}`; anything else is reported as is. */
 function rejection(core: string, fn: string, reason: unknown): CallResult {

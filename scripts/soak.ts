@@ -43,6 +43,7 @@ import type { ProcFigures } from './lib/proc-figures.ts';
 import { metricSum } from './lib/prom-text.ts';
 import { compareReadings, describeVerdict, RSS_GROWTH_LIMIT_PCT, type LeakReading, type LeakVerdict } from './lib/soak-leaks.ts';
 import { Rng, StepTimeout, sleep, until, withTimeout } from './lib/timing.ts';
+import { errorText } from '../src/shared/error-text.ts';
 
 export const SOAK_FLAGS = {
   cycles: { type: 'int', default: 10_000, min: 1, help: 'login/logout/disconnect cycles in all' },
@@ -158,7 +159,7 @@ async function step<T>(name: string, work: Promise<T>): Promise<T> {
     return await withTimeout(work, STEP_MS, name);
   } catch (err) {
     if (err instanceof CycleFailure) throw err;
-    fail(name, err instanceof StepTimeout ? `hang: no outcome within ${STEP_MS} ms` : err instanceof Error ? err.message : String(err));
+    fail(name, err instanceof StepTimeout ? `hang: no outcome within ${STEP_MS} ms` : errorText(err));
   }
 }
 
@@ -369,7 +370,7 @@ async function runCycles(
           await SCENARIOS[scenario]({ ...ctx, rng }, user);
         } catch (err) {
           const where = err instanceof CycleFailure ? err.step : 'cycle';
-          failure = `${scenario}/${where} (${user.userID}): ${err instanceof Error ? err.message : String(err)}`;
+          failure = `${scenario}/${where} (${user.userID}): ${errorText(err)}`;
         }
         onCycle(scenario, failure);
       }

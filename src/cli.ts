@@ -8,10 +8,10 @@ import { parseServerArgs } from './config/parse-args.ts';
 import { SERVER_FLAGS } from './config/options.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { installProcessGuard } from './process-guard.ts';
-import { CoreBuildError } from '../core-wasm/core-build.ts';
 import { join } from 'node:path';
 import type { DevServer } from './devserver/dev-server.ts';
 import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
+import { errorText } from './shared/error-text.ts';
 
 /**
  * Subcommands that are not the gateway itself. The dev server is a product of its own: its
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       devServer = await startDevServer({ logger: logger.child({ component: 'dev-server' }), objects: { dir: join(dataDir, OBJECTS_SUBDIR) } });
     } catch (err) {
-      process.stderr.write(`openim-jssdk-server: cannot start the embedded dev server: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`openim-jssdk-server: cannot start the embedded dev server: ${errorText(err)}\n`);
       return 1;
     }
     process.stderr.write(devServerBanner(devServer, { embedded: true }));
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     server = await startServer({ ...options, openimApi, openimWs, dataDir, logger });
   } catch (err) {
     // Start-up problems (a bad core file, a port in use) are one line for the operator.
-    const message = err instanceof CoreBuildError || err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     process.stderr.write(`openim-jssdk-server: cannot start: ${message}\n`);
     await devServer?.close();
     return 1;

@@ -15,11 +15,12 @@ import type { StorageContext } from './context.ts';
 import { openUserDatabase } from './database.ts';
 import type { StorageFunction } from './define.ts';
 import { VOID_OK, failure, notFound, okBoolean, okJsonText, okNumber } from './envelope.ts';
-import { STORAGE_ERR, StorageError, describeError } from './errors.ts';
+import { STORAGE_ERR, StorageError } from './errors.ts';
 import { decodeArgs, str } from './params.ts';
 import { StatementCache } from './statement-cache.ts';
 import { UploadFiles } from './upload-files.ts';
 import { userPaths } from './user-dir.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 export interface StorageBridgeOptions {
   /** The server's data directory (`--data-dir`); the user's files go below it. */
@@ -130,7 +131,7 @@ export function createStorageBridge(opts: StorageBridgeOptions): StorageBridge {
       return VOID_OK;
     } catch (err) {
       log.error({ err, file: paths.databaseFile }, 'storage: initDB failed');
-      return failure(STORAGE_ERR.failed, `initDB: ${describeError(err)}`);
+      return failure(STORAGE_ERR.failed, `initDB: ${errorText(err)}`);
     }
   }
 
@@ -147,7 +148,7 @@ export function createStorageBridge(opts: StorageBridgeOptions): StorageBridge {
       return failure(STORAGE_ERR.failed, `${name}: ${code}: ${err.message}`);
     }
     log.error({ fn: name, err }, 'storage: internal error');
-    return failure(STORAGE_ERR.failed, `${name}: internal error: ${describeError(err)}`);
+    return failure(STORAGE_ERR.failed, `${name}: internal error: ${errorText(err)}`);
   }
 
   function invoke(name: string, def: StorageFunction, args: readonly unknown[]): string | Uint8Array {

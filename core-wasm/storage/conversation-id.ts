@@ -4,21 +4,18 @@
  */
 import { StorageError } from './errors.ts';
 import { quoteIdent } from './model.ts';
+import { CONVERSATION_KINDS, NOTIFICATION_CONVERSATION_PREFIX, type ConversationKind } from '../../src/shared/conversation-id.ts';
 
-interface ConversationIdFormat {
-  readonly prefix: string;
-  /** How many IDs follow the prefix, joined by `_` (IDs may contain `_` themselves). */
-  readonly ids: 1 | 2;
-  readonly meaning: string;
-}
+type ConversationIdFormat = Pick<ConversationKind, 'prefix' | 'ids' | 'meaning'>;
 
-/** As built by the core (`GetConversationIDBySessionType`, `GetConversationIDByMsg`). */
+/**
+ * As built by the core (`GetConversationIDBySessionType`, `GetConversationIDByMsg`): every
+ * session type's kind, and the IM server's notification conversations (one ID after `n_`
+ * as far as this check goes: a pair is also one run of ID characters with a `_` inside).
+ */
 export const CONVERSATION_ID_FORMATS: readonly ConversationIdFormat[] = [
-  { prefix: 'si_', ids: 2, meaning: 'single chat: the two user IDs, sorted' },
-  { prefix: 'sg_', ids: 1, meaning: 'group chat: the group ID' },
-  { prefix: 'g_', ids: 1, meaning: 'legacy group chat: the group ID' },
-  { prefix: 'sn_', ids: 2, meaning: 'server notification: sender and receiver IDs' },
-  { prefix: 'n_', ids: 1, meaning: 'notification conversation' },
+  ...CONVERSATION_KINDS,
+  { prefix: NOTIFICATION_CONVERSATION_PREFIX, ids: 1, meaning: 'notification conversation' },
 ];
 
 /** `local_conversations.conversation_id` is char(128). */

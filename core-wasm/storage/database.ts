@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { StorageError, describeError } from './errors.ts';
+import { StorageError } from './errors.ts';
 import { applySchema } from './schema.ts';
 import type { UserPaths } from './user-dir.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 /**
  * How long a statement waits for a lock held by another connection to the same file. It
@@ -19,7 +20,7 @@ export function openUserDatabase(paths: UserPaths): Database {
   try {
     mkdirSync(paths.userDir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new StorageError(`cannot create the directory for ${paths.displayName}: ${describeError(err)}`);
+    throw new StorageError(`cannot create the directory for ${paths.displayName}: ${errorText(err)}`);
   }
   let db: Database | undefined;
   try {
@@ -37,6 +38,6 @@ export function openUserDatabase(paths: UserPaths): Database {
     } catch {
       // Already failing; the first error is the one worth reporting.
     }
-    throw new StorageError(`the local database ${paths.displayName} is unusable: ${describeError(err)}`);
+    throw new StorageError(`the local database ${paths.displayName} is unusable: ${errorText(err)}`);
   }
 }

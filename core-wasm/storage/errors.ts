@@ -15,7 +15,3 @@ export const STORAGE_ERR = {
 export class StorageError extends Error {
   override readonly name = 'StorageError';
 }
-
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

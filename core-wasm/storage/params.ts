@@ -4,6 +4,7 @@
  * pre-serialised to a JSON string. Two dead functions pass a raw JS object.
  */
 import { StorageError } from './errors.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 export type ParamKind = 'string' | 'int' | 'bool' | 'json' | 'object';
 
@@ -57,7 +58,7 @@ function decodeOne(fn: string, index: number, param: Param, value: unknown): unk
       try {
         return JSON.parse(value) as unknown;
       } catch (err) {
-        throw new StorageError(`${where} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+        throw new StorageError(`${where} is not valid JSON: ${errorText(err)}`);
       }
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {

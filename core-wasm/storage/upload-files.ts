@@ -6,8 +6,9 @@
  */
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { StorageError, describeError } from './errors.ts';
+import { StorageError } from './errors.ts';
 import { isInside } from './user-dir.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 /** One path segment: no separators, no leading dot (so no `.`, `..` or hidden files). */
 const UUID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
@@ -32,7 +33,7 @@ export class UploadFiles {
       realDir = realpathSync(this.dir);
       real = realpathSync(candidate);
     } catch (err) {
-      throw new StorageError(`${fn}: no upload file ${JSON.stringify(uuid)}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`);
+      throw new StorageError(`${fn}: no upload file ${JSON.stringify(uuid)}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`);
     }
     if (!isInside(realDir, real)) throw new StorageError(`${fn}: upload file ${JSON.stringify(uuid)} points outside the user's directory`);
     return real;
@@ -52,7 +53,7 @@ export class UploadFiles {
       return st.size;
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
-      throw new StorageError(`${fn}: cannot open upload file ${JSON.stringify(uuid)}: ${describeError(err)}`);
+      throw new StorageError(`${fn}: cannot open upload file ${JSON.stringify(uuid)}: ${errorText(err)}`);
     }
   }
 

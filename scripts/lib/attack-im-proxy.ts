@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sleep } from './timing.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 export const SLOW_TOKEN_PREFIX = 'slow.';
 
@@ -86,7 +87,7 @@ export async function startImProxy(upstreamUrl: string): Promise<ImProxy> {
             headers['content-length'] = String(answer.body.length);
             res.writeHead(answer.status, headers).end(answer.body);
           },
-          (err: unknown) => res.writeHead(502).end(`proxy: ${err instanceof Error ? err.message : String(err)}`),
+          (err: unknown) => res.writeHead(502).end(`proxy: ${errorText(err)}`),
         )
         .finally(() => {
           if (token !== undefined) counts.inFlight--;

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { errorText } from '../../src/shared/error-text.ts';
 
 export interface IntFlag {
   readonly type: 'int';
@@ -41,7 +42,7 @@ export function parseFlags<T extends Record<string, FlagDef>>(table: T, argv: re
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (err) {
-    throw new FlagError(err instanceof Error ? err.message : String(err));
+    throw new FlagError(errorText(err));
   }
   const out: Record<string, number | string | boolean> = {};
   for (const [name, def] of Object.entries(table)) {

@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { sleep } from './timing.ts';
 import { WorkerGc } from './worker-gc.ts';
 import type { ChildMessage, GatewayChildOptions, GatewayFigures, ParentRequest } from './gateway-ipc.ts';
+import { errorText } from '../../src/shared/error-text.ts';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         : { redis: options.cluster.redis, nodeId: options.cluster.nodeId, redisPrefix: options.cluster.prefix, leaseTtlMs: options.cluster.leaseTtlMs }),
     });
   } catch (err) {
-    send({ type: 'start-failed', message: err instanceof Error ? err.message : String(err) });
+    send({ type: 'start-failed', message: errorText(err) });
     process.exit(1);
   }
 
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
         send(reply);
         if (req.type === 'close') setTimeout(() => process.exit(0), 50);
       },
-      (err: unknown) => send({ type: 'reply', id: req.id, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => send({ type: 'reply', id: req.id, error: errorText(err) }),
     );
   });
 

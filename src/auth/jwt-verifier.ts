@@ -27,6 +27,7 @@ import {
   type TokenVerdict,
   type TokenVerifier,
 } from './token-verifier.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export interface JwtVerifierOptions {
   /** The IM server's `share.secret` (default there: `openIM123`). */
@@ -85,7 +86,7 @@ function rejectionFor(err: unknown): TokenVerdict {
   if (err instanceof errors.JWSSignatureVerificationFailed) return tokenRejected(TokenErrCode.unknown, 'signature verification failed');
   // Whatever else a token can make jose throw (crit headers, unsupported options), it
   // is still a token we cannot accept, and retrying will not change that.
-  return tokenRejected(TokenErrCode.unknown, err instanceof Error ? err.message : String(err));
+  return tokenRejected(TokenErrCode.unknown, errorText(err));
 }
 
 export class JwtTokenVerifier implements TokenVerifier {

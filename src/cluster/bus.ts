@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterKeys } from './directory.ts';
 import { decodeMessage, encodeMessage, type BusKind, type BusMessageOf, type DropReason, type Outgoing } from './messages.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export interface BusOptions {
   publisher: Redis;
@@ -70,7 +71,7 @@ export class ClusterBus {
       const now = performance.now();
       if (now - this.#lastSendFailureLog >= LOG_EVERY_MS) {
         this.#lastSendFailureLog = now;
-        this.#options.logger.warn({ kind: message.t, err: err instanceof Error ? err.message : String(err) }, 'cluster message not sent');
+        this.#options.logger.warn({ kind: message.t, err: errorText(err) }, 'cluster message not sent');
       }
       return false;
     }

@@ -19,8 +19,9 @@ import { ClusterMetrics } from './cluster-metrics.ts';
 import { SessionDirectory } from './directory.ts';
 import type { LocalNode } from './local-node.ts';
 import type { BusMessageOf, Outgoing, SessionRow } from './messages.ts';
-import { Claims, clusterUnavailable, errText, type OwnershipClaim, type SessionOwnership } from './ownership.ts';
+import { Claims, clusterUnavailable, type OwnershipClaim, type SessionOwnership } from './ownership.ts';
 import { connectRedis, describeRedisUrl, type RedisPair } from './redis-connection.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -225,7 +226,7 @@ export class Cluster {
     try {
       return await this.#require().directory.liveNodes();
     } catch (err) {
-      throw new ClusterQueryError(`the session directory cannot be reached (${errText(err)})`);
+      throw new ClusterQueryError(`the session directory cannot be reached (${errorText(err)})`);
     }
   }
 
@@ -280,7 +281,7 @@ export class Cluster {
     try {
       live = await s.directory.liveNodes();
     } catch (err) {
-      throw new ClusterQueryError(`the session directory cannot be reached (${errText(err)})`);
+      throw new ClusterQueryError(`the session directory cannot be reached (${errorText(err)})`);
     }
     const others = live.filter((n) => n !== s.directory.nodeId);
     const result = new Map<string, unknown>(others.map((n) => [n, undefined]));
@@ -319,7 +320,7 @@ export class Cluster {
 
   #internalError(err: unknown, what: string): void {
     this.#options.onInternalError();
-    this.#options.logger.error({ err: errText(err) }, `internal error in the cluster layer ${what}`);
+    this.#options.logger.error({ err: errorText(err) }, `internal error in the cluster layer ${what}`);
   }
 
   /** Graceful stop, after the sessions have let go: the lease goes now instead of expiring. */

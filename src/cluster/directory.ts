@@ -27,6 +27,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CLUSTER_LIMITS, NODE_ID_PATTERN, type LeaseTimings } from './cluster-limits.ts';
+import { errorText } from '../shared/error-text.ts';
 
 /** The outcome of trying to take a user+platform. */
 export type AcquireResult =
@@ -345,7 +346,7 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
       // A reply that comes back after the node already counted itself unleased changes nothing.
       if (this.#now() < this.#trustedUntil) this.#trusted(sentAt);
     } catch (err) {
-      if (!this.#renewFailing) this.#log.warn({ nodeId: this.nodeId, err: errText(err) }, 'cluster lease renewal failed; retrying');
+      if (!this.#renewFailing) this.#log.warn({ nodeId: this.nodeId, err: errorText(err) }, 'cluster lease renewal failed; retrying');
       this.#renewFailing = true;
     }
     if (this.#incarnation === incarnation) this.#scheduleRenewal();
@@ -437,7 +438,7 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
     this.#incarnation = undefined;
     if (incarnation === undefined) return;
     await this.#script('jssdkDeregister')(this.keys.lease(this.nodeId), this.keys.nodes, this.keys.owned(this.nodeId, incarnation), this.nodeId, incarnation).catch(
-      (err: unknown) => this.#log.warn({ err: errText(err) }, 'could not drop the cluster lease; it expires on its own'),
+      (err: unknown) => this.#log.warn({ err: errorText(err) }, 'could not drop the cluster lease; it expires on its own'),
     );
   }
 }
@@ -467,8 +468,4 @@ export function parseAcquireReply(reply: unknown): { kind: 'acquired'; fence: nu
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

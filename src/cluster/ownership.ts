@@ -18,6 +18,7 @@ import type { ClusterBus } from './bus.ts';
 import { CLUSTER_LIMITS } from './cluster-limits.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
 import { ownerField, type SessionDirectory } from './directory.ts';
+import { errorText } from '../shared/error-text.ts';
 
 /** This node's hold on one user+platform. */
 export interface OwnershipClaim {
@@ -65,7 +66,7 @@ class Claim implements OwnershipClaim {
     try {
       ours = await directory.verify(this.userID, this.platformID, this.fence, this.incarnation);
     } catch (err) {
-      throw clusterUnavailable(`the session directory cannot be reached (${errText(err)})`);
+      throw clusterUnavailable(`the session directory cannot be reached (${errorText(err)})`);
     }
     if (ours) return;
     if (!directory.leased || directory.incarnation !== this.incarnation) throw clusterUnavailable('this node lost its cluster lease');
@@ -79,7 +80,7 @@ class Claim implements OwnershipClaim {
       await this.deps.directory.release(this.userID, this.platformID, this.fence, this.incarnation);
     } catch (err) {
       // The entry names this run's lease: it stops counting when the lease goes, and the sweep removes it.
-      this.deps.logger.warn({ userID: this.userID, platformID: this.platformID, err: errText(err) }, 'could not release a session in the directory');
+      this.deps.logger.warn({ userID: this.userID, platformID: this.platformID, err: errorText(err) }, 'could not release a session in the directory');
     }
   }
 }
@@ -124,7 +125,7 @@ export class Claims implements SessionOwnership {
       try {
         result = await directory.acquire(userID, platformID);
       } catch (err) {
-        throw clusterUnavailable(`the session directory cannot be reached (${errText(err)})`);
+        throw clusterUnavailable(`the session directory cannot be reached (${errorText(err)})`);
       }
       if (result.kind === 'acquired') {
         if (asked !== undefined) {
@@ -175,8 +176,4 @@ export class Claims implements SessionOwnership {
   #wake(field: string): void {
     for (const done of [...(this.#wakers.get(field) ?? [])]) done();
   }
-}
-
-export function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CLUSTER_LIMITS } from './cluster-limits.ts';
+import { errorText } from '../shared/error-text.ts';
 
 /** Where Redis is, for logs and errors: never the password. */
 export function describeRedisUrl(url: string): string {
@@ -76,7 +77,7 @@ export async function connectRedis(url: string, logger: Logger, name: string): P
     await Promise.all([commands.connect(), listener.connect()]);
   } catch (err) {
     await close();
-    throw new Error(`cannot reach Redis at ${where}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach Redis at ${where}: ${errorText(err)}`);
   }
   // Closing does not wait for Redis: a node stopping because Redis is gone must not hang on it.
   return { commands, listener, close };

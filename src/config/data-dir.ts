@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorText } from '../shared/error-text.ts';
 
 export const DATA_DIR_MARKER = '.openim-jssdk-data.json';
 
@@ -75,7 +76,7 @@ export function claimDataDir(dir: string, kind: DataDirKind): DataDirClaim {
     writeMarker(path, kind);
     return { ok: true, dir: path };
   } catch (err) {
-    return { ok: false, message: `${flag} cannot be used: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `${flag} cannot be used: ${errorText(err)}` };
   }
 }
 

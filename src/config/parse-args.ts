@@ -14,6 +14,7 @@ import {
   type FlagTable,
   type ServerOptions,
 } from './options.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export type ParseServerArgsResult =
   /** `given`: the settings the command line or the environment set (the rest are defaults). */
@@ -83,7 +84,7 @@ function attachNumericDashValues(argv: readonly string[], tokens: readonly ArgsT
 }
 
 function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   return text.split('\n', 1)[0] ?? text;
 }
 

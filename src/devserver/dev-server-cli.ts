@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './dev-server.ts';
 import { issueUserToken } from './token-client.ts';
 import { join } from 'node:path';
+import { errorText } from '../shared/error-text.ts';
 
 /** Where uploads go inside a data directory (the gateway's, when the dev server is embedded). */
 export const OBJECTS_SUBDIR = 'dev-server-objects';
@@ -133,7 +134,7 @@ async function devServerCommand(argv: readonly string[], io: CliIo): Promise<num
       ...(dataDir !== undefined && { objects: { dir: join(dataDir, OBJECTS_SUBDIR) } }),
     });
   } catch (err) {
-    io.stderr(`${PROGRAM} dev-server: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`${PROGRAM} dev-server: cannot start: ${errorText(err)}\n`);
     return 1;
   }
   io.stderr(devServerBanner(server, { embedded: false, secret }));
@@ -172,7 +173,7 @@ async function tokenCommand(argv: readonly string[], io: CliIo): Promise<number>
     return 0;
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    io.stderr(`${PROGRAM} token: ${err instanceof Error ? err.message : String(err)}${cause}\n`);
+    io.stderr(`${PROGRAM} token: ${errorText(err)}${cause}\n`);
     return 1;
   }
 }

@@ -20,6 +20,7 @@ import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker/entry.ts';
 import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
 import { MemoryAdmission, MemoryFullError, readOwnPss, type AdmissionTicket } from '../memory/memory-admission.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export interface CoreBuildInfo extends CoreBuildIdentity {
   /** Version the core printed about itself while warming up, if any. */
@@ -391,8 +392,4 @@ async function warmUp(loaded: LoadedCoreBuild, logger: Logger): Promise<CoreBuil
     throw new Error(`core build ${loaded.identity.file}: registered no API functions; is it an OpenIM core?`);
   }
   return info;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,7 @@
  * clients get (spec §7).
  */
 import type { ClientEnvelope } from './envelope.ts';
-import { kindOfConversationID } from './conversation-id.ts';
+import { kindOfConversationID } from '../shared/conversation-id.ts';
 
 /** How a core `OnRecvNewMessage` reaches clients (§7.3). */
 export type NewMessageMode = 'batch' | 'single' | 'both';

@@ -26,6 +26,7 @@ import { MissedEvents } from './missed-events.ts';
 import { CrashBudget } from './crash-budget.ts';
 import { logCoreIn } from './core-login.ts';
 import { connectionEvent, withoutAddresses } from './connection-events.ts';
+import { errorText } from '../shared/error-text.ts';
 
 export type { SessionState } from './session-state.ts';
 
@@ -210,7 +211,7 @@ export class UserSession {
       // Back to a clean slate: a later Login starts over with a fresh core.
       await this.#dropCore();
       if (this.#state === 'logging-in') this.#moveTo('idle');
-      this.#log.warn({ operationID, err: errText(err) }, 'login failed');
+      this.#log.warn({ operationID, err: errorText(err) }, 'login failed');
       this.#closeToReconnect(err);
       throw err;
     }
@@ -237,7 +238,7 @@ export class UserSession {
     const closeCode = err instanceof GatewayError ? RECONNECT_ON.get(err.errCode) : undefined;
     if (closeCode === undefined) return;
     setImmediate(() => {
-      if (this.#state === 'idle') void this.#close(`cannot log in here: ${errText(err)}`, undefined, closeCode);
+      if (this.#state === 'idle') void this.#close(`cannot log in here: ${errorText(err)}`, undefined, closeCode);
     });
   }
 
@@ -318,7 +319,7 @@ export class UserSession {
   /** Sockets came or went: the core follows them (errors are logged, nobody waits). */
   #followSockets(): void {
     this.#syncBackground(`background-${randomUUID()}`).catch((err: unknown) => {
-      this.#log.warn({ err: errText(err) }, "could not bring the core in line with its sockets' background status");
+      this.#log.warn({ err: errorText(err) }, "could not bring the core in line with its sockets' background status");
     });
   }
 
@@ -350,7 +351,7 @@ export class UserSession {
         await this.#core.call('logout', operationID, []);
       } catch (err) {
         // The session ends either way; the caller learns what the core said.
-        const e = err instanceof CoreCallError ? GatewayError.fromCore(err) : GatewayError.internal(errText(err));
+        const e = err instanceof CoreCallError ? GatewayError.fromCore(err) : GatewayError.internal(errorText(err));
         result = { errCode: e.errCode, errMsg: e.errMsg };
       }
     }
@@ -433,8 +434,8 @@ export class UserSession {
           this.#log.info({ workerId: this.#core?.workerId }, 'core re-created and logged in again');
         },
         async (err: unknown) => {
-          this.#log.error({ err: errText(err) }, 'could not re-create the lost core');
-          this.#broadcast(connectionEvent('OnConnectFailed', 10006, `could not restore the session: ${redactAddresses(errText(err))}`));
+          this.#log.error({ err: errorText(err) }, 'could not re-create the lost core');
+          this.#broadcast(connectionEvent('OnConnectFailed', 10006, `could not restore the session: ${redactAddresses(errorText(err))}`));
           await this.#close('recovery failed', undefined, CLOSE_CODES.coreFailed);
         },
       )
@@ -507,8 +508,4 @@ export class UserSession {
     await core?.dispose();
     await claim?.release();
   }
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

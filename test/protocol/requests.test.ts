@@ -6,7 +6,7 @@ import { REQUESTS, SERVER_MANAGED_FUNCTIONS } from '../../src/protocol/requests/
 import { planRequest } from '../../src/protocol/requests/plan.ts';
 import { responseData } from '../../src/protocol/requests/results.ts';
 import type { CorePlan, ParamSpec, RequestPlan, RequestRule } from '../../src/protocol/requests/rules.ts';
-import { conversationID } from '../../src/protocol/conversation-id.ts';
+import { conversationID } from '../../src/shared/conversation-id.ts';
 
 const identity = { userID: 'alice', platformID: 5 };
 

@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import { CoreInstance } from '../../../core-wasm/core-instance.ts';
 import type { GoAbi } from '../../../core-wasm/wasm-binary.ts';
 import { closedLoopRate, pacedLatencies, sequentialLatencies, type LoopCall } from './closed-loop.ts';
+import { errorText } from '../../../src/shared/error-text.ts';
 
 export interface BareUser {
   userID: string;
@@ -156,7 +157,7 @@ function runHost(port: MessagePort): void {
     };
     run().then(
       (reply) => port.postMessage(reply),
-      (err: unknown) => port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => port.postMessage({ type: 'failed', message: errorText(err) }),
     );
   });
 }

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { tsxLoaderUrl } from '../../../src/tsx-loader.ts';
+import { errorText } from '../../../src/shared/error-text.ts';
 
 export interface LoadUser {
   userID: string;
@@ -379,7 +380,7 @@ function runWorker(port: MessagePort): void {
           return { type: 'closed' };
       }
     };
-    run().then(post, (err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
+    run().then(post, (err: unknown) => post({ type: 'failed', message: errorText(err) }));
   });
 }
 

@@ -16,6 +16,7 @@ import { Fields } from './fields.ts';
 import { API_ROUTES } from './im-routes.ts';
 import { handleObjectTransfer } from './object-transfer.ts';
 import type { ObjectStore } from '../objects/object-store.ts';
+import { errorText } from '../../shared/error-text.ts';
 
 export interface ApiServerDeps {
   readonly state: DevState;
@@ -79,7 +80,7 @@ function parseJson(body: Buffer): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     // The real binding puts the JSON decoder's complaint in errMsg, under code 1001.
-    const why = text.trim() === '' ? 'unexpected end of JSON input' : err instanceof Error ? err.message : String(err);
+    const why = text.trim() === '' ? 'unexpected end of JSON input' : errorText(err);
     throw new ImError('ArgsError', '', why);
   }
 }

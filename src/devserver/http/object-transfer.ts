@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { PartRejected, type ObjectStore } from '../objects/object-store.ts';
 import { UPLOAD_PATH_PREFIX } from './handlers/object.ts';
+import { errorText } from '../../shared/error-text.ts';
 
 const OBJECT_PREFIX = '/object/';
 
@@ -36,7 +37,7 @@ export function handleObjectTransfer(
         if (!(err instanceof PartRejected)) logger.error({ err, path }, 'devserver: storing an upload part failed');
         const status = err instanceof PartRejected ? err.status : 500;
         // The rest of a refused body is not read: the connection ends once the answer is out.
-        if (!res.headersSent) text(res, status, err instanceof Error ? err.message : String(err), { ...headers, Connection: 'close' }, () => req.destroy());
+        if (!res.headersSent) text(res, status, errorText(err), { ...headers, Connection: 'close' }, () => req.destroy());
         else req.destroy();
       },
     );

@@ -1,33 +1,38 @@
 /**
- * Conversation IDs (spec §4.2). User IDs are ordered with a plain code-unit sort, which is
- * byte order for the ASCII IDs the server accepts, as Go's sort.Strings.
+ * Conversation IDs as the IM server stores and pushes them. The chat kinds (si_, g_, sg_,
+ * sn_) follow the one rule the core and the gateway use too (src/shared/conversation-id.ts);
+ * what only the server has is its notification conversations: a message flagged as a
+ * notification goes to `n_` + the same pair or group ID instead.
  */
-import { MsgOption, SessionType, optionOn } from './constants.ts';
-
-function sortedPair(a: string, b: string): string {
-  return a < b ? `${a}_${b}` : `${b}_${a}`;
-}
+import {
+  conversationID,
+  conversationKind,
+  NOTIFICATION_CONVERSATION_PREFIX,
+  SESSION_TYPE,
+  sortedIDPair,
+} from '../../shared/conversation-id.ts';
+import { MsgOption, optionOn } from './constants.ts';
 
 export function singleConversationID(a: string, b: string): string {
-  return `si_${sortedPair(a, b)}`;
+  return conversationID(SESSION_TYPE.single, a, b);
 }
 
 export function groupConversationID(groupID: string): string {
-  return `sg_${groupID}`;
+  return conversationID(SESSION_TYPE.group, '', groupID);
 }
 
 export function selfNotificationConversationID(userID: string): string {
-  return `n_${userID}_${userID}`;
+  return NOTIFICATION_CONVERSATION_PREFIX + sortedIDPair(userID, userID);
 }
 
-export function isNotificationConversationID(conversationID: string): boolean {
-  return conversationID.startsWith('n_');
+export function isNotificationConversationID(id: string): boolean {
+  return id.startsWith(NOTIFICATION_CONVERSATION_PREFIX);
 }
 
 /** `si_a_b` → `n_a_b`, `sg_g` → `n_g`: the notification twin of a chat conversation. */
-export function notificationTwin(conversationID: string): string {
-  const at = conversationID.indexOf('_');
-  return at < 0 ? '' : `n${conversationID.slice(at)}`;
+export function notificationTwin(id: string): string {
+  const at = id.indexOf('_');
+  return at < 0 ? '' : `n${id.slice(at)}`;
 }
 
 interface Routable {
@@ -45,17 +50,8 @@ export function isNotificationMsg(msg: Pick<Routable, 'options'>): boolean {
 
 /** The conversation a message is stored and pushed under; '' for session types that have none. */
 export function conversationIDOf(msg: Routable): string {
-  const notification = isNotificationMsg(msg);
-  switch (msg.sessionType) {
-    case SessionType.single:
-      return `${notification ? 'n' : 'si'}_${sortedPair(msg.sendID, msg.recvID)}`;
-    case SessionType.writeGroup:
-      return `${notification ? 'n' : 'g'}_${msg.groupID}`;
-    case SessionType.group:
-      return `${notification ? 'n' : 'sg'}_${msg.groupID}`;
-    case SessionType.notification:
-      return `${notification ? 'n' : 'sn'}_${sortedPair(msg.sendID, msg.recvID)}`;
-    default:
-      return '';
-  }
+  const kind = conversationKind(msg.sessionType);
+  if (kind === undefined) return '';
+  const chat = kind.ids === 2 ? conversationID(msg.sessionType, msg.sendID, msg.recvID) : conversationID(msg.sessionType, '', msg.groupID);
+  return isNotificationMsg(msg) ? notificationTwin(chat) : chat;
 }

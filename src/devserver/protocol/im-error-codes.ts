@@ -5,6 +5,7 @@
  * The dev server answers with exactly these pairs so that a client, or our own gateway,
  * cannot tell it from the real server by the error alone. `errDlt` is free text.
  */
+import { errorText } from '../../shared/error-text.ts';
 
 export const IM_ERRORS = {
   ServerInternalError: 500,
@@ -84,5 +85,5 @@ export interface ErrorFields {
  */
 export function toErrorFields(err: unknown): ErrorFields {
   if (err instanceof ImError) return { errCode: err.code, errMsg: err.errMsg, errDlt: err.detail };
-  return { errCode: IM_ERRORS.ServerInternalError, errMsg: err instanceof Error ? err.message : String(err), errDlt: '' };
+  return { errCode: IM_ERRORS.ServerInternalError, errMsg: errorText(err), errDlt: '' };
 }

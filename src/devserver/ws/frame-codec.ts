@@ -4,6 +4,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeWsRequestGob, encodeWsResponseGob, type WsRequest, type WsResponse } from '../gob/ws-messages.ts';
+import { errorText } from '../../shared/error-text.ts';
 
 /** A frame the real gateway could not read; it closes the connection without a reply. */
 export class FrameError extends Error {
@@ -28,7 +29,7 @@ function jsonRequest(frame: Uint8Array): WsRequest {
   try {
     v = JSON.parse(Buffer.from(frame).toString('utf8')) as unknown;
   } catch (err) {
-    throw new FrameError(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new FrameError(`not JSON: ${errorText(err)}`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FrameError('not a JSON object');
   const o = v as Record<string, unknown>;
@@ -76,14 +77,14 @@ export function frameCodec(encoding: Encoding, gzip: boolean): FrameCodec {
         try {
           raw = gunzipSync(frame, { maxOutputLength: MAX_INFLATED_BYTES });
         } catch (err) {
-          throw new FrameError(`not gzip: ${err instanceof Error ? err.message : String(err)}`);
+          throw new FrameError(`not gzip: ${errorText(err)}`);
         }
       }
       if (encoding === 'json') return jsonRequest(raw);
       try {
         return decodeWsRequestGob(raw);
       } catch (err) {
-        throw new FrameError(`gob: ${err instanceof Error ? err.message : String(err)}`);
+        throw new FrameError(`gob: ${errorText(err)}`);
       }
     },
     encode(resp) {

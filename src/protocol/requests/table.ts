@@ -5,7 +5,7 @@
  * core and the core's own complaints about async ones are cryptic.
  */
 import { HOST_ONLY_FUNCTIONS } from '../../../core-wasm/core-functions.ts';
-import { conversationID } from '../conversation-id.ts';
+import { conversationID } from '../../shared/conversation-id.ts';
 import { describe } from './arguments.ts';
 import type { Built, CompanionCall, CoreArg, ParamSpec, RequestRule, ResultShape } from './rules.ts';
 
