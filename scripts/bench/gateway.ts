@@ -29,10 +29,7 @@
  * (the `others %` column shows them), so gateway and bare alternate over several rounds and
  * medians are reported. The last stdout line is one JSON object.
  */
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -40,6 +37,7 @@ import { loadCoreBuild, type CoreBuildSpec } from '../../core-wasm/core-build.ts
 import { defaultServerOptions } from '../../src/config/options.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { buildSdkConfig } from '../../src/sessions/sdk-config.ts';
+import { startFakeIm } from '../lib/fake-im.ts';
 import { BareHost } from './lib/bare-host.ts';
 import { finishBench } from './lib/goals.ts';
 import { deadline, fmt, keptAlive, machineLine, median, percentile, round, runBench, table } from './lib/report.ts';
@@ -70,44 +68,6 @@ const GOALS = { ratio: 0.8, p50AddedMs: 0.3 };
 const DISTURBED_OTHERS_PCT = 20;
 
 const silent = pino({ level: 'silent' });
-
-// ───────────────────────────── fake IM ─────────────────────────────
-
-/** Answers POST /auth/parse_token for tokens `tok.<userID>.<platformID>`, like the IM server would. */
-async function startFakeIm(): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const reply = (o: object): void => {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ errMsg: '', errDlt: '', ...o }));
-      };
-      if (req.url !== '/auth/parse_token' || !req.headers.operationid) return reply({ errCode: 1001, errMsg: 'ArgsError' });
-      let token: unknown;
-      try {
-        token = (JSON.parse(body) as { token?: unknown }).token;
-      } catch {
-        return reply({ errCode: 1001, errMsg: 'ArgsError' });
-      }
-      const m = typeof token === 'string' ? /^tok\.([^.]+)\.(\d+)$/.exec(token) : null;
-      if (!m) return reply({ errCode: 1503, errMsg: 'TokenMalformedError' });
-      const expireTimeSeconds = Math.floor(Date.now() / 1000) + 3600;
-      reply({ errCode: 0, data: { userID: m[1], platformID: Number(m[2]), expireTimeSeconds } });
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        // The gateway's fetch keeps its connections alive; they would hold close() open.
-        server.closeAllConnections();
-      }),
-  };
-}
 
 // ───────────────────────────── gateway side ─────────────────────────────
 

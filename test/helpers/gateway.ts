@@ -1,111 +1,18 @@
 /**
  * A real gateway for tests: test core, real worker pool, a small parse_token responder on
- * loopback standing in for the IM server, and ws clients that speak the client protocol.
+ * loopback standing in for the IM server (scripts/lib/fake-im.ts), and ws clients that speak
+ * the client protocol.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import { defaultServerOptions } from '../../src/config/options.ts';
 import type { ClientEnvelope } from '../../src/protocol/envelope.ts';
 import { silentLogger } from './cores.ts';
+import { startFakeIm, tokenFor, type FakeIm } from '../../scripts/lib/fake-im.ts';
 
-/** Tokens the fake IM server knows: token → owner (or an IM errCode). */
-export type TokenTable = Map<string, { userID: string; platformID: number } | { errCode: number }>;
-
-export interface FakeIm {
-  url: string;
-  tokens: TokenTable;
-  /** parse_token requests answered or in progress. */
-  calls: number;
-  /** parse_token requests received and not answered yet, and the most there ever were at once. */
-  readonly inFlight: number;
-  readonly maxInFlight: number;
-  /** parse_token requests per token. */
-  callsFor(token: string): number;
-  /** From now on the IM refuses this token with errCode (1506 kicked, 1501 expired…). */
-  revoke(token: string, errCode: number): void;
-  /** Milliseconds the answer for a token is held back (0: at once). */
-  delay: (token: string) => number;
-  close(): Promise<void>;
-}
-
-export function tokenFor(userID: string, platformID = 5): string {
-  return `tok.${userID}.${platformID}`;
-}
-
-export async function startFakeIm(): Promise<FakeIm> {
-  const tokens: TokenTable = new Map();
-  const state = { calls: 0, inFlight: 0, maxInFlight: 0 };
-  const perToken = new Map<string, number>();
-  let delay: (token: string) => number = () => 0;
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    state.inFlight++;
-    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      state.calls++;
-      const reply = (o: object): void => {
-        state.inFlight--;
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ errMsg: '', errDlt: '', ...o }));
-      };
-      if (req.url !== '/auth/parse_token' || !req.headers.operationid) return reply({ errCode: 1001, errMsg: 'ArgsError' });
-      let token: string;
-      try {
-        token = (JSON.parse(body) as { token: string }).token;
-      } catch {
-        return reply({ errCode: 1001, errMsg: 'ArgsError' });
-      }
-      perToken.set(token, (perToken.get(token) ?? 0) + 1);
-      const answer = (): void => {
-        const known = tokens.get(token) ?? (/^tok\.([^.]+)\.(\d+)$/.exec(token) ? parseDefault(token) : undefined);
-        if (!known) return reply({ errCode: 1503, errMsg: 'TokenMalformedError' });
-        if ('errCode' in known) return reply({ errCode: known.errCode, errMsg: 'TokenError' });
-        reply({ errCode: 0, data: { ...known, expireTimeSeconds: Math.floor(Date.now() / 1000) + 3600 } });
-      };
-      const ms = delay(token);
-      if (ms > 0) setTimeout(answer, ms);
-      else answer();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    get delay() {
-      return delay;
-    },
-    set delay(f: (token: string) => number) {
-      delay = f;
-    },
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    tokens,
-    get calls() {
-      return state.calls;
-    },
-    get inFlight() {
-      return state.inFlight;
-    },
-    get maxInFlight() {
-      return state.maxInFlight;
-    },
-    callsFor: (token: string) => perToken.get(token) ?? 0,
-    revoke: (token: string, errCode: number) => void tokens.set(token, { errCode }),
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function parseDefault(token: string): { userID: string; platformID: number } {
-  const [, userID, platform] = /^tok\.([^.]+)\.(\d+)$/.exec(token)!;
-  return { userID: userID!, platformID: Number(platform) };
-}
+export { startFakeIm, tokenFor, type FakeIm, type TokenTable } from '../../scripts/lib/fake-im.ts';
 
 export async function startGateway(im: FakeIm, extra: Partial<StartOptions> = {}): Promise<RunningServer> {
   return startServer({
