@@ -1,24 +1,22 @@
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { pacedLatencies } from '../../../scripts/bench/lib/closed-loop.ts';
 import { startRelayFloor } from '../../../scripts/bench/lib/relay-floor.ts';
+import { TestClient } from '../../helpers/gateway.ts';
 
 describe('relay floor', () => {
   it('answers Login, and every other request through a worker thread with "3"', async () => {
     const relay = await startRelayFloor(2);
     try {
-      const ws = new WebSocket(relay.url);
-      await once(ws, 'open');
-      const replies: Array<{ event: string; errCode: number; data: string; operationID: string }> = [];
-      ws.on('message', (d: Buffer) => replies.push(JSON.parse(d.toString()) as (typeof replies)[number]));
-      ws.send(JSON.stringify({ reqFuncName: 'Login', operationID: 'l', data: '[]' }));
-      for (let i = 0; i < 20; i++) ws.send(JSON.stringify({ reqFuncName: 'GetLoginStatus', operationID: `g${i}`, data: '[]' }));
-      await expect.poll(() => replies.length).toBe(21);
-      expect(replies[0]).toMatchObject({ event: 'Login', errCode: 0, operationID: 'l' });
-      expect(new Set(replies.slice(1).map((r) => r.operationID))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `g${i}`)));
-      expect(replies.slice(1).every((r) => r.errCode === 0 && r.data === '3')).toBe(true);
-      ws.close();
+      const c = await TestClient.connect(relay, 'relay-user');
+      // All sent back to back, as the bench's clients do: Login does not hold the others up.
+      const login = c.request('Login', [], 'l');
+      const statuses = Array.from({ length: 20 }, (_, i) => c.request('GetLoginStatus', [], `g${i}`));
+      expect(await login).toMatchObject({ event: 'Login', errCode: 0, operationID: 'l' });
+      const replies = await Promise.all(statuses);
+      expect(replies.map((r) => r.operationID)).toEqual(Array.from({ length: 20 }, (_, i) => `g${i}`));
+      expect(replies.every((r) => r.errCode === 0 && r.data === '3')).toBe(true);
+      expect(c.responses).toHaveLength(21);
+      c.close();
     } finally {
       await relay.close();
     }
