@@ -22,12 +22,12 @@ export interface HttpRoutesDeps {
   pool: CorePool;
   cluster: Cluster | undefined;
   /** Whether this node takes sockets now (what /healthz reports). */
-  state(): GatewayState;
+  state: () => GatewayState;
   /** Enables /admin/* when set. */
   adminToken: string | undefined;
   /** Drops a user's cached token verdicts (operator kick), here and on the other nodes. */
-  forgetTokens(userID: string, platformID: number | undefined): void;
-  memory(): Promise<MemoryReport>;
+  forgetTokens: (userID: string, platformID: number | undefined) => void;
+  memory: () => Promise<MemoryReport>;
 }
 
 export function createHttpServer(deps: HttpRoutesDeps): Server {

@@ -13,7 +13,7 @@ import { CliGateway } from '../helpers/cli-process.ts';
 import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 import { startFakeIm, type FakeIm } from '../helpers/gateway.ts';
 
-const recorder = new URL('../helpers/fixtures/module-recorder/register.mjs', import.meta.url).href;
+const recorder = new URL('../helpers/fixtures/module-recorder/register.ts', import.meta.url).href;
 const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
 const devServerDir = join(srcDir, 'devserver') + '/';
 

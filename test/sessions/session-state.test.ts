@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { IllegalSessionMove, nextState, SESSION_MOVES, type SessionState } from '../../src/sessions/session-state.ts';
+import type * as SessionStateModule from '../../src/sessions/session-state.ts';
 import { UserSession } from '../../src/sessions/user-session.ts';
 import type { CorePool } from '../../src/pool/core-pool.ts';
 import type { ClientConn } from '../../src/transport/client-conn.ts';
@@ -13,7 +14,7 @@ import { captureLogger } from '../helpers/cores.ts';
 /** Which move the mocked table refuses on top of the real one (undefined: none). */
 const refused = vi.hoisted(() => ({ to: undefined as string | undefined }));
 vi.mock('../../src/sessions/session-state.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/sessions/session-state.ts')>();
+  const real = await importOriginal<typeof SessionStateModule>();
   return {
     ...real,
     nextState: (from: SessionState, to: SessionState, who: string): SessionState => {
@@ -65,7 +66,8 @@ describe('session state table', () => {
 describe('UserSession state changes', () => {
   function session(internal: string[], logger = captureLogger('error')): UserSession {
     const pool = {
-      startCore: async () => ({ id: 'c1', workerId: 1, call: async (fn: string) => (fn === 'initSDK' ? [true] : '""'), dispose: async () => {} }),
+      startCore: () =>
+        Promise.resolve({ id: 'c1', workerId: 1, call: (fn: string) => Promise.resolve(fn === 'initSDK' ? [true] : '""'), dispose: () => Promise.resolve() }),
     } as unknown as CorePool;
     return new UserSession('alice', 5, {
       pool,

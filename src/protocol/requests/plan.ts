@@ -68,21 +68,12 @@ function planPassThrough(reqFuncName: string, data: unknown[], coreFunctions: Re
     return protocolError('UnknownFunction', `${reqFuncName} cannot be called by clients: the server manages ${fn} itself`);
   }
   if (fn === undefined || !coreFunctions.has(fn)) {
-    return protocolError(
-      'UnknownFunction',
-      `unknown request ${JSON.stringify(reqFuncName)}: not a client API and not a function of the loaded core`,
-    );
+    return protocolError('UnknownFunction', `unknown request ${JSON.stringify(reqFuncName)}: not a client API and not a function of the loaded core`);
   }
   return corePlan(reqFuncName, fn, data, true);
 }
 
-function corePlan(
-  reqFuncName: string,
-  fn: string,
-  args: unknown[],
-  passThrough: boolean,
-  reshape?: ResultShape,
-): CorePlan | ProtocolError {
+function corePlan(reqFuncName: string, fn: string, args: unknown[], passThrough: boolean, reshape?: ResultShape): CorePlan | ProtocolError {
   const sync = syncSpec(fn);
   // Last line of defence for sync-style globals, whose bad arguments end the core.
   const problem = sync && checkSyncArguments(fn, sync, args);

@@ -61,13 +61,7 @@ const GROUP_APPLICATIONS = JSON.stringify({ groupIDs: [], handleResults: [], off
 /** The user's black list, for the blackInfo of 3.5-shaped user records. */
 const BLACK_LIST: CompanionCall = { fn: 'getBlackList', args: [] };
 
-const SEND_MESSAGE_PARAMS = [
-  jsonObject('message'),
-  str('recvID'),
-  str('groupID'),
-  jsonObject('offlinePushInfo'),
-  bool('isOnlineOnly'),
-];
+const SEND_MESSAGE_PARAMS = [jsonObject('message'), str('recvID'), str('groupID'), jsonObject('offlinePushInfo'), bool('isOnlineOnly')];
 
 const TABLE = {
   // Auth
@@ -77,9 +71,7 @@ const TABLE = {
     fn: 'login',
     params: [str('userID', { nonEmpty: true }), str('token', { nonEmpty: true })],
     check: ([userID], identity) =>
-      userID === identity.userID
-        ? undefined
-        : `argument 1 (userID) ${JSON.stringify(userID)} is not the user this connection was opened for`,
+      userID === identity.userID ? undefined : `argument 1 (userID) ${JSON.stringify(userID)} is not the user this connection was opened for`,
   },
   Logout: { kind: 'session', fn: 'logout', params: [] },
   GetLoginStatus: core('getLoginStatus'),
@@ -134,12 +126,7 @@ const TABLE = {
 
   // Group
   CreateGroup: core('createGroup', [jsonObject('params')]),
-  JoinGroup: core('joinGroup', [
-    str('groupID'),
-    str('reqMsg'),
-    int('joinSource', { range: INT32 }),
-    str('ex', { whenMissing: '', whenNull: '' }),
-  ]),
+  JoinGroup: core('joinGroup', [str('groupID'), str('reqMsg'), int('joinSource', { range: INT32 }), str('ex', { whenMissing: '', whenNull: '' })]),
   InviteUserToGroup: core('inviteUserToGroup', [str('groupID'), str('reason'), jsonArray('userIDList')]),
   GetJoinedGroupList: core('getJoinedGroupList'),
   SearchGroups: core('searchGroups', [jsonObject('params')], { toCore: keywordSearch }),
@@ -153,12 +140,7 @@ const TABLE = {
   }),
   AcceptGroupApplication: core('acceptGroupApplication', [str('groupID'), str('fromUserID'), str('handleMsg')]),
   RefuseGroupApplication: core('refuseGroupApplication', [str('groupID'), str('fromUserID'), str('handleMsg')]),
-  GetGroupMemberList: core('getGroupMemberList', [
-    str('groupID'),
-    int('filter', { range: INT32 }),
-    int('offset', { range: INT32 }),
-    int('count', { range: INT32 }),
-  ]),
+  GetGroupMemberList: core('getGroupMemberList', [str('groupID'), int('filter', { range: INT32 }), int('offset', { range: INT32 }), int('count', { range: INT32 })]),
   GetSpecifiedGroupMembersInfo: core('getSpecifiedGroupMembersInfo', [str('groupID'), jsonArray('userIDList')]),
   SearchGroupMembers: core('searchGroupMembers', [jsonObject('params')], { toCore: keywordSearch }),
   SetGroupMemberInfo: core('setGroupMemberInfo', [jsonObject('params')]),
@@ -188,8 +170,7 @@ const TABLE = {
   GetConversationIDBySessionType: {
     kind: 'local',
     params: [str('sourceID'), int('sessionType')],
-    answer: ([sourceID, sessionType], identity) =>
-      JSON.stringify(conversationID(Number(sessionType), identity.userID, String(sourceID))),
+    answer: ([sourceID, sessionType], identity) => JSON.stringify(conversationID(Number(sessionType), identity.userID, String(sourceID))),
   },
   GetTotalUnreadMsgCount: core('getTotalUnreadMsgCount'),
   MarkConversationMessageAsRead: core('markConversationMessageAsRead', [str('conversationID')]),
@@ -223,12 +204,7 @@ const TABLE = {
     jsonObject('message', { whenNull: '', emptyAllowed: true }),
   ]),
   CreateImageMessageByFile: clientOnly(BY_FILE),
-  CreateImageMessageByURL: core('createImageMessageByURL', [
-    str('sourcePath'),
-    jsonObject('sourcePicture'),
-    jsonObject('bigPicture'),
-    jsonObject('snapshotPicture'),
-  ]),
+  CreateImageMessageByURL: core('createImageMessageByURL', [str('sourcePath'), jsonObject('sourcePicture'), jsonObject('bigPicture'), jsonObject('snapshotPicture')]),
   CreateSoundMessageByFile: clientOnly(BY_FILE),
   CreateSoundMessageByURL: core('createSoundMessageByURL', [jsonObject('params')]),
   CreateVideoMessageByFile: clientOnly(BY_FILE),
@@ -257,16 +233,8 @@ const TABLE = {
   GetAdvancedHistoryMessageList: core('getAdvancedHistoryMessageList', [jsonObject('params')]),
   GetAdvancedHistoryMessageListReverse: core('getAdvancedHistoryMessageListReverse', [jsonObject('params')]),
   FindMessageList: core('findMessageList', [jsonArray('params')]),
-  InsertGroupMessageToLocalStorage: core('insertGroupMessageToLocalStorage', [
-    jsonObject('message'),
-    str('groupID'),
-    str('sendID'),
-  ]),
-  InsertSingleMessageToLocalStorage: core('insertSingleMessageToLocalStorage', [
-    jsonObject('message'),
-    str('recvID'),
-    str('sendID'),
-  ]),
+  InsertGroupMessageToLocalStorage: core('insertGroupMessageToLocalStorage', [jsonObject('message'), str('groupID'), str('sendID')]),
+  InsertSingleMessageToLocalStorage: core('insertSingleMessageToLocalStorage', [jsonObject('message'), str('recvID'), str('sendID')]),
   SetMessageLocalEx: core('setMessageLocalEx', [str('conversationID'), str('clientMsgID'), str('localEx')]),
 } satisfies Record<string, RequestRule>;
 
@@ -279,15 +247,7 @@ export const REQUESTS: Readonly<Record<ClientRequestName, RequestRule>> = TABLE;
  * Core globals a client must never reach by name: the host's plumbing, the session
  * lifecycle (the session manager owns it), and functions that expect browser files.
  */
-export const SERVER_MANAGED_FUNCTIONS: ReadonlySet<string> = new Set([
-  ...HOST_ONLY_FUNCTIONS,
-  'initSDK',
-  'unInitSDK',
-  'login',
-  'logout',
-  'sendMessage',
-  'uploadFile',
-]);
+export const SERVER_MANAGED_FUNCTIONS: ReadonlySet<string> = new Set([...HOST_ONLY_FUNCTIONS, 'initSDK', 'unInitSDK', 'login', 'logout', 'sendMessage', 'uploadFile']);
 
 // --- row-specific logic ---------------------------------------------------------------
 
