@@ -1,5 +1,5 @@
 /**
- * Conversation IDs as the IM server stores and pushes them. The chat kinds (si_, g_, sg_,
+ * Conversation IDs as the IM server stores and pushes them (docs/im-server.md#conversation-ids). The chat kinds (si_, g_, sg_,
  * sn_) follow the one rule the core and the gateway use too (src/shared/conversation-id.ts);
  * what only the server has is its notification conversations: a message flagged as a
  * notification goes to `n_` + the same pair or group ID instead.

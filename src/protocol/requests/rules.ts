@@ -41,7 +41,7 @@ export interface Identity {
 /** Core arguments built from the checked items, or what is wrong with them. */
 export type Built = CoreArg[] | { readonly problem: string };
 
-/** Reshapes of a core result into what client 3.5.2 expects (the [R] rows of §6.2). */
+/** Reshapes of a core result into what client 3.5.2 expects (docs/client-protocol.md#version-bridging). */
 export type ResultShape = 'fullUserItems' | 'fullUserItemsWithCache';
 
 /**

@@ -1,8 +1,9 @@
 /**
- * Every request client 3.5.2 can send (its `RequestApi`), and what the gateway does with it,
- * as one table. plan.ts turns a request into a plan only after every argument has been
- * checked against its row (arguments.ts), because a mistyped argument can kill a sync-style
- * core and the core's own complaints about async ones are cryptic.
+ * Every request client 3.5.2 can send (its `RequestApi`), and what the gateway does with it
+ * (docs/client-protocol.md#version-bridging), as one table. plan.ts turns a request into a
+ * plan only after every argument has been checked against its row (arguments.ts), because a
+ * mistyped argument can kill a sync-style core (docs/client-protocol.md#arguments) and the
+ * core's own complaints about async ones are cryptic.
  */
 import { HOST_ONLY_FUNCTIONS } from '../../../core-wasm/core-functions.ts';
 import { conversationID } from '../../shared/conversation-id.ts';
@@ -53,7 +54,7 @@ const clientOnly = (reason: string): RequestRule => ({ kind: 'client-only', reas
 
 const BY_FILE = 'the client uploads the file over HTTP itself, then sends the …ByURL request';
 
-// Go `ApplicationListReq` with count 0: the core pages through everything (§6.3).
+// Go `ApplicationListReq` with count 0: the core pages through everything, as the 3.5 call returned everything.
 const FRIEND_APPLICATIONS_AS_APPLICANT = JSON.stringify({ offset: 0, count: 0 });
 const FRIEND_APPLICATIONS_AS_RECIPIENT = JSON.stringify({ handleResults: [], offset: 0, count: 0 });
 const GROUP_APPLICATIONS = JSON.stringify({ groupIDs: [], handleResults: [], offset: 0, count: 0 });
