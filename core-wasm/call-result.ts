@@ -48,7 +48,7 @@ export interface CoreExitInfo {
   message: string;
 }
 
-/** Error type the pool's session API throws; `kind` says which of CALL_FAILURES it is. */
+/** Error type a core's handle (and the pool, starting one) throws; `kind` says which of CALL_FAILURES it is. */
 export class CoreCallError extends Error {
   readonly kind: CallFailureKind;
   readonly errCode: number | undefined;

@@ -3,8 +3,8 @@
  * core costs in memory.
  *
  *  - bare:  one CoreInstance in this thread, called directly;
- *  - pool:  CorePool with 2 workers, one session per worker, called from this thread
- *           through session.call (comlink over a MessagePort);
+ *  - pool:  CorePool with 2 workers, one core per worker, called from this thread
+ *           through its handle's call (comlink over a MessagePort);
  *  - RSS:   one worker, 1 → 10 → 50 initialised cores, process RSS after each step.
  *
  * Throughput noise on a shared 2-vCPU machine is ±15–25 %, so bare and pool alternate over
@@ -63,8 +63,8 @@ function bareCaller(core: CoreInstance): Caller {
   };
 }
 
-function sessionCaller(session: CoreHandle): Caller {
-  return (fn, args) => session.call(fn, op(), args);
+function coreCaller(core: CoreHandle): Caller {
+  return (fn, args) => core.call(fn, op(), args);
 }
 
 async function initSDK(call: Caller, who: string): Promise<void> {
@@ -104,7 +104,7 @@ async function measureRss(): Promise<RssResult> {
     for (const target of RSS_STEPS) {
       for (; n < target; n++) {
         const s = await pool.startCore({ userID: `rss-${n}`, platformID: 5 });
-        await initSDK(sessionCaller(s), `rss-${n}`);
+        await initSDK(coreCaller(s), `rss-${n}`);
       }
       await sleep(SETTLE_MS);
       // Heartbeat figures are at most one interval old; after the settle they cover every core.
@@ -147,12 +147,12 @@ async function main(): Promise<void> {
   const pool = await CorePool.start({ core: 'official', workers: POOL_WORKERS, logLevel: 'warn', logger: silent });
   const rounds: Round[] = [];
   try {
-    const sessions: CoreHandle[] = [];
-    for (let i = 0; i < POOL_WORKERS; i++) sessions.push(await pool.startCore({ userID: `bench-${i}`, platformID: 5 }));
-    const workerIds = new Set(sessions.map((s) => s.workerId));
-    if (workerIds.size !== POOL_WORKERS) throw new Error(`expected one session per worker, got workers ${[...workerIds].join(',')}`);
-    const poolCalls = sessions.map(sessionCaller);
-    for (const [i, c] of poolCalls.entries()) await initSDK(c, `pool session ${i}`);
+    const cores: CoreHandle[] = [];
+    for (let i = 0; i < POOL_WORKERS; i++) cores.push(await pool.startCore({ userID: `bench-${i}`, platformID: 5 }));
+    const workerIds = new Set(cores.map((s) => s.workerId));
+    if (workerIds.size !== POOL_WORKERS) throw new Error(`expected one core per worker, got workers ${[...workerIds].join(',')}`);
+    const poolCalls = cores.map(coreCaller);
+    for (const [i, c] of poolCalls.entries()) await initSDK(c, `pool core ${i}`);
 
     for (let r = 0; r < ROUNDS; r++) {
       const bareRate = await closedLoopRate([callOf(bareCall)], IN_FLIGHT, WARMUP_MS, MEASURE_MS);
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   const bareP50 = median(rounds.map((r) => r.bareP50));
   const poolP50 = median(rounds.map((r) => r.poolP50));
 
-  console.log('\nthroughput (calls/s) and single-call latency (µs), bare core in this thread vs pool (2 workers, 1 session each)');
+  console.log('\nthroughput (calls/s) and single-call latency (µs), bare core in this thread vs pool (2 workers, 1 core each)');
   console.log(
     table(
       ['round', 'bare /s', 'pool /s', 'pool/bare', 'bare p50 µs', 'pool p50 µs'],

@@ -111,7 +111,7 @@ async function coreLogin(pool: CorePool, sdkConfig: string, userID: string, toke
   let synced: (at: number) => void = () => {};
   const syncedAt = new Promise<number>((resolve) => (synced = resolve));
   const t0 = performance.now();
-  const session: CoreHandle = await pool.startCore({
+  const core: CoreHandle = await pool.startCore({
     userID,
     platformID: PLATFORM_ID,
     onEvent: (json) => {
@@ -120,10 +120,10 @@ async function coreLogin(pool: CorePool, sdkConfig: string, userID: string, toke
     },
   });
   const t1 = performance.now();
-  const init = await session.call('initSDK', op(), [sdkConfig]);
+  const init = await core.call('initSDK', op(), [sdkConfig]);
   if (!Array.isArray(init) || init[0] !== true) throw new Error(`initSDK for ${userID} answered ${JSON.stringify(init)}`);
   const t2 = performance.now();
-  await session.call('login', op(), [userID, token]);
+  await core.call('login', op(), [userID, token]);
   const t3 = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ready = await Promise.race([
@@ -133,8 +133,8 @@ async function coreLogin(pool: CorePool, sdkConfig: string, userID: string, toke
     }),
   ]).finally(() => clearTimeout(timer));
   // With the IM round trip, as the gateway's Logout does.
-  await session.call('logout', op(), []);
-  await session.dispose();
+  await core.call('logout', op(), []);
+  await core.dispose();
   return { createMs: t1 - t0, initMs: t2 - t1, loginMs: t3 - t2, readyMs: ready - t0 };
 }
 
