@@ -19,7 +19,7 @@ import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker-entry.ts';
 import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
-import { MemoryAdmission, MemoryFullError, readOwnPss, type AdmissionTicket } from '../memory/memory-admission.ts';
+import { MemoryAdmission, MemoryFullError, readOwnUsedBytes, type AdmissionTicket } from '../memory/memory-admission.ts';
 
 export interface CoreBuildInfo extends CoreBuildIdentity {
   /** Version the core printed about itself while warming up, if any. */
@@ -97,7 +97,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
         // A fresh core's linear memory plus what its login and sync add before ksmd merges it.
         startCostBytes: Math.ceil(build.startMemoryMiB * START_COST_FACTOR) * 2 ** 20,
         maxWaitMs: options.coreStartTimeoutMs,
-        readPss: readOwnPss,
+        readUsedBytes: readOwnUsedBytes,
       });
     }
     const { filename, execArgv } = coreWorkerEntry();
