@@ -38,6 +38,7 @@ export class GatewayMetrics {
   readonly calls: Counter<'function' | 'outcome'>;
   readonly callSeconds: Histogram<'function'>;
   readonly workerRestarts: Counter<'reason'>;
+  readonly workerOverloads: Counter;
   readonly coreExits: Counter<'reason'>;
   readonly handshakes: Counter<'status'>;
   readonly disconnects: Counter<'code'>;
@@ -145,6 +146,11 @@ export class GatewayMetrics {
       name: 'openim_jssdk_worker_restarts_total',
       help: 'Worker threads replaced, by reason (hang, exit)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.workerOverloads = new Counter({
+      name: 'openim_jssdk_worker_overloaded_silences_total',
+      help: 'Heartbeat silences past --hang-threshold in which the worker barely got CPU (an overloaded machine): the worker was kept',
       registers,
     });
     this.coreExits = new Counter({

@@ -153,6 +153,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   pool.on('sessionLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
   pool.on('workerReplaced', (w) => metrics.workerRestarts.inc({ reason: w.reason }));
+  pool.on('workerOverloaded', () => metrics.workerOverloads.inc());
 
   const ctx: RequestContext = { pool, hub, logger, metrics, verifier };
 

@@ -34,6 +34,13 @@ export interface CreateCoreTask {
 
 export type CoreWorkerTask = AttachControlTask | CreateCoreTask;
 
+/** What `attach-control` answers: which thread the worker is, for the heartbeat's CPU reading. */
+export interface AttachControlResult {
+  threadId: number;
+  /** The kernel's thread id (Linux), or undefined. */
+  tid: number | undefined;
+}
+
 export interface CreateCoreResult {
   threadId: number;
   startMs: number;
