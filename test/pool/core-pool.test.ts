@@ -129,7 +129,11 @@ describe('CorePool with the test core', () => {
     await expect(hangCall).rejects.toMatchObject({ kind: 'session-lost' });
     const detectedMs = performance.now() - started;
     clearInterval(ticker);
-    expect(detectedMs).toBeLessThan(500 + 2 * 100 + 300);
+    // Hung = ran 500 ms of CPU without answering: on a quiet machine ≈ 500 ms + a beat or two,
+    // later when other processes take the CPUs (the spinning thread gets a share of them).
+    expect(detectedMs).toBeLessThan(4000);
+    expect(lost[0]!.message).toMatch(/no heartbeat for \d+ ms \(running (\d+) ms of it\)/);
+    expect(Number(/running (\d+) ms/.exec(lost[0]!.message)![1])).toBeGreaterThan(500);
     expect(longestGapMs).toBeLessThan(250);
     expect(lost.map((l) => l.sessionId).sort()).toEqual(neighbours.map((s) => s.id).sort());
     expect(lost.every((l) => l.reason === 'hang')).toBe(true);
