@@ -145,9 +145,7 @@ describe('checkText', () => {
       '3: cites "the spec", which is not in the repository',
     ]);
     expect(problems('src/a.ts', '// runtime-notes fact 5')).toEqual(['1: names runtime-notes, a document outside the repository']);
-    expect(problems('src/a.ts', '// (client-protocol spec, events)')).toEqual([
-      '1: names client-protocol without docs/: our document is docs/client-protocol.md',
-    ]);
+    expect(problems('src/a.ts', '// (client-protocol spec, events)')).toEqual(['1: names client-protocol without docs/: our document is docs/client-protocol.md']);
   });
 
   it('accepts links to headings that exist, and names the ones that do not', () => {
@@ -164,16 +162,12 @@ describe('checkText', () => {
       '1: links to docs/runtime.md#panic, which has no such heading',
       '1: links to docs/client-protocol.md#nothing, which has no such heading',
     ]);
-    expect(problems('README.md', '[a](docs/runtime.md#hangs) [b](docs/runtime.md#x)')).toEqual([
-      '1: links to docs/runtime.md#x, which has no such heading',
-    ]);
+    expect(problems('README.md', '[a](docs/runtime.md#hangs) [b](docs/runtime.md#x)')).toEqual(['1: links to docs/runtime.md#x, which has no such heading']);
   });
 });
 
 describe('the repository', () => {
-  const files = [...SCANNED_DIRS.flatMap((d) => listFiles(d)), ...SCANNED_FILES.filter((f) => statSync(join(ROOT, f)).isFile())].filter(
-    (f) => f !== THIS_FILE,
-  );
+  const files = [...SCANNED_DIRS.flatMap((d) => listFiles(d)), ...SCANNED_FILES.filter((f) => statSync(join(ROOT, f)).isFile())].filter((f) => f !== THIS_FILE);
   const docs = markdownDocs(files);
 
   it('has the documents comments point to', () => {
