@@ -3,6 +3,7 @@
 // callback expects a plain value, unused code, `any` without a stated reason).
 // Formatting is Prettier's job (.prettierrc), so no stylistic rules here.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -25,12 +26,12 @@ const anyNeedsReason = {
   },
 };
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['node_modules/', 'dist/', 'native/memory-merge/build/', 'core-wasm/testcore/', 'data/', '.scratch/', '.vitest-cache/'],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -49,6 +50,6 @@ export default tseslint.config(
   {
     // This file is plain JavaScript outside the TypeScript project.
     files: ['eslint.config.js'],
-    ...tseslint.configs.disableTypeChecked,
+    extends: [tseslint.configs.disableTypeChecked],
   },
 );
