@@ -3,7 +3,7 @@
  * citing a document that lives elsewhere (research notes by section number) or a link to a
  * `docs/*.md#anchor` that does not exist fails here, with every offending line named.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -63,12 +63,24 @@ function outsideCite(line: string, isMarkdown: boolean): string | undefined {
   return undefined;
 }
 
+/** What the checks need to know of the repository. */
+interface Repo {
+  /** Each Markdown file (`docs/x.md`) with its anchors. */
+  readonly docs: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Whether a file or folder exists at this repository path. */
+  exists(path: string): boolean;
+}
+
+/** A code span in Markdown that names a path in the repository (`src/limits.ts`, `deploy/`). */
+const REPO_PATH = /`((?:src|core-wasm|workers|scripts|test|types|docs|native|deploy)\/[\w./-]*)`/g;
+
 /**
- * Every problem in one file's text. `docs` maps a repository path (`docs/x.md`) to its
- * anchors; links resolve from the repository root in code and from the file's own folder in
- * Markdown.
+ * Every problem in one file's text. Links resolve from the repository root in code and from
+ * the file's own folder in Markdown; in Markdown, every repository path named in a code span
+ * must exist, so that a moved or renamed file cannot leave a document pointing at nothing.
  */
-function checkText(file: string, text: string, docs: ReadonlyMap<string, ReadonlySet<string>>): Finding[] {
+function checkText(file: string, text: string, repo: Repo): Finding[] {
+  const { docs } = repo;
   const out: Finding[] = [];
   const isMarkdown = file.endsWith('.md');
   const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
@@ -83,6 +95,9 @@ function checkText(file: string, text: string, docs: ReadonlyMap<string, Readonl
     const cite = outsideCite(content, isMarkdown);
     if (cite !== undefined) out.push({ file, line, problem: cite });
     if (isMarkdown) {
+      for (const [, path] of content.matchAll(REPO_PATH)) {
+        if (!repo.exists(path!)) out.push({ file, line, problem: `names ${path!}, which does not exist` });
+      }
       for (const m of content.matchAll(/\]\(([^)\s#]*)(?:#([^)\s]+))?\)/g)) {
         const [, path = '', anchor] = m;
         if (/^[a-z]+:/i.test(path)) continue; // http:, mailto:
@@ -118,10 +133,10 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-function markdownDocs(files: readonly string[]): Map<string, Set<string>> {
+function repoOf(files: readonly string[]): Repo {
   const docs = new Map<string, Set<string>>();
   for (const f of files) if (f.endsWith('.md')) docs.set(f, headingAnchors(readFileSync(join(ROOT, f), 'utf8')));
-  return docs;
+  return { docs, exists: (path) => existsSync(join(ROOT, path)) };
 }
 
 describe('headingAnchors', () => {
@@ -136,7 +151,8 @@ describe('checkText', () => {
     ['docs/runtime.md', new Set(['hangs', 'panics'])],
     ['docs/client-protocol.md', new Set(['handshake'])],
   ]);
-  const problems = (file: string, text: string): string[] => checkText(file, text, docs).map((f) => `${f.line}: ${f.problem}`);
+  const repo: Repo = { docs, exists: (path) => path === 'src/limits.ts' || path === 'deploy/' };
+  const problems = (file: string, text: string): string[] => checkText(file, text, repo).map((f) => `${f.line}: ${f.problem}`);
 
   it('refuses cites of documents outside the repository', () => {
     expect(problems('src/a.ts', '// see spec §3.2\n/** (openim-server-subset §1) */\n// as the spec says\n// ok line')).toEqual([
@@ -156,6 +172,12 @@ describe('checkText', () => {
     ]);
   });
 
+  it('requires every repository path a document names to exist', () => {
+    expect(problems('docs/runtime.md', 'see `src/limits.ts`, `deploy/`, `users/<user>/x.db` and `npm test`')).toEqual([]);
+    expect(problems('docs/runtime.md', 'moved: `src/pool/limits.ts`')).toEqual(['1: names src/pool/limits.ts, which does not exist']);
+    expect(problems('src/a.ts', '// `src/pool/limits.ts` in code is not checked')).toEqual([]);
+  });
+
   it('resolves Markdown links from the linking file, and in-page anchors against that file', () => {
     expect(problems('docs/client-protocol.md', '[a](runtime.md#panics) [b](#handshake) [c](https://x.y/#z)')).toEqual([]);
     expect(problems('docs/client-protocol.md', '[a](runtime.md#panic) [b](#nothing)')).toEqual([
@@ -168,16 +190,16 @@ describe('checkText', () => {
 
 describe('the repository', () => {
   const files = [...SCANNED_DIRS.flatMap((d) => listFiles(d)), ...SCANNED_FILES.filter((f) => statSync(join(ROOT, f)).isFile())].filter((f) => f !== THIS_FILE);
-  const docs = markdownDocs(files);
+  const repo = repoOf(files);
 
   it('has the documents comments point to', () => {
     for (const doc of ['docs/client-protocol.md', 'docs/core-storage.md', 'docs/im-server.md', 'docs/runtime.md']) {
-      expect(docs.get(doc)?.size ?? 0, doc).toBeGreaterThan(3);
+      expect(repo.docs.get(doc)?.size ?? 0, doc).toBeGreaterThan(3);
     }
   });
 
   it('cites nothing outside itself and links only to headings that exist', () => {
-    const findings = files.flatMap((f) => checkText(f, readFileSync(join(ROOT, f), 'utf8'), docs));
+    const findings = files.flatMap((f) => checkText(f, readFileSync(join(ROOT, f), 'utf8'), repo));
     expect(findings.map((f) => `${f.file}:${f.line}: ${f.problem}`)).toEqual([]);
   });
 });
