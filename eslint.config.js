@@ -2,6 +2,8 @@
 // catch real defects in this code base (promises nobody awaits or handles, promises where a
 // callback expects a plain value, unused code, `any` without a stated reason).
 // Formatting is Prettier's job (.prettierrc), so no stylistic rules here.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -34,7 +36,8 @@ export default defineConfig(
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // (import.meta.dirname would need Node 20.11; engines allow 20.10.)
+      parserOptions: { projectService: true, tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     plugins: { local: { rules: { 'any-needs-reason': anyNeedsReason } } },
