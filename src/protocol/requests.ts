@@ -1,8 +1,8 @@
 /**
  * Every request client 3.5.2 can send (its `RequestApi`), and what the gateway does with it
- * (spec §6.2), as one table. `planRequest` turns a request into a plan only after every
+ * (docs/client-protocol.md#version-bridging), as one table. `planRequest` turns a request into a plan only after every
  * argument has been checked against the table, because a mistyped argument can kill a
- * sync-style core (§6.1) and the core's own complaints about async ones are cryptic.
+ * sync-style core (docs/client-protocol.md#arguments) and the core's own complaints about async ones are cryptic.
  */
 import { Buffer } from 'node:buffer';
 import type { CoreValue } from '../../core-wasm/call-result.ts';
@@ -60,7 +60,7 @@ export interface Identity {
 /** Core arguments built from the checked items, or what is wrong with them. */
 type Built = CoreArg[] | { readonly problem: string };
 
-/** Reshapes of a core result into what client 3.5.2 expects (the [R] rows of §6.2). */
+/** Reshapes of a core result into what client 3.5.2 expects (docs/client-protocol.md#version-bridging). */
 export type ResultShape = 'fullUserItems' | 'fullUserItemsWithCache';
 
 /**
@@ -179,7 +179,7 @@ const clientOnly = (reason: string): RequestRule => ({ kind: 'client-only', reas
 
 const BY_FILE = 'the client uploads the file over HTTP itself, then sends the …ByURL request';
 
-// Go `ApplicationListReq` with count 0: the core pages through everything (§6.3).
+// Go `ApplicationListReq` with count 0: the core pages through everything, as the 3.5 call returned everything.
 const FRIEND_APPLICATIONS_AS_APPLICANT = JSON.stringify({ offset: 0, count: 0 });
 const FRIEND_APPLICATIONS_AS_RECIPIENT = JSON.stringify({ handleResults: [], offset: 0, count: 0 });
 const GROUP_APPLICATIONS = JSON.stringify({ groupIDs: [], handleResults: [], offset: 0, count: 0 });

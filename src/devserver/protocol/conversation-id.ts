@@ -1,5 +1,5 @@
 /**
- * Conversation IDs (spec §4.2). User IDs are ordered with a plain code-unit sort, which is
+ * Conversation IDs (docs/im-server.md#conversation-ids). User IDs are ordered with a plain code-unit sort, which is
  * byte order for the ASCII IDs the server accepts, as Go's sort.Strings.
  */
 import { MsgOption, SessionType, optionOn } from './constants.ts';
