@@ -249,7 +249,7 @@ export const SERVER_FLAGS: FlagTable = {
     0,
     0,
     16 * 1024 * 1024,
-    'MiB of real memory (PSS) the process may use; a new core starts only while it fits (0: 75 % of the machine\'s or cgroup\'s memory).',
+    'MiB of memory the process may use (RSS less merged pages); a new core starts only while it fits, queueing while merging frees room (0: 75 % of the machine\'s or cgroup\'s memory).',
     '75 % of RAM/cgroup',
   ),
   maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),

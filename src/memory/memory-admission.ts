@@ -9,7 +9,9 @@
  * That also paces a login storm by how fast ksmd merges: a fresh core costs its full ≈ 25 MB
  * until ksmd has scanned it, so after a burst the budget fills, later starts wait, and they
  * are let in as merging brings the figure down — instead of running the machine out of memory.
- * A start that finds no room within `maxWaitMs` is refused (the gateway answers "server full").
+ * A start is refused (the gateway answers "server full") only when admission has stalled: no
+ * start let in for `maxWaitMs` while it waited. A storm that merging keeps up with, however
+ * slowly, queues instead of failing; memory that stopped shrinking fails it within the bound.
  *
  * Not PSS: reading it walks every page table (≈ 0.5 s of CPU per read at 1 000 cores), and a
  * storm polls every 250 ms. The figure admission reads is O(1).
@@ -20,7 +22,7 @@ export interface MemoryAdmissionOptions {
   budgetBytes: number;
   /** What one core adds before ksmd has merged it. */
   startCostBytes: number;
-  /** How long a start may wait for room. */
+  /** How long a start may wait with no start let in meanwhile (a stall). */
   maxWaitMs: number;
   /** Reads the memory the process holds, bytes (undefined where it cannot be read: then nothing waits). */
   readUsedBytes(): Promise<number | undefined>;
@@ -38,7 +40,8 @@ export class MemoryFullError extends Error {}
 interface Waiter {
   resolve(ticket: AdmissionTicket): void;
   reject(err: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When it started waiting (Date.now()). */
+  since: number;
 }
 
 const DEFAULT_SAMPLE_EVERY_MS = 250;
@@ -53,6 +56,8 @@ export class MemoryAdmission {
   #waiters: Waiter[] = [];
   #sampling: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** When a waiting start was last let in: the queue is moving. */
+  #progressAt = 0;
 
   constructor(options: MemoryAdmissionOptions) {
     this.#o = { sampleEveryMs: DEFAULT_SAMPLE_EVERY_MS, ...options };
@@ -77,30 +82,18 @@ export class MemoryAdmission {
     return this.#waiters.length;
   }
 
-  /** Resolves once a core may start; rejects with MemoryFullError after `maxWaitMs`. */
+  /** Resolves once a core may start; rejects with MemoryFullError once admission stalled for `maxWaitMs`. */
   async admit(): Promise<AdmissionTicket> {
     if (this.#used === undefined || Date.now() - this.#usedAt > this.#o.sampleEveryMs) await this.#sample();
     if (this.#waiters.length === 0 && this.#fits()) return this.#ticket();
     return new Promise<AdmissionTicket>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-          reject(new MemoryFullError(this.#describeFull()));
-          this.#stopTimerIfIdle();
-        }, this.#o.maxWaitMs),
-      };
-      this.#waiters.push(waiter);
+      this.#waiters.push({ resolve, reject, since: Date.now() });
       this.#startTimer();
     });
   }
 
   close(): void {
-    for (const w of this.#waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(new MemoryFullError('the server is shutting down'));
-    }
+    for (const w of this.#waiters.splice(0)) w.reject(new MemoryFullError('the server is shutting down'));
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
@@ -128,7 +121,7 @@ export class MemoryAdmission {
   #describeFull(): string {
     const mib = (n: number): number => Math.round(n / 2 ** 20);
     return (
-      `no memory for another core within ${this.#o.maxWaitMs} ms: ${mib(this.#used ?? 0)} MiB in use and ` +
+      `no memory for another core within ${this.#o.maxWaitMs} ms (no start let in meanwhile): ${mib(this.#used ?? 0)} MiB in use and ` +
       `${mib(this.reservedBytes)} MiB of cores starting, of a ${mib(this.#o.budgetBytes)} MiB budget (--memory-budget)`
     );
   }
@@ -164,9 +157,18 @@ export class MemoryAdmission {
   async #tick(): Promise<void> {
     await this.#sample();
     while (this.#waiters.length > 0 && this.#fits()) {
-      const w = this.#waiters.shift()!;
-      clearTimeout(w.timer);
-      w.resolve(this.#ticket());
+      this.#progressAt = Date.now();
+      this.#waiters.shift()!.resolve(this.#ticket());
+    }
+    // Refused: those that waited maxWaitMs with nobody let in meanwhile (a prefix of the queue:
+    // it is in arrival order).
+    const now = Date.now();
+    const stalled = (w: Waiter): boolean => now - Math.max(w.since, this.#progressAt) >= this.#o.maxWaitMs;
+    let n = 0;
+    while (n < this.#waiters.length && stalled(this.#waiters[n]!)) n++;
+    if (n > 0) {
+      const reason = this.#describeFull();
+      for (const w of this.#waiters.splice(0, n)) w.reject(new MemoryFullError(reason));
     }
     this.#stopTimerIfIdle();
   }

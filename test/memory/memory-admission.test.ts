@@ -66,8 +66,39 @@ describe('MemoryAdmission', () => {
     const { a, memory } = admission(150, 200);
     memory.used = 140 * MiB;
     await expect(a.admit()).rejects.toThrow(MemoryFullError);
-    await expect(a.admit()).rejects.toThrow(/no memory for another core within 200 ms: 140 MiB in use and 0 MiB of cores starting, of a 150 MiB budget \(--memory-budget\)/);
+    await expect(a.admit()).rejects.toThrow(/no memory for another core within 200 ms \(no start let in meanwhile\): 140 MiB in use and 0 MiB of cores starting, of a 150 MiB budget \(--memory-budget\)/);
     expect(a.waiting).toBe(0);
+    a.close();
+  });
+
+  it('a queue that keeps moving is never refused, however long the last start waits; a stall refuses only who waited through it', async () => {
+    const { a, memory } = admission(160, 300);
+    memory.used = 130 * MiB; // room for one start at a time
+    const outcomes: string[] = [];
+    const running: Array<{ done(): void }> = [];
+    const starts = Array.from({ length: 5 }, (_, i) =>
+      a.admit().then(
+        (t) => {
+          outcomes.push(`in ${i}`);
+          running.push(t);
+        },
+        () => outcomes.push(`refused ${i}`),
+      ),
+    );
+    // One start finishes (and is merged) every 200 ms: the fifth waits ≈ 800 ms, far past maxWaitMs.
+    for (let k = 0; k < 4; k++) {
+      await sleep(200);
+      running.shift()?.done();
+    }
+    await Promise.all(starts);
+    expect(outcomes).toEqual(['in 0', 'in 1', 'in 2', 'in 3', 'in 4']);
+    running.shift()?.done();
+    await sleep(60);
+    // Now memory stops going down: a start waits, and is refused once 300 ms passed with nobody let in.
+    memory.used = 150 * MiB;
+    const t0 = Date.now();
+    await expect(a.admit()).rejects.toThrow(MemoryFullError);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     a.close();
   });
 
