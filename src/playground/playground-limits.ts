@@ -15,6 +15,8 @@ export const PLAYGROUND_LIMITS = {
   registeredUsers: 1000,
 } as const;
 
+export type PlaygroundLimits = { readonly [K in keyof typeof PLAYGROUND_LIMITS]: number };
+
 /**
  * Letters, digits and `_`, ASCII only: the name goes unescaped into the WebSocket URL the SDK
  * builds (`?sendID=…`), so anything a URL treats specially would change the handshake.

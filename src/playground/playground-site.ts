@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { packageRoot } from '../../core-wasm/core-build.ts';
 import type { DevServer } from '../devserver/index.ts';
-import { PLAYGROUND_LIMITS, PLAYGROUND_PLATFORM_ID, PLAYGROUND_USER_ID } from './playground-limits.ts';
+import { PLAYGROUND_LIMITS, PLAYGROUND_PLATFORM_ID, PLAYGROUND_USER_ID, type PlaygroundLimits } from './playground-limits.ts';
 import { playgroundEnabled, type PlaygroundMode } from './playground-mode.ts';
 
 export interface PlaygroundSiteOptions {
@@ -33,6 +33,8 @@ export interface PlaygroundSiteOptions {
   /** The IM server's HTTP API as the browser reaches it: the SDK uploads pictures there. */
   readonly apiAddr: string;
   readonly logger: Logger;
+  /** Overrides of PLAYGROUND_LIMITS (tests). */
+  readonly limits?: Partial<PlaygroundLimits>;
 }
 
 export interface PlaygroundSite {
@@ -117,6 +119,7 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
     apiAddr: options.apiAddr,
     platformID: PLAYGROUND_PLATFORM_ID,
   };
+  const limits: PlaygroundLimits = { ...PLAYGROUND_LIMITS, ...options.limits };
   const headers = securityHeaders(options.apiAddr);
   const registered = new Set<string>();
   let inFlight = 0;
@@ -135,16 +138,16 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
       replyJson(res, 404, { error: 'no token route: this gateway serves a real IM server; sign in with a userID and a token from it' });
       return;
     }
-    if (inFlight >= PLAYGROUND_LIMITS.tokenRequestsInFlight) {
+    if (inFlight >= limits.tokenRequestsInFlight) {
       replyJson(res, 503, { error: 'too many token requests at once; try again in a moment' }, { 'Retry-After': '1', Connection: 'close' });
       req.resume();
       return;
     }
     inFlight++;
     try {
-      const userID = parseTokenRequest(req.headers['content-type'], await readBounded(req, PLAYGROUND_LIMITS.tokenRequestBytes));
-      if (!registered.has(userID) && registered.size >= PLAYGROUND_LIMITS.registeredUsers) {
-        throw new TokenRequestError(429, `the playground has registered its limit of ${PLAYGROUND_LIMITS.registeredUsers} users; pick a name used before`);
+      const userID = parseTokenRequest(req.headers['content-type'], await readBounded(req, limits.tokenRequestBytes));
+      if (!registered.has(userID) && registered.size >= limits.registeredUsers) {
+        throw new TokenRequestError(429, `the playground has registered its limit of ${limits.registeredUsers} users; pick a name used before`);
       }
       const token = await options.issueToken(userID);
       registered.add(userID);
