@@ -94,9 +94,18 @@ interface StaticFile {
 function readAll(): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   const dir = pageDir();
-  for (const [path, { file, type }] of Object.entries(PAGE_FILES)) files.set(path, { body: readFileSync(join(dir, file)), type });
-  files.set(PLAYGROUND_PATHS.sdk, { body: readFileSync(sdkBrowserBuild()), type: JS });
+  for (const [path, { file, type }] of Object.entries(PAGE_FILES)) files.set(path, { body: readPageFile(join(dir, file)), type });
+  files.set(PLAYGROUND_PATHS.sdk, { body: readPageFile(sdkBrowserBuild()), type: JS });
   return files;
+}
+
+function readPageFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`the playground's files are missing (${why}); install the package whole, or run with --playground off`);
+  }
 }
 
 class TokenRequestError extends Error {

@@ -1,63 +1,44 @@
 /**
  * The playground page in a real headless browser (Debian's chromium driven by playwright-core):
  * the page loads open-im-sdk 3.5.2 from the gateway and signs in through it, with the official
- * core, against the dev server — the way `npm start` serves it, on free ports.
+ * core, against the dev server — the way `npm start` serves it, on free ports (the e2e harness;
+ * `E2E_LOG=debug` shows the servers' logs).
  *
  * Chromium missing: the test skips with a note locally and fails under CI=1 (the suite's
  * reporter refuses skips there; .ci/run installs chromium).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultServerOptions, LOG_LEVELS, type LogLevel } from '../../src/config/options.ts';
-import { startDevServer, type DevServer } from '../../src/devserver/index.ts';
 import { playgroundSiteFor } from '../../src/playground/playground-site.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startE2e, type E2eEnv } from '../e2e/helpers/harness.ts';
 import { gradientPng } from '../e2e/helpers/png.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = new URL('../../test-results/', import.meta.url).pathname;
-/** `E2E_LOG=debug` shows the gateway's and the dev server's logs. */
-const LOG_LEVEL: LogLevel = LOG_LEVELS.find((l) => l === process.env['E2E_LOG']) ?? 'silent';
 
-let dev: DevServer;
-let gw: RunningServer;
-let dataDir: string;
+let env: E2eEnv;
 let base: string;
 let browser: Browser | undefined;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  const logger = pino({ level: LOG_LEVEL });
-  dataDir = mkdtempSync(join(tmpdir(), 'jssdk-playground-'));
-  dev = await startDevServer({ apiPort: 0, wsPort: 0, logger: logger.child({ component: 'dev-server' }) });
-  // The same decision and wiring as the CLI's: `auto` with a dev server serves the page.
-  const playgroundSite = playgroundSiteFor('auto', { devServer: dev, openimApi: dev.apiUrl, logger });
-  gw = await startServer({
-    ...defaultServerOptions(),
-    host: '127.0.0.1',
-    port: 0,
-    core: 'official',
-    workers: 1,
-    openimApi: dev.apiUrl,
-    openimWs: dev.wsUrl,
-    dataDir,
-    logLevel: LOG_LEVEL,
-    logger,
-    ...(playgroundSite && { playgroundSite }),
+  env = await startE2e({
+    // The same decision and wiring as the CLI's: `auto` with a dev server serves the page.
+    gateway: (dev) => {
+      const playgroundSite = playgroundSiteFor('auto', { devServer: dev, openimApi: dev.apiUrl, logger: pino({ level: 'silent' }) });
+      return { workers: 1, ...(playgroundSite && { playgroundSite }) };
+    },
   });
-  base = `http://127.0.0.1:${gw.port}/`;
+  base = `http://127.0.0.1:${env.gw.port}/`;
   if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await gw?.close();
-  await dev?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await env?.close();
 }, 60_000);
 
 async function newPage(context: BrowserContext, path = ''): Promise<Page> {
