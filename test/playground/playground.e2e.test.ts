@@ -83,6 +83,12 @@ describe('playground in a headless browser', () => {
     await stranger.locator('#sign-in-error', { hasText: 'userID must be 1 to 32 letters' }).waitFor();
     expect(await stranger.getAttribute('#conn', 'data-state')).toBe('signed-out');
 
+    // Someone who never signed in cannot be written to, and the page says so.
+    await alice.fill('#new-chat-user', 'nobody_here');
+    await alice.press('#new-chat-user', 'Enter');
+    await alice.locator('#new-chat-error', { hasText: 'No user named nobody_here yet' }).waitFor();
+    expect(await alice.textContent('#pane-title')).toBe('Pick a conversation');
+
     // alice starts a chat with bob by name and writes.
     await alice.fill('#new-chat-user', 'bob');
     await alice.press('#new-chat-user', 'Enter');
@@ -138,6 +144,7 @@ describe('playground in a headless browser', () => {
     await alice.click('#sign-out');
     await alice.locator('#sign-in').waitFor();
     await alice2.locator('#conn[data-state="kicked"]', { hasText: 'signed out in another tab' }).waitFor();
+    await alice2.locator('#sign-in-error', { hasText: 'You were signed out (signed out in another tab)' }).waitFor();
 
     expect(pageErrors).toEqual([]);
   }, 90_000);

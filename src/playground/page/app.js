@@ -2,7 +2,7 @@
 // gateway) signed in through this gateway. Every IM action is a call on the SDK object; the
 // page keeps what to show and nothing else. Tabs of one user share a token (localStorage),
 // so they share one core on the gateway and stay in sync through its events.
-import { OpenIMSDK, CbEvents, LoginStatus } from '/playground/open-im-sdk.js';
+import { OpenIMSDK, CbEvents, LoginStatus, SessionType } from '/playground/open-im-sdk.js';
 import * as view from '/playground/view.js';
 
 const HISTORY_PAGE = 40;
@@ -61,8 +61,8 @@ function newClient() {
   client.on(CbEvents.OnConnecting, mine(() => setConnection('connecting')));
   client.on(CbEvents.OnConnectSuccess, mine(() => setConnection('connected')));
   client.on(CbEvents.OnConnectFailed, mine((e) => setConnection('failed', e.errMsg)));
-  client.on(CbEvents.OnKickedOffline, mine((e) => setConnection('kicked', e.data?.reason === 'Logout' ? 'signed out in another tab' : 'signed in elsewhere')));
-  client.on(CbEvents.OnUserTokenExpired, mine(() => setConnection('expired')));
+  client.on(CbEvents.OnKickedOffline, mine((e) => ended('kicked', e.data?.reason === 'Logout' ? 'signed out in another tab' : 'signed in elsewhere')));
+  client.on(CbEvents.OnUserTokenExpired, mine(() => ended('expired')));
   client.on(CbEvents.OnRecvNewMessages, mine((e) => onNewMessages(e.data)));
   client.on(CbEvents.OnRecvNewMessage, mine((e) => onNewMessages([e.data])));
   client.on(CbEvents.OnConversationChanged, mine((e) => onConversations(e.data)));
@@ -223,10 +223,28 @@ function onConversations(list) {
   void markRead();
 }
 
+/** The IM server's "no such user" code. */
+const USER_NOT_FOUND = 10100;
+
+async function userExists(userID) {
+  try {
+    const users = await sdk.getUsersInfoWithCache({ userIDList: [userID] });
+    return users.data.some((u) => u.publicInfo?.userID === userID);
+  } catch (err) {
+    if (err?.errCode === USER_NOT_FOUND) return false;
+    throw err;
+  }
+}
+
 async function startChat(name) {
   view.newChatError('');
   try {
-    const res = await sdk.getOneConversation({ sourceID: name, sessionType: 1 });
+    // The core would open a conversation with anyone, registered or not.
+    if (!(await userExists(name))) {
+      view.newChatError(`No user named ${name} yet: they exist once they have signed in.`);
+      return;
+    }
+    const res = await sdk.getOneConversation({ sourceID: name, sessionType: SessionType.Single });
     conversations.set(res.data.conversationID, { ...conversations.get(res.data.conversationID), ...res.data });
     await openConversation(res.data);
   } catch (err) {
@@ -277,9 +295,19 @@ async function sendPicture(file) {
   );
 }
 
+/** The session ended from elsewhere: the SDK has closed its socket and will not reconnect. */
+function ended(state, detail) {
+  sdk = undefined;
+  sessionStorage.removeItem(SESSION_KEY);
+  reset();
+  setConnection(state, detail);
+  view.showSignIn(config, { userID: me, error: `You were signed out${detail ? ` (${detail})` : ''}. Sign in again to go on.` });
+}
+
 async function signOut() {
   const client = sdk;
   sdk = undefined;
+  setConnection('signed-out');
   sessionStorage.removeItem(SESSION_KEY);
   sessionStorage.removeItem(OPEN_KEY);
   try {
@@ -291,11 +319,11 @@ async function signOut() {
   view.showSignIn(config, { userID: me });
 }
 
+/** Forgets what the page showed of the last session. */
 function reset() {
   open = undefined;
   messages.clear();
   conversations.clear();
-  setConnection('signed-out');
 }
 
 function wire() {

@@ -1,13 +1,16 @@
 // The playground's DOM: what the page shows, given the state app.js keeps. Nothing here talks
-// to the network. Text from messages and names only ever goes through textContent.
+// to the network (the SDK module is imported for its message type names only). Text from
+// messages and names only ever goes through textContent.
+
+import { MessageType } from '/playground/open-im-sdk.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Message content types the page shows as more than a one-line notice. */
-const TEXT = 101;
-const PICTURE = 102;
+const TEXT = MessageType.TextMessage;
+const PICTURE = MessageType.PictureMessage;
 /** Typing indications are state, not messages: never listed. */
-const TYPING = 113;
+const TYPING = MessageType.TypingMessage;
 
 const CONNECTION_TEXT = {
   'signed-out': 'signed out',
