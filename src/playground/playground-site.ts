@@ -143,33 +143,46 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
   }
 
   async function issue(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.issueToken === undefined) {
+    const issueToken = options.issueToken;
+    if (issueToken === undefined) {
       replyJson(res, 404, { error: 'no token route: this gateway serves a real IM server; sign in with a userID and a token from it' });
       return;
     }
-    if (inFlight >= limits.tokenRequestsInFlight) {
-      replyJson(res, 503, { error: 'too many token requests at once; try again in a moment' }, { 'Retry-After': '1', Connection: 'close' });
-      req.resume();
-      return;
-    }
-    inFlight++;
+    let userID: string;
     try {
-      const userID = parseTokenRequest(req.headers['content-type'], await readBounded(req, limits.tokenRequestBytes));
-      if (!registered.has(userID) && registered.size >= limits.registeredUsers) {
-        throw new TokenRequestError(429, `the playground has registered its limit of ${limits.registeredUsers} users; pick a name used before`);
-      }
-      const token = await options.issueToken(userID);
-      registered.add(userID);
-      options.logger.info({ userID, platformID: PLAYGROUND_PLATFORM_ID }, 'playground: token issued');
-      replyJson(res, 200, { userID, token });
+      // Bodies are read before a place is taken, so slow senders hold no place (the HTTP
+      // server's request timeout ends them).
+      userID = parseTokenRequest(req.headers['content-type'], await readBounded(req, limits.tokenRequestBytes));
     } catch (err) {
       if (!(err instanceof TokenRequestError)) throw err;
       // A refused body may not have been read to its end: close rather than read on.
       replyJson(res, err.status, { error: err.message }, err.status === 413 ? { Connection: 'close' } : {});
+      return;
+    }
+    if (inFlight >= limits.tokenRequestsInFlight) {
+      replyJson(res, 503, { error: 'too many token requests at once; try again in a moment' }, { 'Retry-After': '1' });
+      return;
+    }
+    const isNew = !registered.has(userID);
+    if (isNew && registered.size >= limits.registeredUsers) {
+      replyJson(res, 429, { error: `the playground has registered its limit of ${limits.registeredUsers} users; pick a name used before` });
+      return;
+    }
+    // Counted before the dev server answers, so that concurrent new names cannot pass the bound.
+    if (isNew) registered.add(userID);
+    inFlight++;
+    try {
+      const token = await issueToken(userID);
+      options.logger.info({ userID, platformID: PLAYGROUND_PLATFORM_ID }, 'playground: token issued');
+      replyJson(res, 200, { userID, token });
+    } catch (err) {
+      if (isNew) registered.delete(userID);
+      throw err;
     } finally {
       inFlight--;
     }
   }
+
 
   return {
     handles(req) {

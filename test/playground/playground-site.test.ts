@@ -176,6 +176,26 @@ describe('playground token route', () => {
     expect((await askToken(base, '{"userID":"cap_a"}')).status).toBe(200);
   });
 
+  it('names asked for at once cannot pass the bound of users either', async () => {
+    const { base } = await withSite({ limits: { registeredUsers: 2 } });
+    const statuses = await Promise.all(['at_a', 'at_b', 'at_c', 'at_d', 'at_e'].map(async (name) => (await askToken(base, JSON.stringify({ userID: name }))).status));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+
+  it('a sender that trickles its body holds no place: others still get tokens', async () => {
+    const { base } = await withSite({ limits: { tokenRequestsInFlight: 1 } });
+    const url = new URL(`${base}/playground/token`);
+    const slow = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '18' } });
+    slow.on('error', () => {});
+    slow.write('{"userID":');
+    try {
+      expect((await askToken(base, '{"userID":"not_blocked"}')).status).toBe(200);
+    } finally {
+      slow.destroy();
+    }
+  });
+
   it('answers 503 past its bound of requests in flight, and serves again once they are done', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
