@@ -13,6 +13,7 @@
  * the gateway's port, which may listen on every interface — hence the bounds.
  *
  * The page itself speaks only through the SDK object; nothing here knows the client protocol.
+ * The token route is in ./token-route.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +22,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { packageRoot } from '../../core-wasm/core-build.ts';
 import type { DevServer } from '../devserver/index.ts';
-import { PLAYGROUND_LIMITS, PLAYGROUND_PLATFORM_ID, PLAYGROUND_USER_ID, type PlaygroundLimits } from './playground-limits.ts';
+import { PLAYGROUND_LIMITS, PLAYGROUND_PLATFORM_ID, type PlaygroundLimits } from './playground-limits.ts';
+import { createTokenRoute } from './token-route.ts';
 import { playgroundEnabled, type PlaygroundMode } from './playground-mode.ts';
 
 export interface PlaygroundSiteOptions {
@@ -108,14 +110,6 @@ function readPageFile(file: string): Buffer {
   }
 }
 
-class TokenRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Reads the files once (a few tens of KiB), so a missing file stops the start with its path
@@ -130,8 +124,7 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
   };
   const limits: PlaygroundLimits = { ...PLAYGROUND_LIMITS, ...options.limits };
   const headers = securityHeaders(options.apiAddr);
-  const registered = new Set<string>();
-  let inFlight = 0;
+  const token = createTokenRoute({ ...options, limits, replyJson });
 
   function reply(res: ServerResponse, status: number, type: string, body: Buffer | string, extra: Record<string, string> = {}): void {
     res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
@@ -142,46 +135,7 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
     reply(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
   }
 
-  async function issue(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const issueToken = options.issueToken;
-    if (issueToken === undefined) {
-      replyJson(res, 404, { error: 'no token route: this gateway serves a real IM server; sign in with a userID and a token from it' });
-      return;
-    }
-    let userID: string;
-    try {
-      // Bodies are read before a place is taken, so slow senders hold no place (the HTTP
-      // server's request timeout ends them).
-      userID = parseTokenRequest(req.headers['content-type'], await readBounded(req, limits.tokenRequestBytes));
-    } catch (err) {
-      if (!(err instanceof TokenRequestError)) throw err;
-      // A refused body may not have been read to its end: close rather than read on.
-      replyJson(res, err.status, { error: err.message }, err.status === 413 ? { Connection: 'close' } : {});
-      return;
-    }
-    if (inFlight >= limits.tokenRequestsInFlight) {
-      replyJson(res, 503, { error: 'too many token requests at once; try again in a moment' }, { 'Retry-After': '1' });
-      return;
-    }
-    const isNew = !registered.has(userID);
-    if (isNew && registered.size >= limits.registeredUsers) {
-      replyJson(res, 429, { error: `the playground has registered its limit of ${limits.registeredUsers} users; pick a name used before` });
-      return;
-    }
-    // Counted before the dev server answers, so that concurrent new names cannot pass the bound.
-    if (isNew) registered.add(userID);
-    inFlight++;
-    try {
-      const token = await issueToken(userID);
-      options.logger.info({ userID, platformID: PLAYGROUND_PLATFORM_ID }, 'playground: token issued');
-      replyJson(res, 200, { userID, token });
-    } catch (err) {
-      if (isNew) registered.delete(userID);
-      throw err;
-    } finally {
-      inFlight--;
-    }
-  }
+
 
 
   return {
@@ -193,7 +147,7 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
       const path = pathOf(req);
       if (path === PLAYGROUND_PATHS.token) {
         if (req.method !== 'POST') return replyJson(res, 405, { error: `${PLAYGROUND_PATHS.token} takes POST` }, { Allow: 'POST' });
-        return issue(req, res);
+        return token(req, res);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return replyJson(res, 405, { error: `${path} takes GET` }, { Allow: 'GET, HEAD' });
       if (path === PLAYGROUND_PATHS.config) return replyJson(res, 200, config);
@@ -257,52 +211,7 @@ function securityHeaders(apiAddr: string): Record<string, string> {
   };
 }
 
-/** The request's body, refused (413) past `limit` bytes without reading the rest. */
-function readBounded(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new TokenRequestError(413, `a token request's body must be at most ${limit} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(new TokenRequestError(413, `a token request's body must be at most ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    // A visitor who hangs up mid-body is not a fault of ours.
-    req.once('error', () => reject(new TokenRequestError(400, 'the request body could not be read')));
-  });
-}
 
-/** `{"userID": "<name>"}` as JSON, or an error saying what was wrong. */
-export function parseTokenRequest(contentType: string | undefined, body: Buffer): string {
-  // Also keeps other sites' pages out: a cross-origin JSON POST needs a preflight nobody answers.
-  if (!(contentType ?? '').toLowerCase().startsWith('application/json')) {
-    throw new TokenRequestError(415, 'a token request must be application/json: {"userID": "<name>"}');
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new TokenRequestError(400, 'a token request must be JSON: {"userID": "<name>"}');
-  }
-  const userID = typeof parsed === 'object' && parsed !== null && 'userID' in parsed ? parsed.userID : undefined;
-  if (typeof userID !== 'string') throw new TokenRequestError(400, 'userID must be a string: {"userID": "<name>"}');
-  if (!PLAYGROUND_USER_ID.test(userID)) {
-    throw new TokenRequestError(
-      400,
-      `userID must be 1 to ${PLAYGROUND_LIMITS.userIDChars} letters (a-z, A-Z), digits or _ (got ${JSON.stringify(userID.slice(0, 40))})`,
-    );
-  }
-  return userID;
-}
 
 /** For the log line and the banner: where to point a browser. */
 export function playgroundUrl(host: string, port: number): string {
