@@ -18,6 +18,7 @@ import { gradientPng } from '../e2e/helpers/png.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = new URL('../../test-results/', import.meta.url).pathname;
+const silent = pino({ level: 'silent' });
 
 let env: E2eEnv;
 let base: string;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   env = await startE2e({
     // The same decision and wiring as the CLI's: `auto` with a dev server serves the page.
     gateway: (dev) => {
-      const playgroundSite = playgroundSiteFor('auto', { devServer: dev, openimApi: dev.apiUrl, logger: pino({ level: 'silent' }) });
+      const playgroundSite = playgroundSiteFor('auto', { devServer: dev, openimApi: dev.apiUrl, logger: silent });
       return { workers: 1, ...(playgroundSite && { playgroundSite }) };
     },
   });
@@ -41,11 +42,11 @@ afterAll(async () => {
   await env?.close();
 }, 60_000);
 
-async function newPage(context: BrowserContext, path = ''): Promise<Page> {
+async function newPage(context: BrowserContext, path = '', at = base): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
-  await page.goto(base + path);
+  await page.goto(at + path);
   return page;
 }
 
@@ -176,6 +177,37 @@ describe('playground in a headless browser', () => {
     // open-im-sdk 3.5.2 reconnects 5 s after a close and logs in again.
     await connected(carol);
     await seen(carol, 'while carol was away');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+describe('playground with a real IM server (--playground on)', () => {
+  // The dev server stands in for a real IM server: the gateway is not told it is one, so the
+  // page has no token route and asks for a token instead.
+  let real: E2eEnv;
+  beforeAll(async () => {
+    real = await startE2e({
+      gateway: (dev) => {
+        const playgroundSite = playgroundSiteFor('on', { devServer: undefined, openimApi: dev.apiUrl, logger: silent });
+        return { workers: 1, ...(playgroundSite && { playgroundSite }) };
+      },
+    });
+  }, 60_000);
+  afterAll(() => real?.close(), 60_000);
+
+  it('the page asks for a userID and a token, refuses a wrong token, and signs in with a right one', async (ctx) => {
+    if (browser === undefined) return ctx.skip(`no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`);
+    const page = await newPage(await browser.newContext(), '', `http://127.0.0.1:${real.gw.port}/`);
+    await page.locator('#token-row').waitFor();
+    await page.fill('#user-id', 'erin');
+    await page.fill('#token', 'not-a-token');
+    await page.click('#sign-in-button');
+    await page.locator('#sign-in-error', { hasText: 'Cannot sign in: the gateway did not open a connection: a wrong or expired token' }).waitFor();
+    expect(await page.getAttribute('#conn', 'data-state')).toBe('signed-out');
+    await page.fill('#token', await real.dev.userToken('erin', 5));
+    await page.click('#sign-in-button');
+    await connected(page);
+    await page.locator('#no-conversations').waitFor();
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 // gateway) signed in through this gateway. Every IM action is a call on the SDK object; the
 // page keeps what to show and nothing else. Tabs of one user share a token (localStorage),
 // so they share one core on the gateway and stay in sync through its events.
-import { OpenIMSDK, CbEvents, LoginStatus, SessionType } from '/playground/open-im-sdk.js';
+import { OpenIMSDK, CbEvents, ErrorCode, LoginStatus, SessionType } from '/playground/open-im-sdk.js';
 import * as view from '/playground/view.js';
 
 const HISTORY_PAGE = 40;
@@ -49,6 +49,10 @@ function setConnection(state, detail) {
 
 /** What the SDK rejects with is its response envelope; say it in one line. */
 function describe(err) {
+  // A browser does not show a page why a WebSocket handshake failed (the gateway's 401 or 503).
+  if (err?.errCode === ErrorCode.ConnectionEstablishmentFailed) {
+    return 'the gateway did not open a connection: a wrong or expired token, or the gateway is unreachable';
+  }
   if (err && typeof err === 'object' && 'errMsg' in err) return `${err.errMsg || 'error'} (${err.errCode})`;
   return err instanceof Error ? err.message : String(err);
 }
