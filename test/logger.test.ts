@@ -4,6 +4,7 @@
  * `script`) and through a pipe.
  */
 import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { tsxLoaderUrl } from '../scripts/lib/tsx-loader.ts';
 import { startFakeIm, type FakeIm } from './helpers/gateway.ts';
 
 const cliPath = new URL('../src/cli.ts', import.meta.url).pathname;
-const ANSI = /\x1b\[[0-9;]*m/g;
 const LISTENING = /gateway listening/;
 const START_TIMEOUT_MS = 30_000;
 
@@ -38,9 +38,26 @@ function quote(arg: string): string {
  */
 async function outputUntilListening(flags: readonly string[], terminal: boolean): Promise<string> {
   const argv = [
-    '--import', tsxLoaderUrl(), cliPath,
-    '--host', '127.0.0.1', '--port', '0', '--core', 'test', '--workers', '1', '--memory-merge', 'off',
-    '--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir, ...flags,
+    '--import',
+    tsxLoaderUrl(),
+    cliPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--core',
+    'test',
+    '--workers',
+    '1',
+    '--memory-merge',
+    'off',
+    '--openim-api',
+    im.url,
+    '--openim-ws',
+    'ws://127.0.0.1:1',
+    '--data-dir',
+    dataDir,
+    ...flags,
   ];
   const child = terminal
     ? spawn('script', ['-qec', [process.execPath, ...argv].map(quote).join(' '), '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
@@ -57,8 +74,8 @@ async function outputUntilListening(flags: readonly string[], terminal: boolean)
           resolve();
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       void exited.then(() => reject(new Error(`exited before listening: ${out.slice(-2000)}`)));
     });
   } finally {
@@ -66,7 +83,7 @@ async function outputUntilListening(flags: readonly string[], terminal: boolean)
     process.kill(-child.pid!, 'SIGTERM');
     await exited;
   }
-  return out.replace(ANSI, '').replaceAll('\r\n', '\n');
+  return stripVTControlCharacters(out).replaceAll('\r\n', '\n');
 }
 
 describe('log format', () => {
@@ -84,7 +101,9 @@ describe('log format', () => {
     expect(pretty).not.toMatch(/^\{"level"/m);
     const json = await outputUntilListening(['--log-format', 'json'], true);
     const line = json.split('\n').find((l) => LISTENING.test(l)) ?? '';
-    expect(JSON.parse(line)).toMatchObject({ level: 30, msg: 'gateway listening', port: expect.any(Number) });
+    const parsed = JSON.parse(line) as { level: number; msg: string; port: unknown };
+    expect(parsed).toMatchObject({ level: 30, msg: 'gateway listening' });
+    expect(typeof parsed.port).toBe('number');
   }, 60_000);
 
   it('through a pipe the CLI prints JSON by default, and readable lines with --log-format pretty', async () => {

@@ -106,10 +106,9 @@ function readPageFile(file: string): Buffer {
     return readFileSync(file);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`the playground's files are missing (${why}); install the package whole, or run with --playground off`);
+    throw new Error(`the playground's files are missing (${why}); install the package whole, or run with --playground off`, { cause: err });
   }
 }
-
 
 /**
  * Reads the files once (a few tens of KiB), so a missing file stops the start with its path
@@ -134,9 +133,6 @@ export function createPlaygroundSite(options: PlaygroundSiteOptions): Playground
   function replyJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
     reply(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
   }
-
-
-
 
   return {
     handles(req) {
@@ -210,8 +206,6 @@ function securityHeaders(apiAddr: string): Record<string, string> {
     'Cache-Control': 'no-cache',
   };
 }
-
-
 
 /** For the log line and the banner: where to point a browser. */
 export function playgroundUrl(host: string, port: number): string {

@@ -114,10 +114,7 @@ function parseTokenRequest(contentType: string | undefined, body: Buffer): strin
   const userID = typeof parsed === 'object' && parsed !== null && 'userID' in parsed ? parsed.userID : undefined;
   if (typeof userID !== 'string') throw new TokenRequestError(400, 'userID must be a string: {"userID": "<name>"}');
   if (!PLAYGROUND_USER_ID.test(userID)) {
-    throw new TokenRequestError(
-      400,
-      `userID must be 1 to ${PLAYGROUND_LIMITS.userIDChars} letters (a-z, A-Z), digits or _ (got ${JSON.stringify(userID.slice(0, 40))})`,
-    );
+    throw new TokenRequestError(400, `userID must be 1 to ${PLAYGROUND_LIMITS.userIDChars} letters (a-z, A-Z), digits or _ (got ${JSON.stringify(userID.slice(0, 40))})`);
   }
   return userID;
 }

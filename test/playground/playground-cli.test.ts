@@ -26,7 +26,21 @@ afterAll(async () => {
 });
 
 async function start(flags: readonly string[]): Promise<CliGateway> {
-  const gw = await CliGateway.start(['--core', 'test', '--workers', '1', '--memory-merge', 'off', '--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir, ...flags]);
+  const gw = await CliGateway.start([
+    '--core',
+    'test',
+    '--workers',
+    '1',
+    '--memory-merge',
+    'off',
+    '--openim-api',
+    im.url,
+    '--openim-ws',
+    'ws://127.0.0.1:1',
+    '--data-dir',
+    dataDir,
+    ...flags,
+  ]);
   running.push(gw);
   return gw;
 }

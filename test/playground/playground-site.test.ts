@@ -86,4 +86,3 @@ describe('playground files', () => {
     expect(((await refused.json()) as { error: string }).error).toMatch(/real IM server; sign in with a userID and a token/);
   });
 });
-

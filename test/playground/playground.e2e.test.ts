@@ -55,7 +55,9 @@ const message = (page: Page, text: string) => page.locator('#messages .message',
 
 /** Waits until the message is on the page, confirmed by the server (not "sending…"). */
 async function seen(page: Page, text: string): Promise<void> {
-  await message(page, text).locator('.meta', { hasNotText: /sending|not sent/ }).waitFor();
+  await message(page, text)
+    .locator('.meta', { hasNotText: /sending|not sent/ })
+    .waitFor();
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -135,7 +137,10 @@ describe('playground in a headless browser', () => {
     await bob.locator('#messages .bubble.picture img').waitFor();
 
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    for (const [name, page] of [['alice', alice], ['bob', bob]] as const) {
+    for (const [name, page] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
       const path = join(SCREENSHOT_DIR, `playground-${name}.png`);
       await page.screenshot({ path });
       process.stdout.write(`playground screenshot: ${path}\n`);
@@ -160,8 +165,8 @@ describe('playground in a headless browser', () => {
     await carol.routeWebSocket(/.*/, (ws) => {
       const server = ws.connectToServer();
       cut.push(() => {
-        ws.close({ code: 4000, reason: 'cut by the test' });
-        server.close();
+        void ws.close({ code: 4000, reason: 'cut by the test' });
+        void server.close();
       });
     });
     await carol.goto(`${base}?user=carol`);

@@ -84,7 +84,13 @@ describe('playground token route', () => {
   it('a sender that trickles its body holds no place: others still get tokens', async () => {
     const { base } = await fixture.withSite({ limits: { tokenRequestsInFlight: 1 } });
     const url = new URL(`${base}/playground/token`);
-    const slow = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '18' } });
+    const slow = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': '18' },
+    });
     slow.on('error', () => {});
     slow.write('{"userID":');
     try {

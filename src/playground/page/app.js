@@ -31,16 +31,21 @@ let currentSocket;
 window.WebSocket = class WatchedWebSocket extends NativeWebSocket {
   constructor(url, protocols) {
     super(url, protocols);
-    currentSocket = this;
-    this.addEventListener('open', () => {
-      if (this === currentSocket && connection === 'closed') void afterReconnect();
-    });
-    this.addEventListener('close', (event) => {
-      if (this !== currentSocket || !['connected', 'connecting'].includes(connection)) return;
-      setConnection('closed', `code ${event.code}; reconnecting`);
-    });
+    watch(this);
   }
 };
+
+/** Follows the newest socket: the SDK has one at a time, and a new one replaces the last. */
+function watch(socket) {
+  currentSocket = socket;
+  socket.addEventListener('open', () => {
+    if (socket === currentSocket && connection === 'closed') void afterReconnect();
+  });
+  socket.addEventListener('close', (event) => {
+    if (socket !== currentSocket || !['connected', 'connecting'].includes(connection)) return;
+    setConnection('closed', `code ${event.code}; reconnecting`);
+  });
+}
 
 function setConnection(state, detail) {
   connection = state;
@@ -62,16 +67,46 @@ function newClient() {
   const mine = (handler) => (event) => {
     if (client === sdk) handler(event);
   };
-  client.on(CbEvents.OnConnecting, mine(() => setConnection('connecting')));
-  client.on(CbEvents.OnConnectSuccess, mine(() => setConnection('connected')));
-  client.on(CbEvents.OnConnectFailed, mine((e) => setConnection('failed', e.errMsg)));
-  client.on(CbEvents.OnKickedOffline, mine((e) => ended('kicked', e.data?.reason === 'Logout' ? 'signed out in another tab' : 'signed in elsewhere')));
-  client.on(CbEvents.OnUserTokenExpired, mine(() => ended('expired')));
-  client.on(CbEvents.OnRecvNewMessages, mine((e) => onNewMessages(e.data)));
-  client.on(CbEvents.OnRecvNewMessage, mine((e) => onNewMessages([e.data])));
-  client.on(CbEvents.OnConversationChanged, mine((e) => onConversations(e.data)));
-  client.on(CbEvents.OnNewConversation, mine((e) => onConversations(e.data)));
-  client.on(CbEvents.OnTotalUnreadMessageCountChanged, mine((e) => view.setTotalUnread(e.data)));
+  client.on(
+    CbEvents.OnConnecting,
+    mine(() => setConnection('connecting')),
+  );
+  client.on(
+    CbEvents.OnConnectSuccess,
+    mine(() => setConnection('connected')),
+  );
+  client.on(
+    CbEvents.OnConnectFailed,
+    mine((e) => setConnection('failed', e.errMsg)),
+  );
+  client.on(
+    CbEvents.OnKickedOffline,
+    mine((e) => ended('kicked', e.data?.reason === 'Logout' ? 'signed out in another tab' : 'signed in elsewhere')),
+  );
+  client.on(
+    CbEvents.OnUserTokenExpired,
+    mine(() => ended('expired')),
+  );
+  client.on(
+    CbEvents.OnRecvNewMessages,
+    mine((e) => onNewMessages(e.data)),
+  );
+  client.on(
+    CbEvents.OnRecvNewMessage,
+    mine((e) => onNewMessages([e.data])),
+  );
+  client.on(
+    CbEvents.OnConversationChanged,
+    mine((e) => onConversations(e.data)),
+  );
+  client.on(
+    CbEvents.OnNewConversation,
+    mine((e) => onConversations(e.data)),
+  );
+  client.on(
+    CbEvents.OnTotalUnreadMessageCountChanged,
+    mine((e) => view.setTotalUnread(e.data)),
+  );
   return client;
 }
 

@@ -81,8 +81,7 @@ export function showSignIn(config, { userID = '', error = '' } = {}) {
   $('token-row').hidden = !manual;
   /** @type {HTMLInputElement} */ ($('token')).required = manual;
   if (manual) {
-    $('sign-in-help').textContent =
-      'This gateway serves a real IM server: sign in with a userID and a token your IM server issued for platform 5 (web).';
+    $('sign-in-help').textContent = 'This gateway serves a real IM server: sign in with a userID and a token your IM server issued for platform 5 (web).';
   }
   /** @type {HTMLInputElement} */ ($('user-id')).value = userID;
   $('sign-in-error').textContent = error;

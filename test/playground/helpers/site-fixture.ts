@@ -20,7 +20,7 @@ export interface SiteFixture {
 export const silent = pino({ level: 'silent' });
 
 export function useSiteFixture(): SiteFixture {
-  const { gateway } = useGatewayFixture();
+  const gateways = useGatewayFixture();
   let dev: DevServer | undefined;
   beforeAll(async () => {
     dev = await startDevServer({ apiPort: 0, wsPort: 0 });
@@ -34,11 +34,11 @@ export function useSiteFixture(): SiteFixture {
     get dev() {
       return started();
     },
-    gateway,
+    gateway: (extra) => gateways.gateway(extra),
     async withSite(extra = {}) {
       const d = started();
       const site = createPlaygroundSite({ apiAddr: d.apiUrl, logger: silent, issueToken: (userID) => d.userToken(userID, 5), ...extra });
-      const gw = await gateway({ playgroundSite: site });
+      const gw = await gateways.gateway({ playgroundSite: site });
       return { gw, base: `http://127.0.0.1:${gw.port}` };
     },
   };
