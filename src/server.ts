@@ -40,6 +40,7 @@ function memoryBudgetBytes(flagMiB: number): number | undefined {
 }
 import { Cluster } from './cluster/cluster.ts';
 import { localNodeOf } from './cluster/local-node.ts';
+import type { PlaygroundSite } from './playground/playground-site.ts';
 
 
 export interface StartOptions extends ServerOptions {
@@ -52,6 +53,8 @@ export interface StartOptions extends ServerOptions {
   /** Liveness timings (tests shorten them). */
   pingIntervalMs?: number;
   silenceLimitMs?: number;
+  /** The browser playground's page and routes, when the CLI decided to serve them. */
+  playgroundSite?: PlaygroundSite;
 }
 
 export interface RunningServer {
@@ -171,13 +174,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       else res.destroy();
     };
     try {
-      routeHttp(req, res, (err) => fail('admin', err));
+      routeHttp(req, res, fail);
     } catch (err) {
       fail('http', err);
     }
   });
 
-  function routeHttp(req: IncomingMessage, res: ServerResponse, adminFailed: (err: unknown) => void): void {
+  function routeHttp(req: IncomingMessage, res: ServerResponse, failed: (where: 'http' | 'admin', err: unknown) => void): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       const status = admissionState();
@@ -204,7 +207,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         forgetTokens: (userID, platformID) => forgetTokens([], userID, platformID),
         memory,
         ...(cluster === undefined ? {} : { cluster }),
-      }).catch(adminFailed);
+      }).catch((err: unknown) => failed('admin', err));
+      return;
+    }
+    if (options.playgroundSite?.handles(req)) {
+      options.playgroundSite.serve(req, res).catch((err: unknown) => failed('http', err));
       return;
     }
     sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path?.slice(0, 200)}` });
