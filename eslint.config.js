@@ -55,4 +55,15 @@ export default defineConfig(
     files: ['eslint.config.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    // The playground page: plain browser ES modules, outside the TypeScript project.
+    files: ['src/playground/page/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'localStorage', 'sessionStorage', 'crypto', 'fetch', 'console', 'setTimeout', 'createImageBitmap', 'File', 'FormData', 'URL', 'URLSearchParams'].map((n) => [n, 'readonly']),
+      ),
+    },
+  },
 );
