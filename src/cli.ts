@@ -3,7 +3,6 @@
  * `openim-jssdk-server [options]`: parse flags, start the gateway, stop it cleanly on
  * SIGTERM/SIGINT. All behaviour lives in startServer(); this file only talks to the shell.
  */
-import { pino } from 'pino';
 import { parseServerArgs } from './config/parse-args.ts';
 import { SERVER_FLAGS } from './config/options.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -12,6 +11,8 @@ import { join } from 'node:path';
 import type { DevServer } from './devserver/dev-server.ts';
 import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
 import { errorText } from './shared/error-text.ts';
+import { createLogger } from './logger.ts';
+import { playgroundSiteFor, playgroundUrl } from './playground/playground-site.ts';
 
 /**
  * Subcommands that are not the gateway itself. The dev server is a product of its own: its
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = parsed.options;
   const stopSignal = firstStopSignal();
-  const logger = pino({ level: options.logLevel });
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
   const embedded = options.openimApi === undefined || options.openimWs === undefined;
   if (embedded && process.env.NODE_ENV === 'production') {
     process.stderr.write(
@@ -82,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
   const openimWs = options.openimWs ?? devServer!.wsUrl;
   let server: RunningServer;
   try {
-    server = await startServer({ ...options, openimApi, openimWs, dataDir, logger });
+    const playgroundSite = playgroundSiteFor(options.playground, { devServer, openimApi, logger });
+    server = await startServer({ ...options, openimApi, openimWs, dataDir, logger, ...(playgroundSite && { playgroundSite }) });
+    if (playgroundSite) logger.info({ url: playgroundUrl(options.host, server.port) }, 'playground: open this address in a browser');
   } catch (err) {
     // Start-up problems (a bad core file, a port in use) are one line for the operator.
     const message = errorText(err);

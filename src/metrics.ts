@@ -24,9 +24,10 @@ export interface MetricsSources {
 
 /** Memory gauges: name, help, and the figure of the report each shows. */
 const MEMORY_GAUGES: ReadonlyArray<readonly [string, string, (r: MemoryReport) => number | null]> = [
-  ['openim_jssdk_memory_pss_bytes', 'Proportional set size of the process: its real memory, shared (merged) pages divided among their sharers', (r) => r.pssBytes],
-  ['openim_jssdk_memory_budget_bytes', 'PSS the cores may fill (--memory-budget); new cores wait or are refused beyond it', (r) => r.budgetBytes],
-  ['openim_jssdk_memory_reserved_bytes', 'Memory admitted for cores still starting, not yet in PSS', (r) => r.reservedBytes],
+  ['openim_jssdk_memory_pss_bytes', 'Proportional set size of the process: its real memory, shared (merged) pages divided among their sharers (read at most every 30 s: it walks every page table)', (r) => r.pssBytes],
+  ['openim_jssdk_memory_used_bytes', 'Memory the process holds as admission counts it: RSS less pages merged by KSM, plus the KSM pages they map (current, cheap; a little above PSS)', (r) => r.usedBytes],
+  ['openim_jssdk_memory_budget_bytes', 'Memory the cores may fill (--memory-budget); new cores wait or are refused beyond it', (r) => r.budgetBytes],
+  ['openim_jssdk_memory_reserved_bytes', 'Memory admitted for cores still starting, not yet in the used figure', (r) => r.reservedBytes],
   ['openim_jssdk_core_starts_waiting_for_memory', 'Core starts waiting for room under the memory budget', (r) => r.startsWaiting],
   ['openim_jssdk_ksm_merging_pages', 'Pages of this process merged with identical pages (KSM)', (r) => r.ksmMergingPages],
   ['openim_jssdk_ksm_profit_bytes', 'Bytes page merging saves this process, net of its bookkeeping', (r) => r.ksmProfitBytes],
@@ -37,6 +38,7 @@ export class GatewayMetrics {
   readonly calls: Counter<'function' | 'outcome'>;
   readonly callSeconds: Histogram<'function'>;
   readonly workerRestarts: Counter<'reason'>;
+  readonly workerOverloads: Counter;
   readonly coreExits: Counter<'reason'>;
   readonly handshakes: Counter<'status'>;
   readonly disconnects: Counter<'code'>;
@@ -144,6 +146,11 @@ export class GatewayMetrics {
       name: 'openim_jssdk_worker_restarts_total',
       help: 'Worker threads replaced, by reason (hang, exit)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.workerOverloads = new Counter({
+      name: 'openim_jssdk_worker_overloaded_silences_total',
+      help: 'Heartbeat silences past --hang-threshold in which the worker barely got CPU (an overloaded machine): the worker was kept',
       registers,
     });
     this.coreExits = new Counter({

@@ -29,6 +29,7 @@ import { memoryReport } from './memory/memory-report.ts';
 import { memoryBudgetBytes, setUpMemoryMerge } from './memory/memory-setup.ts';
 import { Cluster } from './cluster/cluster.ts';
 import { localNodeOf } from './cluster/local-node.ts';
+import type { PlaygroundSite } from './playground/playground-site.ts';
 
 export interface StartOptions extends ServerOptions {
   /** Required here: resolving the embedded dev server is the CLI's job. */
@@ -40,6 +41,8 @@ export interface StartOptions extends ServerOptions {
   /** Liveness timings (tests shorten them). */
   pingIntervalMs?: number;
   silenceLimitMs?: number;
+  /** The browser playground's page and routes, when the CLI decided to serve them. */
+  playgroundSite?: PlaygroundSite;
 }
 
 export interface RunningServer {
@@ -128,6 +131,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   pool.on('coreLost', (lost) => metrics.coreExits.inc({ reason: lost.reason }));
   pool.on('workerReplaced', (w) => metrics.workerRestarts.inc({ reason: w.reason }));
+  pool.on('workerOverloaded', () => metrics.workerOverloads.inc());
 
   /** A node that cannot count on its cluster lease takes no one in (nginx then tries another node). */
   const admissionState = (): GatewayState => (state === 'ready' && cluster !== undefined && !cluster.leased ? 'unleased' : state);
@@ -142,6 +146,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     adminToken: options.adminToken,
     forgetTokens: (userID, platformID) => revocation.revoke([], userID, platformID),
     memory,
+    playgroundSite: options.playgroundSite,
   });
   const admission: Admission = new Admission({
     logger,

@@ -378,8 +378,11 @@ describe('operations', () => {
     expect(report.pssBytes as number).toBeGreaterThan(10 * 2 ** 20);
     expect(report.pssBytes as number).toBeLessThanOrEqual(report.rssBytes as number);
     expect(report.pssPerCoreBytes).toBe(report.pssBytes);
+    expect(report.pssAgeMs as number).toBeLessThanOrEqual(30_000);
+    expect(report.usedBytes as number).toBeGreaterThanOrEqual((report.pssBytes as number) * 0.9);
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/^openim_jssdk_memory_pss_bytes \d{8,}$/m);
+    expect(text).toMatch(/^openim_jssdk_memory_used_bytes \d{8,}$/m);
     expect(text).toContain(`openim_jssdk_memory_budget_bytes ${4096 * 2 ** 20}`);
     expect(text).toMatch(/^openim_jssdk_ksm_merging_pages \d+$/m);
   });

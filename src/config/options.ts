@@ -11,6 +11,8 @@ import { MEMORY_MERGE_MODES, type MemoryMergeMode } from '../memory/memory-merge
 import { AUTH_LIMITS } from '../auth/auth-limits.ts';
 import { CLUSTER_LIMITS, NODE_ID_PATTERN, PREFIX_PATTERN } from '../cluster/cluster-limits.ts';
 import { parseRedisUrl } from '../cluster/redis-connection.ts';
+import { LOG_FORMATS, type LogFormat } from '../logger.ts';
+import { PLAYGROUND_MODES, type PlaygroundMode } from '../playground/playground-mode.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
 export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
@@ -53,6 +55,10 @@ export interface ServerOptions {
   tokenCacheTtlSeconds: number;
   adminToken: string | undefined;
   logLevel: LogLevel;
+  /** `auto`: readable lines on a terminal, JSON otherwise. */
+  logFormat: LogFormat;
+  /** The browser playground at `/`: `auto` serves it only with the embedded dev server. */
+  playground: PlaygroundMode;
   /** Several nodes: the Redis holding the session directory (none: a single node). May carry a password. */
   redis: string | undefined;
   /** This node's name in the cluster; default `<hostname>:<port>`. */
@@ -249,7 +255,7 @@ export const SERVER_FLAGS: FlagTable = {
     0,
     0,
     16 * 1024 * 1024,
-    'MiB of real memory (PSS) the process may use; a new core starts only while it fits (0: 75 % of the machine\'s or cgroup\'s memory).',
+    'MiB of memory the process may use (RSS less merged pages); a new core starts only while it fits, queueing while merging frees room (0: 75 % of the machine\'s or cgroup\'s memory).',
     '75 % of RAM/cgroup',
   ),
   maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),
@@ -295,6 +301,19 @@ export const SERVER_FLAGS: FlagTable = {
   ),
   adminToken: secretFlag('admin-token', "Bearer token for this server's admin HTTP API (/admin/...); the API is off without it. Prefer the environment variable."),
   logLevel: choiceFlag('log-level', LOG_LEVELS, 'info', 'Log verbosity.'),
+  logFormat: choiceFlag(
+    'log-format',
+    LOG_FORMATS,
+    'auto',
+    'Log lines as JSON (one object per line) or pretty (readable, for a terminal); auto = pretty when stdout is a terminal, JSON otherwise.',
+  ),
+  playground: choiceFlag(
+    'playground',
+    PLAYGROUND_MODES,
+    'auto',
+    'The browser playground (a small chat page using open-im-sdk) at http://<host>:<port>/: auto = only with the embedded dev server ' +
+      '(pick a name, it registers you); on = also against a real IM server (sign in with a userID and token); off = never.',
+  ),
   redis: {
     flag: 'redis',
     env: envNameFor('redis'),

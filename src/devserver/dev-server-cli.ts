@@ -8,7 +8,7 @@
  * through the ordinary API: admin token, register the user if new, user token.
  */
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { createLogger } from '../logger.ts';
 import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './dev-server.ts';
 import { issueUserToken } from './token-client.ts';
 import { join } from 'node:path';
@@ -120,7 +120,7 @@ async function devServerCommand(argv: readonly string[], io: CliIo): Promise<num
   const wsPort = port('ws-port', str('ws-port'), DEFAULT_WS_PORT);
   const level = str('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const logger = pino({ level });
+  const logger = createLogger({ level, format: 'auto' });
   const dataDir = str('data-dir');
   if (dataDir === '') throw new UsageError('--data-dir must not be empty');
   let server: DevServer;

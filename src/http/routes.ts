@@ -13,6 +13,7 @@ import type { CorePool } from '../pool/core-pool.ts';
 import type { Hub } from '../sessions/hub.ts';
 import type { GatewayState } from '../transport/admission.ts';
 import { sendJson } from '../transport/http-reply.ts';
+import type { PlaygroundSite } from '../playground/playground-site.ts';
 import { handleAdmin } from './admin.ts';
 
 export interface HttpRoutesDeps {
@@ -28,6 +29,8 @@ export interface HttpRoutesDeps {
   /** Drops a user's cached token verdicts (operator kick), here and on the other nodes. */
   forgetTokens: (userID: string, platformID: number | undefined) => void;
   memory: () => Promise<MemoryReport>;
+  /** The browser playground's page and routes, when served. */
+  playgroundSite: PlaygroundSite | undefined;
 }
 
 export function createHttpServer(deps: HttpRoutesDeps): Server {
@@ -43,14 +46,14 @@ export function createHttpServer(deps: HttpRoutesDeps): Server {
       else res.destroy();
     };
     try {
-      route(deps, req, res, (err) => fail('admin', err));
+      route(deps, req, res, fail);
     } catch (err) {
       fail('http', err);
     }
   });
 }
 
-function route(deps: HttpRoutesDeps, req: IncomingMessage, res: ServerResponse, adminFailed: (err: unknown) => void): void {
+function route(deps: HttpRoutesDeps, req: IncomingMessage, res: ServerResponse, failed: (where: 'http' | 'admin', err: unknown) => void): void {
   const { hub, cluster, metrics } = deps;
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') {
@@ -78,7 +81,11 @@ function route(deps: HttpRoutesDeps, req: IncomingMessage, res: ServerResponse, 
       forgetTokens: deps.forgetTokens,
       memory: deps.memory,
       ...(cluster === undefined ? {} : { cluster }),
-    }).catch(adminFailed);
+    }).catch((err: unknown) => failed('admin', err));
+    return;
+  }
+  if (deps.playgroundSite?.handles(req)) {
+    deps.playgroundSite.serve(req, res).catch((err: unknown) => failed('http', err));
     return;
   }
   sendJson(res, 404, { error: `no such endpoint: ${req.method} ${path?.slice(0, 200)}` });

@@ -3,28 +3,30 @@
  *
  * With page merging a logged-in session costs a few MB of real memory instead of 25, so a
  * fixed `workers × cores-per-worker` cap is either far too low or, without merging, too high.
- * A core may start while the process's proportional set size (PSS: shared pages divided among
- * their sharers) plus what the starts already admitted will add stays under the budget.
+ * A core may start while the memory the process holds (RSS less its merged pages: see
+ * `usedMemoryBytes`) plus what the starts already admitted will add stays under the budget.
  *
  * That also paces a login storm by how fast ksmd merges: a fresh core costs its full ≈ 25 MB
  * until ksmd has scanned it, so after a burst the budget fills, later starts wait, and they
- * are let in as merging brings PSS down — instead of running the machine out of memory.
- * A start that finds no room within `maxWaitMs` is refused (the gateway answers "server full").
+ * are let in as merging brings the figure down — instead of running the machine out of memory.
+ * A start is refused (the gateway answers "server full") only when admission has stalled: no
+ * start let in for `maxWaitMs` while it waited. A storm that merging keeps up with, however
+ * slowly, queues instead of failing; memory that stopped shrinking fails it within the bound.
  *
- * PSS is read with an asynchronous file read (the kernel walks the page tables of every
- * mapping, which takes milliseconds with thousands of cores: never on the main thread's time).
+ * Not PSS: reading it walks every page table (≈ 0.5 s of CPU per read at 1 000 cores), and a
+ * storm polls every 250 ms. The figure admission reads is O(1).
  */
-import { readProcessMemory } from './process-memory.ts';
+import { usedMemoryBytes } from './process-memory.ts';
 
 export interface MemoryAdmissionOptions {
   budgetBytes: number;
   /** What one core adds before ksmd has merged it. */
   startCostBytes: number;
-  /** How long a start may wait for room. */
+  /** How long a start may wait with no start let in meanwhile (a stall). */
   maxWaitMs: number;
-  /** Reads the process's PSS in bytes (undefined where it cannot be read: then nothing waits). */
-  readPss(): Promise<number | undefined>;
-  /** How often PSS is read again while starts wait or are being accounted for. */
+  /** Reads the memory the process holds, bytes (undefined where it cannot be read: then nothing waits). */
+  readUsedBytes(): Promise<number | undefined>;
+  /** How often it is read again while starts wait or are being accounted for. */
   sampleEveryMs?: number;
 }
 
@@ -38,21 +40,24 @@ export class MemoryFullError extends Error {}
 interface Waiter {
   resolve(ticket: AdmissionTicket): void;
   reject(err: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When it started waiting (Date.now()). */
+  since: number;
 }
 
 const DEFAULT_SAMPLE_EVERY_MS = 250;
 
 export class MemoryAdmission {
   readonly #o: Required<MemoryAdmissionOptions>;
-  /** Latest PSS reading and when it was taken. */
-  #pss: number | undefined;
-  #pssAt = 0;
-  /** Bytes of admitted starts not (yet) visible in a PSS reading, with the time each finished (0: still starting). */
+  /** Latest reading of the memory the process holds, and when it was taken. */
+  #used: number | undefined;
+  #usedAt = 0;
+  /** Bytes of admitted starts not (yet) visible in a reading, with the time each finished (0: still starting). */
   #pending: Array<{ bytes: number; finishedAt: number }> = [];
   #waiters: Waiter[] = [];
   #sampling: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** When a waiting start was last let in: the queue is moving. */
+  #progressAt = 0;
 
   constructor(options: MemoryAdmissionOptions) {
     this.#o = { sampleEveryMs: DEFAULT_SAMPLE_EVERY_MS, ...options };
@@ -62,12 +67,12 @@ export class MemoryAdmission {
     return this.#o.budgetBytes;
   }
 
-  /** Latest PSS reading, bytes. */
-  get pssBytes(): number | undefined {
-    return this.#pss;
+  /** Latest reading of the memory the process holds, bytes. */
+  get usedBytes(): number | undefined {
+    return this.#used;
   }
 
-  /** Bytes admitted but not yet in a PSS reading. */
+  /** Bytes admitted but not yet in a reading. */
   get reservedBytes(): number {
     return this.#pending.reduce((n, p) => n + p.bytes, 0);
   }
@@ -77,38 +82,26 @@ export class MemoryAdmission {
     return this.#waiters.length;
   }
 
-  /** Resolves once a core may start; rejects with MemoryFullError after `maxWaitMs`. */
+  /** Resolves once a core may start; rejects with MemoryFullError once admission stalled for `maxWaitMs`. */
   async admit(): Promise<AdmissionTicket> {
-    if (this.#pss === undefined || Date.now() - this.#pssAt > this.#o.sampleEveryMs) await this.#sample();
+    if (this.#used === undefined || Date.now() - this.#usedAt > this.#o.sampleEveryMs) await this.#sample();
     if (this.#waiters.length === 0 && this.#fits()) return this.#ticket();
     return new Promise<AdmissionTicket>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-          reject(new MemoryFullError(this.#describeFull()));
-          this.#stopTimerIfIdle();
-        }, this.#o.maxWaitMs),
-      };
-      this.#waiters.push(waiter);
+      this.#waiters.push({ resolve, reject, since: Date.now() });
       this.#startTimer();
     });
   }
 
   close(): void {
-    for (const w of this.#waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(new MemoryFullError('the server is shutting down'));
-    }
+    for (const w of this.#waiters.splice(0)) w.reject(new MemoryFullError('the server is shutting down'));
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   #fits(): boolean {
-    // Where PSS cannot be read there is nothing to judge by: admit (the fixed caps still hold).
-    if (this.#pss === undefined) return true;
-    return this.#pss + this.reservedBytes + this.#o.startCostBytes <= this.#o.budgetBytes;
+    // Where memory cannot be read there is nothing to judge by: admit (the fixed caps still hold).
+    if (this.#used === undefined) return true;
+    return this.#used + this.reservedBytes + this.#o.startCostBytes <= this.#o.budgetBytes;
   }
 
   #ticket(): AdmissionTicket {
@@ -128,7 +121,7 @@ export class MemoryAdmission {
   #describeFull(): string {
     const mib = (n: number): number => Math.round(n / 2 ** 20);
     return (
-      `no memory for another core within ${this.#o.maxWaitMs} ms: PSS ${mib(this.#pss ?? 0)} MiB and ` +
+      `no memory for another core within ${this.#o.maxWaitMs} ms (no start let in meanwhile): ${mib(this.#used ?? 0)} MiB in use and ` +
       `${mib(this.reservedBytes)} MiB of cores starting, of a ${mib(this.#o.budgetBytes)} MiB budget (--memory-budget)`
     );
   }
@@ -137,11 +130,11 @@ export class MemoryAdmission {
     this.#sampling ??= (async () => {
       const startedAt = Date.now();
       try {
-        this.#pss = await this.#o.readPss();
+        this.#used = await this.#o.readUsedBytes();
       } catch {
-        this.#pss = undefined;
+        this.#used = undefined;
       }
-      this.#pssAt = Date.now();
+      this.#usedAt = Date.now();
       // Starts that had finished before this reading began are in it now.
       this.#pending = this.#pending.filter((p) => p.finishedAt === 0 || p.finishedAt >= startedAt);
     })().finally(() => {
@@ -164,15 +157,24 @@ export class MemoryAdmission {
   async #tick(): Promise<void> {
     await this.#sample();
     while (this.#waiters.length > 0 && this.#fits()) {
-      const w = this.#waiters.shift()!;
-      clearTimeout(w.timer);
-      w.resolve(this.#ticket());
+      this.#progressAt = Date.now();
+      this.#waiters.shift()!.resolve(this.#ticket());
+    }
+    // Refused: those that waited maxWaitMs with nobody let in meanwhile (a prefix of the queue:
+    // it is in arrival order).
+    const now = Date.now();
+    const stalled = (w: Waiter): boolean => now - Math.max(w.since, this.#progressAt) >= this.#o.maxWaitMs;
+    let n = 0;
+    while (n < this.#waiters.length && stalled(this.#waiters[n]!)) n++;
+    if (n > 0) {
+      const reason = this.#describeFull();
+      for (const w of this.#waiters.splice(0, n)) w.reject(new MemoryFullError(reason));
     }
     this.#stopTimerIfIdle();
   }
 }
 
-/** PSS of this process, read without blocking the event loop. */
-export async function readOwnPss(): Promise<number | undefined> {
-  return (await readProcessMemory())?.pssBytes;
+/** The memory this process holds (O(1) counters, see `usedMemoryBytes`). */
+export function readOwnUsedBytes(): Promise<number | undefined> {
+  return Promise.resolve(usedMemoryBytes());
 }

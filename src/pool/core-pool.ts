@@ -13,14 +13,14 @@ import { pino, type Logger } from 'pino';
 import { loadCoreBuild, type CoreBuildIdentity, type LoadedCoreBuild } from '../../core-wasm/core-build.ts';
 import { CoreInstance } from '../../core-wasm/core-instance.ts';
 import { CoreCallError, type CoreExitReason } from '../../core-wasm/call-result.ts';
-import type { CoreWorkerData, CreateCoreResult } from './worker/protocol.ts';
+import type { AttachControlResult, CoreWorkerData, CreateCoreResult } from './worker/protocol.ts';
 import { CoreHandle, type CoreEnd, type CoreHandlers } from './worker/core-handle.ts';
 import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker/entry.ts';
-import { resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
-import { MemoryAdmission, MemoryFullError, readOwnPss, type AdmissionTicket } from '../memory/memory-admission.ts';
+import { hangCeilingMs, resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
 import { errorText } from '../shared/error-text.ts';
+import { MemoryAdmission, MemoryFullError, readOwnUsedBytes, type AdmissionTicket } from '../memory/memory-admission.ts';
 
 export interface CoreBuildInfo extends CoreBuildIdentity {
   /** Version the core printed about itself while warming up, if any. */
@@ -50,6 +50,8 @@ export interface WorkerStatus extends WorkerHealth {
 interface PoolEvents {
   coreLost: [CoreLost];
   workerReplaced: [{ workerId: number; reason: 'hang' | 'exit'; lostCores: number }];
+  /** A worker silent past the hang threshold while barely getting CPU: kept, not replaced. */
+  workerOverloaded: [{ workerId: number; silentMs: number; ranMs: number }];
 }
 
 export interface NewCore extends CoreHandlers {
@@ -86,6 +88,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
   /** Lets a core start only while memory allows (undefined: counts are the only cap). */
   readonly memoryAdmission: MemoryAdmission | undefined;
 
+
   private constructor(options: PoolOptions, loaded: LoadedCoreBuild, build: CoreBuildInfo, logger: Logger) {
     super();
     this.options = options;
@@ -98,7 +101,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
         // A fresh core's linear memory plus what its login and sync add before ksmd merges it.
         startCostBytes: Math.ceil(build.startMemoryMiB * START_COST_FACTOR) * 2 ** 20,
         maxWaitMs: options.coreStartTimeoutMs,
-        readPss: readOwnPss,
+        readUsedBytes: readOwnUsedBytes,
       });
     }
     const { filename, execArgv } = coreWorkerEntry();
@@ -285,10 +288,10 @@ export class CorePool extends EventEmitter<PoolEvents> {
   async #attach(workerId: number): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const route: TaskRoute = { kind: 'worker', workerId };
-    await this.#piscina.run(
+    const attached = (await this.#piscina.run(
       { type: 'attach-control', port: port2, [Piscina.queueOptionsSymbol]: route },
       { transferList: [port2] },
-    );
+    )) as AttachControlResult;
     if (this.#closing) {
       port1.close();
       return;
@@ -296,8 +299,27 @@ export class CorePool extends EventEmitter<PoolEvents> {
     const monitor = new WorkerMonitor(
       workerId,
       port1,
-      { intervalMs: this.options.heartbeatIntervalMs, hangThresholdMs: this.options.hangThresholdMs },
-      (silentForMs) => this.#takeDown(workerId, 'hang', `no heartbeat for ${Math.round(silentForMs)} ms`),
+      {
+        intervalMs: this.options.heartbeatIntervalMs,
+        hangThresholdMs: this.options.hangThresholdMs,
+        hangCeilingMs: hangCeilingMs(this.options.hangThresholdMs),
+        tid: attached.tid,
+      },
+      {
+        onHang: (silentMs, ranMs) =>
+          this.#takeDown(
+            workerId,
+            'hang',
+            `no heartbeat for ${Math.round(silentMs)} ms` + (ranMs === undefined ? '' : ` (running ${Math.round(ranMs)} ms of it)`),
+          ),
+        onOverloaded: (silentMs, ranMs) => {
+          this.emit('workerOverloaded', { workerId, silentMs, ranMs });
+          this.#logger.warn(
+            { workerId, silentMs: Math.round(silentMs), ranMs: Math.round(ranMs) },
+            'core worker silent past --hang-threshold but barely running: the machine is overloaded (CPU), the worker is not hung',
+          );
+        },
+      },
     );
     this.#monitors.set(workerId, monitor);
     this.#placement.addWorker(workerId);

@@ -14,7 +14,10 @@ export interface PoolOptions {
   /** Go's GOGC for every core (see DEFAULT_CORE_GOGC). */
   coreGcPercent: number;
   heartbeatIntervalMs: number;
-  /** A worker silent this long is declared hung, terminated and replaced. */
+  /**
+   * A worker that has run this long (CPU time of its thread, where Linux shows it; else wall
+   * time) without answering a ping is declared hung, terminated and replaced.
+   */
   hangThresholdMs: number;
   /** How long a new core may take to start before the attempt fails. */
   coreStartTimeoutMs: number;
@@ -22,7 +25,7 @@ export interface PoolOptions {
   logLevel: string;
   /** Root directory of the cores' local databases. */
   dataDir: string;
-  /** A new core starts only while the process's PSS plus starting cores stay under this (bytes); undefined: no memory admission. */
+  /** A new core starts only while the process's used memory plus starting cores stay under this (bytes); undefined: no memory admission. */
   memoryBudgetBytes?: number | undefined;
 }
 
@@ -58,6 +61,15 @@ export function resolvePoolOptions(config: PoolConfig): PoolOptions {
     throw new RangeError(`pool option hangThresholdMs (${o.hangThresholdMs}) must exceed heartbeatIntervalMs (${o.heartbeatIntervalMs})`);
   }
   return o;
+}
+
+/**
+ * Silence after which a worker is hung however little CPU it got: long enough that an
+ * overloaded machine does not cost a worker's sessions, short enough that a thread blocked
+ * for ever does not hold them for long.
+ */
+export function hangCeilingMs(hangThresholdMs: number): number {
+  return Math.max(30_000, 10 * hangThresholdMs);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,10 +1,34 @@
 /**
  * Heartbeat for one worker. A core in a busy loop freezes its worker's event loop, so a
- * worker that stops answering pings for `hangThresholdMs` is declared hung. All timing
- * happens on the main thread, which a hung worker cannot block.
+ * worker that stops answering pings is declared hung. All timing happens on the main
+ * thread, which a hung worker cannot block.
+ *
+ * Silence alone does not make a worker hung: on an overloaded machine (a login storm, or
+ * other processes) a healthy worker can wait seconds for the scheduler. Where the worker's
+ * thread CPU time is readable (Linux), it is hung once it has *run* for `hangThresholdMs`
+ * without answering; a worker silent for long but barely running is only overloaded (reported
+ * once per silence). A silence past `hangCeilingMs` is a hang whatever the CPU says (a thread
+ * blocked in a system call for ever).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ControlReply, ControlRequest } from './worker/protocol.ts';
+import { threadCpuMs } from './thread-cpu.ts';
+
+export interface MonitorOptions {
+  intervalMs: number;
+  hangThresholdMs: number;
+  hangCeilingMs: number;
+  /** The worker's kernel thread id; without it, hangs are judged by wall time. */
+  tid: number | undefined;
+  /** Reads a thread's CPU time in ms (tests replace it). */
+  readThreadCpuMs?: (tid: number) => number | undefined;
+}
+
+export interface MonitorCallbacks {
+  onHang(silentForMs: number, ranForMs: number | undefined): void;
+  /** Silent past the threshold while barely getting CPU: the machine, not the worker. */
+  onOverloaded?(silentForMs: number, ranForMs: number): void;
+}
 
 export interface WorkerHealth {
   cores: number;
@@ -22,21 +46,23 @@ export class WorkerMonitor {
   #lastReplyAt = performance.now();
   /** When the oldest ping still unanswered was sent; undefined when all are answered. */
   #waitingSince: number | undefined;
+  /** The worker thread's CPU time then. */
+  #cpuAtWaitStart: number | undefined;
+  #overloadReported = false;
   #seq = 0;
   #last: ControlReply | undefined;
   #stopped = false;
 
-  constructor(
-    workerId: number,
-    port: MessagePort,
-    opts: { intervalMs: number; hangThresholdMs: number },
-    onHang: (silentForMs: number) => void,
-  ) {
+  constructor(workerId: number, port: MessagePort, opts: MonitorOptions, callbacks: MonitorCallbacks) {
     this.workerId = workerId;
     this.#port = port;
+    const readCpu = (): number | undefined => (opts.tid === undefined ? undefined : (opts.readThreadCpuMs ?? threadCpuMs)(opts.tid));
     port.on('message', (reply: ControlReply) => {
       this.#lastReplyAt = performance.now();
-      if (reply.seq === this.#seq) this.#waitingSince = undefined;
+      if (reply.seq === this.#seq) {
+        this.#waitingSince = undefined;
+        this.#overloadReported = false;
+      }
       this.#last = reply;
     });
     port.unref();
@@ -46,12 +72,26 @@ export class WorkerMonitor {
       // Only time spent waiting on a ping counts. After a stall of the main thread itself,
       // no ping was outstanding (or its reply is read first, see setImmediate below), so a
       // busy main thread never gets healthy workers declared hung.
-      if (this.#waitingSince !== undefined && now - this.#waitingSince > opts.hangThresholdMs) {
-        this.stop();
-        onHang(now - this.#waitingSince);
-        return;
+      const silentMs = this.#waitingSince === undefined ? 0 : now - this.#waitingSince;
+      if (silentMs > opts.hangThresholdMs) {
+        const cpuNow = readCpu();
+        const ranMs = cpuNow === undefined || this.#cpuAtWaitStart === undefined ? undefined : cpuNow - this.#cpuAtWaitStart;
+        if (ranMs === undefined || ranMs > opts.hangThresholdMs || silentMs > opts.hangCeilingMs) {
+          this.stop();
+          callbacks.onHang(silentMs, ranMs);
+          return;
+        }
+        // Reported when the worker got under half the time: a running worker's CPU time lags
+        // the wall clock by a tick or two, which is not the machine's fault.
+        if (!this.#overloadReported && ranMs < silentMs / 2) {
+          this.#overloadReported = true;
+          callbacks.onOverloaded?.(silentMs, ranMs);
+        }
       }
-      this.#waitingSince ??= now;
+      if (this.#waitingSince === undefined) {
+        this.#waitingSince = now;
+        this.#cpuAtWaitStart = readCpu();
+      }
       const ping: ControlRequest = { type: 'ping', seq: ++this.#seq };
       port.postMessage(ping);
     };

@@ -1,7 +1,7 @@
 /**
  * Every errCode the gateway itself puts in a response, in one table.
  *
- * Codes a client can already get from the core keep the core's sdkerrs numbers (spec §3.3),
+ * Codes a client can already get from the core keep the core's sdkerrs numbers (docs/client-protocol.md#error-codes),
  * so a client sees the same number whether the core or the gateway noticed the problem.
  * Problems the core has no word for (frames that are not requests, names nobody serves,
  * capacity) use 20000+: oimws answered protocol errors with 20000, and that range collides

@@ -1,11 +1,11 @@
 /**
  * Listener events: from the JSON text the core hands to `commonEventFunc` to the envelopes
- * clients get (spec §7).
+ * clients get (docs/client-protocol.md#listener-events).
  */
 import type { ClientEnvelope } from './envelope.ts';
 import { kindOfConversationID } from '../shared/conversation-id.ts';
 
-/** How a core `OnRecvNewMessage` reaches clients (§7.3). */
+/** How a core `OnRecvNewMessage` reaches clients (docs/client-protocol.md#new-message-events). */
 export type NewMessageMode = 'batch' | 'single' | 'both';
 
 export const NEW_MESSAGE_MODES: readonly NewMessageMode[] = ['batch', 'single', 'both'];
@@ -71,7 +71,7 @@ export const CLIENT_EVENTS: ReadonlySet<string> = new Set([
 export type ForceCloseReason = 'kicked' | 'token-expired' | 'token-invalid';
 
 /**
- * Events after which the core has already logged itself out (§5.1): the session manager
+ * Events after which the core has already logged itself out (docs/client-protocol.md#sessions): the session manager
  * forwards them, then closes the core's sockets and frees the core. Keyed by both the core's
  * and the client's name, since OnUserTokenInvalid reaches clients as OnUserTokenExpired.
  */
@@ -138,7 +138,7 @@ export const ENDED_BY_OTHER_TAB_DATA = JSON.stringify({ reason: 'Logout', detail
  */
 const EVENTS_WITH_ERROR: ReadonlySet<string> = new Set(['OnConnectFailed']);
 
-/** A core event after normalization (§7.1 recommendation). */
+/** A core event after normalization (docs/client-protocol.md#event-normalization). */
 export interface CoreEvent {
   event: string;
   errCode: number;

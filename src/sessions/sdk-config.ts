@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /**
- * The initSDK configuration of one core (client-protocol spec §8). The core's own log goes
+ * The initSDK configuration of one core (docs/client-protocol.md#core-configuration). The core's own log goes
  * to its stdout, which the host forwards to pino; it has no file system to write logs to.
  */
 export function buildSdkConfig(

@@ -11,7 +11,7 @@ function verifier(secret = SECRET): JwtTokenVerifier {
   return new JwtTokenVerifier({ secret, now: () => NOW_S * 1000 });
 }
 
-/** Claims as the IM issues them (spec §7.1; some server versions add nbf = iat − 5 min). */
+/** Claims as the IM issues them (docs/im-server.md#issuing-tokens; some server versions add nbf = iat − 5 min). */
 function imClaims(over: Record<string, unknown> = {}): JWTPayload {
   return { UserID: 'alice', PlatformID: 5, exp: NOW_S + 90 * DAY, iat: NOW_S - 5, ...over };
 }

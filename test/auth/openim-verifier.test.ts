@@ -14,7 +14,7 @@ const EXP = 4_102_444_800; // 2100-01-01, absolute unix seconds as parse_token r
 const alice = { userID: 'alice', platformID: 5 };
 
 /**
- * A stand-in for the IM API's /auth/parse_token (openim-server-subset spec §7.2).
+ * A stand-in for the IM API's /auth/parse_token (docs/im-server.md#parse-token).
  * The token text picks the scenario.
  */
 function startFakeIm(): Promise<{ server: Server; base: string; seen: SeenRequest[] }> {

@@ -10,7 +10,7 @@ import {
   type WsRequest,
 } from '../../src/devserver/gob/ws-messages.ts';
 
-/** Hex with spaces, and "quoted" ASCII runs, as the spec writes frames. */
+/** Hex with spaces, and "quoted" ASCII runs, the way a frame dump is easiest to read. */
 function bytesOf(spec: string): Uint8Array {
   const out: number[] = [];
   for (const token of spec.match(/"[^"]*"|[0-9a-f]+/gi) ?? []) {
@@ -27,7 +27,7 @@ const WORKED_EXAMPLE = bytesOf(`
    00 00
 15 ff82 01 fe07d2 01 03 "u_1" 01 02 "op" 03 03 010203 00`);
 
-/** The core's GetNewestSeq frame as seen on the wire (spec §3.3), with a full type definition. */
+/** The core's GetNewestSeq frame as seen on the wire (docs/im-server.md#frames), with a full type definition. */
 const CORE_REQUEST = bytesOf(`
 65 7f 03 01 01 0c "GeneralWsReq" 01 ff80 00 01 06
    01 0d "ReqIdentifier" 01 04 00   01 05 "Token" 01 0c 00   01 06 "SendID" 01 0c 00
@@ -67,7 +67,7 @@ describe('gob wire primitives', () => {
   });
 });
 
-describe('the spec worked example (server Resp)', () => {
+describe('a worked example the core accepted (server Resp)', () => {
   it('is exactly what we encode', () => {
     const frame = encodeWsResponseGob({
       reqIdentifier: 1001,

@@ -123,7 +123,7 @@ describe('tokens', () => {
     expect(claims).toEqual({ UserID: 'claims1', PlatformID: 2, exp: now / 1000 + 7_776_000, iat: now / 1000 - 5 });
   });
 
-  it('parse_token (spec §7.2): the success shape, and every failure code', async () => {
+  it('parse_token: the success shape, and every failure code', async () => {
     await register('parse1');
     const { token } = await userToken('parse1');
     const ok = await api('/auth/parse_token', { token });

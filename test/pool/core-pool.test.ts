@@ -62,18 +62,18 @@ describe('CorePool with the test core', () => {
     expect(again.workerId).toBe(all[0]!.workerId);
   });
 
-  it('admits cores by memory: past the PSS budget a start waits, then is refused pool-full naming the budget', async () => {
-    const { readProcessMemory } = await import('../../src/memory/process-memory.ts');
-    const pss = (await readProcessMemory())!.pssBytes;
+  it('admits cores by memory: past the budget a start waits, then is refused pool-full naming the budget', async () => {
+    const { usedMemoryBytes } = await import('../../src/memory/process-memory.ts');
+    const used = usedMemoryBytes()!;
     // Room for about two test cores (≈ 2 MiB each before merging, counted 1.25 × their start memory).
-    const p = await pool({ memoryBudgetBytes: pss + 200 * 2 ** 20, coreStartTimeoutMs: 1000 });
+    const p = await pool({ memoryBudgetBytes: used + 200 * 2 ** 20, coreStartTimeoutMs: 1000 });
     const startCost = Math.ceil(p.build.startMemoryMiB * 1.25) * 2 ** 20;
-    expect(p.memoryAdmission?.budgetBytes).toBe(pss + 200 * 2 ** 20);
-    const tight = await pool({ memoryBudgetBytes: pss + startCost - 2 ** 20, coreStartTimeoutMs: 1000 });
+    expect(p.memoryAdmission?.budgetBytes).toBe(used + 200 * 2 ** 20);
+    const tight = await pool({ memoryBudgetBytes: used + startCost - 2 ** 20, coreStartTimeoutMs: 1000 });
     const t0 = Date.now();
     const err = await tight.startCore({ userID: 'no-room', platformID: 5 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'pool-full' });
-    expect(String((err as Error).message)).toMatch(/cannot start core no-room\/5: no memory for another core within 1000 ms: PSS \d+ MiB .* budget \(--memory-budget\)/);
+    expect(String((err as Error).message)).toMatch(/cannot start core no-room\/5: no memory for another core within 1000 ms \(no start let in meanwhile\): \d+ MiB in use .* budget \(--memory-budget\)/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(tight.memoryAdmission?.waiting).toBe(0);
     // With room, starts go through.
@@ -129,7 +129,11 @@ describe('CorePool with the test core', () => {
     await expect(hangCall).rejects.toMatchObject({ kind: 'core-lost' });
     const detectedMs = performance.now() - started;
     clearInterval(ticker);
-    expect(detectedMs).toBeLessThan(500 + 2 * 100 + 300);
+    // Hung = ran 500 ms of CPU without answering: on a quiet machine ≈ 500 ms + a beat or two,
+    // later when other processes take the CPUs (the spinning thread gets a share of them).
+    expect(detectedMs).toBeLessThan(4000);
+    expect(lost[0]!.message).toMatch(/no heartbeat for \d+ ms \(running (\d+) ms of it\)/);
+    expect(Number(/running (\d+) ms/.exec(lost[0]!.message)![1])).toBeGreaterThan(500);
     expect(longestGapMs).toBeLessThan(250);
     expect(lost.map((l) => l.coreId).sort()).toEqual(neighbours.map((s) => s.id).sort());
     expect(lost.every((l) => l.reason === 'hang')).toBe(true);

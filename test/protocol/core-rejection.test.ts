@@ -11,7 +11,7 @@ const OUT_OF_RANGE =
   'strconv.ParseInt: parsing "1099511627776": value out of range | -> errs.(*codeError).WrapMsg() ' +
   'github.com/openimsdk/tools@v0.0.50-alpha.80/errs/coderr.go:67 -> open_im_sdk.call_() caller.go:149';
 const NO_CODE = 'error *errors.errorString not implement CodeError: keywordlist and messageTypelist all null';
-// Shaped as spec §3.3 describes the not-logged-in answer (a 10004 wrapped twice).
+// The official core's not-logged-in answer: a 10004 wrapped twice (docs/client-protocol.md#error-codes).
 const NOT_LOGGED_IN =
   'error *errors.withStack not implement CodeError: error *errors.withMessage not implement CodeError: 10004 Resource initialization incomplete';
 

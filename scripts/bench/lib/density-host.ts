@@ -12,7 +12,7 @@ import { startServer } from '../../../src/server.ts';
 import { serveRequests } from './helper-process.ts';
 import { keptAlive } from './report.ts';
 import { threadCpuSeconds } from './ksmd.ts';
-import { hostServerOptions, type HostConfig } from './memory-host.ts';
+import { hostServerOptions, type HostConfig } from './host-options.ts';
 
 export interface DensityHostConfig extends HostConfig {
   /** Whether the process starts opted in to page merging. */

@@ -11,23 +11,16 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { defaultServerOptions } from '../../../src/config/options.ts';
 import { CorePool } from '../../../src/pool/core-pool.ts';
 import type { CoreHandle } from '../../../src/pool/worker/core-handle.ts';
-import { startServer, type RunningServer, type StartOptions } from '../../../src/server.ts';
+import { startServer, type RunningServer } from '../../../src/server.ts';
 import { buildSdkConfig } from '../../../src/sessions/sdk-config.ts';
 import { procFigures } from '../../lib/proc-figures.ts';
 import { serveRequests } from './helper-process.ts';
 import { keptAlive } from './report.ts';
+import { hostServerOptions, type HostConfig } from './host-options.ts';
 
-export interface HostConfig {
-  apiUrl: string;
-  wsUrl: string;
-  dataDir: string;
-  workers: number;
-  coresPerWorker: number;
-  hangThresholdMs: number;
-}
+export type { HostConfig };
 
 export type HostRequest =
   /** Settles, collects garbage, reads RSS; `cores` is how many cores the pool should hold by then. */
@@ -118,24 +111,6 @@ async function read(pool: CorePool, watch: SilenceWatch, cores: number, loggedIn
     loggedIn: loggedIn(),
     maxSilentMs: watch.take(),
     workersReplaced: watch.replaced,
-  };
-}
-
-/** A bench host's gateway: the official core on loopback with the host's pool settings. */
-export function hostServerOptions(config: HostConfig): StartOptions {
-  return {
-    ...defaultServerOptions(),
-    host: '127.0.0.1',
-    port: 0,
-    core: 'official',
-    workers: config.workers,
-    coresPerWorker: config.coresPerWorker,
-    openimApi: config.apiUrl,
-    openimWs: config.wsUrl,
-    dataDir: config.dataDir,
-    logLevel: 'silent',
-    logger: silent,
-    hangThresholdMs: config.hangThresholdMs,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The IM's tokens (spec §7.1): HS256 JWTs with claims `UserID`, `PlatformID`, `exp`,
+ * The IM's tokens (docs/im-server.md#issuing-tokens): HS256 JWTs with claims `UserID`, `PlatformID`, `exp`,
  * `iat` (issue time minus 5 s), signed with the UTF-8 bytes of the shared secret.
  *
  * Parsing reproduces the verdicts of the real server's parser (golang-jwt v4 behind

@@ -1,6 +1,6 @@
 /**
  * The server's token map: per (user, platform), every token it issued and its state
- * (spec §7.1). A token that is not in the map does not exist for the server (1507), even
+ * (docs/im-server.md#issuing-tokens). A token that is not in the map does not exist for the server (1507), even
  * if its signature is fine.
  *
  * Issuing follows the default multi-login policy ("all platforms, same platformID

@@ -1,5 +1,5 @@
 /**
- * Friend records as the API shows them (spec §6 `FriendInfo`, `FriendRequest`, `BlackInfo`), filled in
+ * Friend records as the API shows them (`FriendInfo`, `FriendRequest`, `BlackInfo`; docs/im-server.md#records), filled in
  * the way the real converters fill them: a FriendInfo's `friendUser` carries only the
  * public fields and its `createTime` is in seconds; a FriendRequest names both users with
  * their current nickname and face, times in milliseconds.

@@ -1,6 +1,6 @@
 /**
  * Encodes one struct value as a complete gob stream: the type definition message, then
- * the value message (spec §3.3; the peer uses a fresh decoder per frame, so every frame
+ * the value message (docs/im-server.md#frames; the peer uses a fresh decoder per frame, so every frame
  * carries the definition). Only flat structs of built-in kinds are needed here.
  */
 import { BuiltinTypeId, writeStructWireType } from './types.ts';

@@ -1,5 +1,5 @@
 /**
- * Go `encoding/gob` primitives (spec §3.3): unsigned and zig-zag signed integers, and
+ * Go `encoding/gob` primitives (docs/im-server.md#frames): unsigned and zig-zag signed integers, and
  * length-prefixed byte strings. Values are bigints so that 64-bit fields survive.
  */
 

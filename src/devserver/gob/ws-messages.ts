@@ -1,5 +1,5 @@
 /**
- * The two values the long connection carries (spec §3.3): GeneralWsReq (client → server)
+ * The two values the long connection carries (docs/im-server.md#frames): GeneralWsReq (client → server)
  * and GeneralWsResp (server → client), in gob, both ways.
  *
  * Decoding follows Go's rules for a struct destination: fields are matched by exact

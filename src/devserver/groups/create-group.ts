@@ -1,5 +1,5 @@
 /**
- * create_group as the real group service does it (spec §8 (c)): owner + admins + members,
+ * create_group as the real group service does it: owner + admins + members,
  * all registered, no repeats; a given groupID must be free, otherwise one is made up.
  * The GroupCreated notification (and, unless `sendMessage` is false, its stored tips copy
  * in the group chat, which also creates every member's conversation) follows the reply.

@@ -1,5 +1,5 @@
 /**
- * The GroupCreated notification (contentType 1501, spec §8 (c)), built the way the real
+ * The GroupCreated notification (contentType 1501, docs/im-server.md#notifications), built the way the real
  * notification sender builds it from the default `notification.yml` entry
  * (isSendMsg: true, reliabilityLevel 1 = not stored, no offline push): pushed with seq 0
  * in `n_<groupID>`, plus a stored copy in `sg_<groupID>` that counts as unread.

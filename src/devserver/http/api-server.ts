@@ -1,5 +1,5 @@
 /**
- * The HTTP API (spec §1.2, §1.3) in the real middleware order: CORS, then for POST the
+ * The HTTP API (docs/im-server.md#http-requests) in the real middleware order: CORS, then for POST the
  * `operationID` header (1001), then the `token` header (1001 when missing, the token's
  * own error otherwise; two paths are exempt), then the route. An unknown path is the
  * router's plain-text 404 — after the header checks, as there. Every envelope, errors

@@ -1,4 +1,4 @@
-/** The API's response envelope (spec §1.3). */
+/** The API's response envelope (docs/im-server.md#http-envelope). */
 import type { ErrorFields } from '../protocol/im-error-codes.ts';
 
 /** `data` is left out when the response message has no fields, as the real server does. */

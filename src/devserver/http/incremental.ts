@@ -1,4 +1,4 @@
-/** Turns a version-log plan into the incremental answer shape of spec §2.3. */
+/** Turns a version-log plan into the incremental answer shape of docs/im-server.md#version-sync. */
 import { planIncremental, type IncrementalPlan, type VersionLog } from '../store/version-log.ts';
 import type { Fields } from './fields.ts';
 

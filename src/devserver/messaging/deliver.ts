@@ -1,9 +1,9 @@
 /**
  * What happens to an accepted message after the send reply (the real server's message
- * transfer, spec §4.1): a seq and storage when `history` is on, the sender's has-read
+ * transfer, docs/im-server.md#send): a seq and storage when `history` is on, the sender's has-read
  * seq, conversation records for everyone in it, and the list of users whose every
  * connection gets the push. A notification flagged `isSendMsg` also leaves a stored copy
- * in the chat conversation (spec §4.4), which is pushed too.
+ * in the chat conversation (docs/im-server.md#seqs), which is pushed too.
  */
 import { MsgOption, SessionType, optionOn } from '../protocol/constants.ts';
 import { conversationIDOf, isNotificationMsg } from '../protocol/conversation-id.ts';

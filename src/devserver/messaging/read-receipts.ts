@@ -1,5 +1,5 @@
 /**
- * HasReadReceipt (2200) notifications, sent after a user marks messages read (spec §4.5):
+ * HasReadReceipt (2200) notifications, sent after a user marks messages read (docs/im-server.md#has-read-seqs):
  * a MarkAsReadTips to the peer (single chat) or the group, stored in the notification
  * conversation; to oneself (other devices) it is pushed only, with seq 0, as the real
  * sender downgrades self-addressed receipts to unreliable.

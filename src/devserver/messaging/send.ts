@@ -1,5 +1,5 @@
 /**
- * SendMsg (WS 1003) as the real message service does it (spec §4.1): stamp the message,
+ * SendMsg (WS 1003) as the real message service does it (docs/im-server.md#send): stamp the message,
  * run the sender checks of its session type, then hand it to delivery. Errors are the
  * real codes: unknown session type 1001, unknown receiver 1004, unknown group 1004,
  * blocked by the receiver 1302, dismissed group 1204, not a member 1203, muted 1402/1403.

@@ -1,5 +1,5 @@
 /**
- * The read side of the long connection (spec §4.4, §4.5): newest seqs (1001), range pulls
+ * The read side of the long connection (docs/im-server.md#seqs): newest seqs (1001), range pulls
  * (1002), seq-list pulls (1005), has-read and max seqs (1006) and last messages (1007),
  * with the real message service's clamping and end markers.
  *

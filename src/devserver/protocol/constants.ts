@@ -1,6 +1,6 @@
 /**
  * Protocol constants the dev server reasons about (openimsdk/protocol `constant`,
- * spec §4). Only the values this server acts on are listed.
+ * docs/im-server.md#messages). Only the values this server acts on are listed.
  */
 
 export const SessionType = {
@@ -65,7 +65,7 @@ export const MsgStatus = { sendSuccess: 2, hasDeleted: 4 } as const;
 
 export const PlatformID = { ios: 1, web: 5, admin: 10 } as const;
 
-/** Token states kept per (user, platform) (spec §7.1). */
+/** Token states kept per (user, platform) (docs/im-server.md#issuing-tokens). */
 export const TokenState = { normal: 0, invalid: 1, kicked: 2, expired: 3 } as const;
 export type TokenStateValue = (typeof TokenState)[keyof typeof TokenState];
 
@@ -95,7 +95,7 @@ export const RecvMsgOpt = { receive: 0, notReceive: 1, receiveNotNotify: 2 } as 
 /** appMangerLevel: admin accounts are registered with 3 at start-up, as the real server does. */
 export const AppManagerLevel = { ordinary: 1, admin: 2, notificationAdmin: 3 } as const;
 
-/** Keys of `MsgData.options`; a missing key means true (spec §4.3). */
+/** Keys of `MsgData.options`; a missing key means true (docs/im-server.md#message-options). */
 export const MsgOption = {
   history: 'history',
   persistent: 'persistent',

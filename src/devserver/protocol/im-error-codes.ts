@@ -1,6 +1,6 @@
 /**
  * The IM server's error codes and the names it puts in `errMsg`, as one table
- * (openim-server-subset spec §1.4; open-im-server `pkg/common/servererrs`, tools `errs`).
+ * (docs/im-server.md#error-codes; open-im-server `pkg/common/servererrs`, tools `errs`).
  *
  * The dev server answers with exactly these pairs so that a client, or our own gateway,
  * cannot tell it from the real server by the error alone. `errDlt` is free text.

@@ -1,5 +1,5 @@
 /**
- * The protobuf messages the long connection carries (spec §5), as a protobufjs JSON
+ * The protobuf messages the long connection carries (docs/im-server.md#protobuf-messages), as a protobufjs JSON
  * descriptor plus the TypeScript shape each one decodes to.
  *
  * Package names are left out: they never reach the wire. Enums are declared as int32,

@@ -1,5 +1,5 @@
 /**
- * Request identifiers of the long connection (spec §3.4) and the protobuf messages each
+ * Request identifiers of the long connection (docs/im-server.md#request-identifiers) and the protobuf messages each
  * one carries. The WS gateway dispatches on this table; anything not in it closes the
  * connection, as the real gateway does.
  */

@@ -1,5 +1,5 @@
 /**
- * Per-user conversation records (spec §6 `Conversation`): what makes a conversation show
+ * Per-user conversation records (`Conversation`, docs/im-server.md#records): what makes a conversation show
  * up in a user's incremental sync, 1001 and 1006 answers. The real server creates them
  * when the first stored message of a conversation goes through.
  */

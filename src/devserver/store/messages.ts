@@ -1,6 +1,6 @@
 /**
- * Stored messages per conversation with contiguous seqs from 1 (spec §4.4), each user's
- * has-read seq per conversation (§4.5), and what only one user sees: messages they
+ * Stored messages per conversation with contiguous seqs from 1 (docs/im-server.md#seqs), each user's
+ * has-read seq per conversation (docs/im-server.md#has-read-seqs), and what only one user sees: messages they
  * deleted for themselves and the seq below which they cleared a conversation. A revoked
  * message keeps its seq; who revoked it is kept beside it.
  */

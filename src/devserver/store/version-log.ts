@@ -1,5 +1,5 @@
 /**
- * Version logs behind the "incremental" sync endpoints (spec §2.3): one log per owner
+ * Version logs behind the "incremental" sync endpoints (docs/im-server.md#version-sync): one log per owner
  * (a user's friends, joined groups or conversations; a group's members). Each change
  * bumps the version and records the element's latest state; a client that sends back
  * the log's ID and a version gets the elements changed since, and anything else (no

@@ -1,5 +1,5 @@
 /**
- * Records as the API shows them (spec §6 shared objects): every field present, as Go's
+ * Records as the API shows them (docs/im-server.md#records): every field present, as Go's
  * JSON of the protobuf structs writes them.
  */
 import type { ConversationRecord } from './conversations.ts';

@@ -1,6 +1,6 @@
 /**
  * One client connection after the handshake: reads frames, hands requests to the
- * gateway, writes replies and pushes, keeps the heartbeat (spec §3.5, §3.6, §3.9).
+ * gateway, writes replies and pushes, keeps the heartbeat (docs/im-server.md#long-connection).
  *
  * Like the real gateway, it ends the connection — without a reply and without a close
  * frame — on anything it cannot read: bad gzip, bad gob, a SendID that is not the

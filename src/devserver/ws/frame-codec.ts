@@ -1,5 +1,5 @@
 /**
- * Binary frames of one connection (spec §3.3): gob (the default `sdkType`) or JSON
+ * Binary frames of one connection (docs/im-server.md#frames): gob (the default `sdkType`) or JSON
  * (`sdkType=js`), gzipped when the handshake asked for `compression=gzip`.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';

@@ -1,5 +1,5 @@
 /**
- * What each client request identifier does (spec §3.4). A handler returns the reply's
+ * What each client request identifier does (docs/im-server.md#request-identifiers). A handler returns the reply's
  * Data or error, and optionally work to do once the reply is on its way (pushes) and
  * whether the connection ends after it (logout).
  */

@@ -1,5 +1,5 @@
 /**
- * The long-connection gateway (spec §3): upgrade, first text frame, request dispatch,
+ * The long-connection gateway (docs/im-server.md#long-connection): upgrade, first text frame, request dispatch,
  * pushes (2001) to every connection of every recipient, kicks (2002), online-status
  * subscriptions (2005).
  *
@@ -8,7 +8,7 @@
  *   every refusal is reported there after upgrading. The real gateway does that only for
  *   token errors; argument errors, a full server and a token for another user/platform
  *   (1502) are plain HTTP answers there, which the wasm core cannot read — it hangs in
- *   its dial for a minute and retries forever (spec §3.2).
+ *   its dial for a minute and retries forever.
  * - Every connection is pinged, not only web ones: the real server drops any connection
  *   silent for 30 s but pings only platform 5, so a non-web core idles out there.
  */
@@ -109,9 +109,7 @@ export class ImGateway implements GatewayActions {
     }
     if (error !== undefined && !query.wantsResponse) {
       const body = errorEnvelope(error);
-      socket.end(
-        `HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,5 +1,5 @@
 /**
- * The gateway's upgrade checks (spec §3.1, §3.2), in the real order: connection limit
+ * The gateway's upgrade checks (docs/im-server.md#handshake-over-websocket), in the real order: connection limit
  * (1601), required query parameters (1602), the token (its own code), the token's
  * owner against `sendID`/`platformID` (1502).
  */

@@ -10,7 +10,9 @@ import { pino } from 'pino';
 import { Piscina } from 'piscina';
 import { CoreInstance } from '../../../core-wasm/core-instance.ts';
 import { closeAllStorageBridges, createStorageBridge } from '../../../core-wasm/storage/index.ts';
+import { ownThreadTid } from '../thread-cpu.ts';
 import type {
+  AttachControlResult,
   ControlReply,
   ControlRequest,
   CoreWorkerData,
@@ -107,11 +109,11 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
 // Databases are committed per call; closing them on the way out only tidies the WAL.
 process.once('exit', () => closeAllStorageBridges());
 
-export default async function handleTask(task: CoreWorkerTask): Promise<CreateCoreResult | { threadId: number }> {
+export default async function handleTask(task: CoreWorkerTask): Promise<CreateCoreResult | AttachControlResult> {
   switch (task.type) {
     case 'attach-control':
       attachControl(task.port);
-      return { threadId };
+      return { threadId, tid: ownThreadTid() };
     case 'create-core':
       return createCore(task);
   }

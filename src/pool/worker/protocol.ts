@@ -34,6 +34,13 @@ export interface CreateCoreTask {
 
 export type CoreWorkerTask = AttachControlTask | CreateCoreTask;
 
+/** What `attach-control` answers: which thread the worker is, for the heartbeat's CPU reading. */
+export interface AttachControlResult {
+  threadId: number;
+  /** The kernel's thread id (Linux), or undefined. */
+  tid: number | undefined;
+}
+
 export interface CreateCoreResult {
   threadId: number;
   startMs: number;
@@ -55,9 +62,7 @@ export type ControlReply = {
 };
 
 /** worker → main on a core port, besides comlink's own replies. */
-export type CoreNotice =
-  | { type: 'core-event'; json: string }
-  | { type: 'core-exit'; info: CoreExitInfo };
+export type CoreNotice = { type: 'core-event'; json: string } | { type: 'core-exit'; info: CoreExitInfo };
 
 /** What a core port exposes through comlink. */
 export interface CoreApi {

@@ -3,7 +3,7 @@ import { createStorageBridge, storageFunctionNames } from '../../../core-wasm/st
 import { functionTiers } from '../../../core-wasm/storage/catalogue.ts';
 import { silentLogger } from '../../helpers/cores.ts';
 
-/** The 45 functions observed during login, sync, send, receive, history, read, logout (spec §6). */
+/** The 45 functions observed during login, sync, send, receive, history, read, logout (docs/core-storage.md#login-sequence). */
 const P0 = [
   'initDB', 'close', 'getLoginUser', 'insertLoginUser', 'getFriendInfoByFriendUserID', 'getFriendInfoList', 'batchInsertFriend',
   'deleteAllFriend', 'getBlackListDB', 'getJoinedGroupListDB', 'getGroups', 'batchInsertGroup', 'deleteAllGroup',
@@ -16,7 +16,7 @@ const P0 = [
   'setVersionSync', 'getAppSDKVersion', 'setAppSDKVersion',
 ]; // prettier-ignore
 
-/** Names the browser worker registers for this core's storage under a different global (spec §7.1): never ours. */
+/** Names the browser worker registers for this core's storage under a different global (docs/core-storage.md#name-collisions): never ours. */
 const WORKER_SIDE_NAMES = [
   'getAllConversationList', 'getMultipleConversation', 'getTotalUnreadMsgCount', 'getConversationListSplit', 'setConversationDraft',
   'markConversationMessageAsRead', 'getBlackList', 'deleteFriend', 'getJoinedGroupList', 'getGroupMemberOwnerAndAdmin',

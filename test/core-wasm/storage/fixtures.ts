@@ -1,5 +1,5 @@
 /**
- * Payloads as the official core passes them (spec appendix A: observed at the boundary,
+ * Payloads as the official core passes them (observed at the boundary by running it,
  * from a fake server with users u1, u2, u3 and group g1), plus builders for variants.
  */
 

@@ -73,7 +73,7 @@ describe('official core with the storage bridge', () => {
     expect(calls[0]).toMatchObject({ fn: 'initDB', args: ['u1', dir.dir], answer: '{"errCode":0,"errMsg":"","data":""}' });
     expect(bridge.isOpen).toBe(true);
     expect(bridge.databaseFile.startsWith(dir.dir)).toBe(true);
-    // Spec §6 step 1: what login reads before it resolves.
+    // docs/core-storage.md#login-sequence step 1: what login reads before it resolves.
     expect(calls.map((c) => c.fn)).toEqual(['initDB', 'getAllSendingMessages', 'getAllConversationIDList', 'getAppSDKVersion', 'getNotificationAllSeqs']);
     expect(JSON.parse(calls.find((c) => c.fn === 'getAppSDKVersion')!.answer)).toMatchObject({ errCode: 10002 });
     for (const c of calls) expect(JSON.parse(c.answer).errCode, c.fn).not.toBe(10001);

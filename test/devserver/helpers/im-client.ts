@@ -195,7 +195,7 @@ export class ImTestClient {
 
 let clientMsgCounter = 0;
 
-/** A text message as the core builds it (spec §4.1). */
+/** A text message as the core builds it (docs/im-server.md#send). */
 export function textMsg(sendID: string, to: { recvID: string } | { groupID: string }, text: string): ProtoInput<MsgData> {
   const group = 'groupID' in to;
   return {

@@ -58,7 +58,8 @@ export interface E2eEnv {
 }
 
 export interface E2eOptions {
-  gateway?: Partial<StartOptions>;
+  /** Gateway settings, or a function of the started dev server giving them. */
+  gateway?: Partial<StartOptions> | ((dev: DevServer) => Partial<StartOptions>);
   dev?: DevServerOptions;
 }
 
@@ -103,7 +104,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
       dataDir,
       logLevel: LOG_LEVEL,
       logger,
-      ...options.gateway,
+      ...(typeof options.gateway === 'function' ? options.gateway(dev) : options.gateway),
     });
   } catch (err) {
     await dev.close();

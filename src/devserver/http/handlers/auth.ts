@@ -1,4 +1,4 @@
-/** `/auth/*` (spec §7): admin token, user tokens, parse_token, force_logout. */
+/** `/auth/*` (docs/im-server.md#tokens): admin token, user tokens, parse_token, force_logout. */
 import { AppManagerLevel, PlatformID } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/im-error-codes.ts';
 import { requireAdmin, type ApiContext, type ApiHandler } from '../context.ts';

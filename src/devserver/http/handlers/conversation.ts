@@ -1,4 +1,4 @@
-/** `/conversation/*`: the user's conversation records and their sync (spec §2.3, §6), and the notices of their changes. */
+/** `/conversation/*`: the user's conversation records and their sync (docs/im-server.md#version-sync), and the notices of their changes. */
 import { notify } from '../../messaging/notification.ts';
 import { ContentType, SessionType } from '../../protocol/constants.ts';
 import { singleConversationID } from '../../protocol/conversation-id.ts';

@@ -1,4 +1,4 @@
-/** `/group/*`: create_group and the reads behind group and member sync (spec §8 (c)); changes are in group-members.ts and group-settings.ts. */
+/** `/group/*`: create_group and the reads behind group and member sync (docs/im-server.md#version-sync); changes are in group-members.ts and group-settings.ts. */
 import { GroupStatus } from '../../protocol/constants.ts';
 import { ImError } from '../../protocol/im-error-codes.ts';
 import { createGroup } from '../../groups/create-group.ts';

@@ -1,5 +1,5 @@
 /**
- * `/msg/*`: read marks (spec §4.5; each answers `{}` and then sends the read receipt),
+ * `/msg/*`: read marks (docs/im-server.md#has-read-seqs; each answers `{}` and then sends the read receipt),
  * revocation, deletion and clearing (for the caller only, as the core asks), business
  * notifications from an admin, the server's clock.
  */

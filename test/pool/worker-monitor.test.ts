@@ -1,0 +1,123 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerMonitor, type MonitorCallbacks } from '../../src/pool/worker-monitor.ts';
+import { parseThreadStatCpuMs, threadCpuMs } from '../../src/pool/thread-cpu.ts';
+import type { ControlReply, ControlRequest } from '../../src/pool/worker/protocol.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const monitors: WorkerMonitor[] = [];
+const threads: Worker[] = [];
+afterEach(async () => {
+  for (const m of monitors.splice(0)) m.stop();
+  await Promise.all(threads.splice(0).map((t) => t.terminate()));
+});
+
+/** The worker's end of a control port, answering pings only while `answering`. */
+function fakeWorker(): { port: MessagePort; state: { answering: boolean } } {
+  const { port1, port2 } = new MessageChannel();
+  const state = { answering: true };
+  port2.on('message', (msg: ControlRequest) => {
+    if (!state.answering) return;
+    const reply: ControlReply = { type: 'pong', seq: msg.seq, cores: 0, coreMemoryBytes: 0, coreHeldValues: 0, heapUsedBytes: 0 };
+    port2.postMessage(reply);
+  });
+  return { port: port1, state };
+}
+
+function watch(cpu: { ms: number } | undefined, ceilingMs = 5000) {
+  const w = fakeWorker();
+  const seen = { hangs: [] as Array<{ silentMs: number; ranMs: number | undefined }>, overloads: 0 };
+  const callbacks: MonitorCallbacks = {
+    onHang: (silentMs, ranMs) => seen.hangs.push({ silentMs, ranMs }),
+    onOverloaded: () => seen.overloads++,
+  };
+  const m = new WorkerMonitor(
+    1,
+    w.port,
+    { intervalMs: 20, hangThresholdMs: 200, hangCeilingMs: ceilingMs, tid: cpu ? 1234 : undefined, readThreadCpuMs: () => cpu?.ms },
+    callbacks,
+  );
+  monitors.push(m);
+  return { ...w, seen };
+}
+
+describe('WorkerMonitor', () => {
+  it('a silent worker that keeps running (a busy loop) is hung once it ran past the threshold', async () => {
+    const cpu = { ms: 0 };
+    const { state, seen } = watch(cpu);
+    await sleep(100);
+    state.answering = false;
+    const spin = setInterval(() => (cpu.ms += 20), 20); // running all the time
+    await sleep(600);
+    clearInterval(spin);
+    expect(seen.hangs).toHaveLength(1);
+    expect(seen.hangs[0]!.ranMs).toBeGreaterThan(200);
+    expect(seen.overloads).toBe(0);
+  });
+
+  it('a silent worker that barely runs (an overloaded machine) is kept, reported once, and healthy again when it answers', async () => {
+    const cpu = { ms: 0 };
+    const { state, seen } = watch(cpu);
+    state.answering = false;
+    const crawl = setInterval(() => (cpu.ms += 1), 20); // 5 % of a CPU
+    await sleep(800);
+    expect(seen.hangs).toEqual([]);
+    expect(seen.overloads).toBe(1);
+    state.answering = true;
+    await sleep(100);
+    state.answering = false;
+    await sleep(400);
+    clearInterval(crawl);
+    expect(seen.hangs).toEqual([]);
+    expect(seen.overloads).toBe(2); // one report per silence
+  });
+
+  it('past the ceiling a silent worker is hung however little it ran (blocked for ever)', async () => {
+    const { state, seen } = watch({ ms: 0 }, 500);
+    state.answering = false;
+    await sleep(900);
+    expect(seen.hangs).toHaveLength(1);
+    expect(seen.hangs[0]).toMatchObject({ ranMs: 0 });
+    expect(seen.hangs[0]!.silentMs).toBeGreaterThan(500);
+  });
+
+  it('without the thread CPU time (not Linux), silence alone decides', async () => {
+    const { state, seen } = watch(undefined);
+    state.answering = false;
+    await sleep(500);
+    expect(seen.hangs).toHaveLength(1);
+    expect(seen.hangs[0]!.ranMs).toBeUndefined();
+  });
+});
+
+describe('thread CPU time', () => {
+  it('parses utime + stime from a stat line whose name holds spaces and parentheses', () => {
+    const line = '4242 (node (worker) x) R 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 12 0 99 0 0';
+    expect(parseThreadStatCpuMs(line)).toBe(1750);
+    expect(parseThreadStatCpuMs('garbage')).toBeUndefined();
+  });
+
+  it.runIf(process.platform === 'linux')('tells a real thread that spins from one that is blocked', async () => {
+    const source = `
+      const { parentPort } = require('node:worker_threads');
+      const { readlinkSync } = require('node:fs');
+      parentPort.once('message', ({ mode, ms, lock }) => {
+        parentPort.postMessage(Number(readlinkSync('/proc/thread-self').split('/').at(-1)));
+        const until = Date.now() + ms;
+        if (mode === 'spin') while (Date.now() < until) {}
+        else Atomics.wait(new Int32Array(lock), 0, 0, ms);
+      });`;
+    const run = async (mode: 'spin' | 'block'): Promise<number> => {
+      const t = new Worker(source, { eval: true });
+      threads.push(t);
+      const tid = new Promise<number>((r) => t.once('message', r));
+      t.postMessage({ mode, ms: 600, lock: new SharedArrayBuffer(4) });
+      const id = await tid;
+      const before = threadCpuMs(id)!;
+      await sleep(500);
+      return threadCpuMs(id)! - before;
+    };
+    expect(await run('spin')).toBeGreaterThan(150); // most of 500 ms, even on a loaded machine
+    expect(await run('block')).toBeLessThan(50);
+  });
+});
