@@ -229,7 +229,6 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-
 /** The core rejects with `{errCode, errMsg, operationID}`; anything else is reported as is. */
 function rejection(core: string, fn: string, reason: unknown): CallResult {
   if (typeof reason === 'object' && reason !== null && 'errCode' in reason) {

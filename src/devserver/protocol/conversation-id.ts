@@ -4,13 +4,7 @@
  * what only the server has is its notification conversations: a message flagged as a
  * notification goes to `n_` + the same pair or group ID instead.
  */
-import {
-  conversationID,
-  conversationKind,
-  NOTIFICATION_CONVERSATION_PREFIX,
-  SESSION_TYPE,
-  sortedIDPair,
-} from '../../shared/conversation-id.ts';
+import { conversationID, conversationKind, NOTIFICATION_CONVERSATION_PREFIX, SESSION_TYPE, sortedIDPair } from '../../shared/conversation-id.ts';
 import { MsgOption, optionOn } from './constants.ts';
 
 export function singleConversationID(a: string, b: string): string {
