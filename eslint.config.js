@@ -62,7 +62,22 @@ export default defineConfig(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'localStorage', 'sessionStorage', 'crypto', 'fetch', 'console', 'setTimeout', 'createImageBitmap', 'File', 'FormData', 'URL', 'URLSearchParams'].map((n) => [n, 'readonly']),
+        [
+          'window',
+          'document',
+          'location',
+          'localStorage',
+          'sessionStorage',
+          'crypto',
+          'fetch',
+          'console',
+          'setTimeout',
+          'createImageBitmap',
+          'File',
+          'FormData',
+          'URL',
+          'URLSearchParams',
+        ].map((n) => [n, 'readonly']),
       ),
     },
   },

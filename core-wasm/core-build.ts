@@ -127,9 +127,7 @@ export function resolveCoreFile(spec: CoreBuildSpec): { kind: CoreBuildKind; fil
 
 function checkMemoryLimit(memoryLimitMiB: number): void {
   if (!Number.isInteger(memoryLimitMiB) || memoryLimitMiB < MIN_LIMIT_MIB || memoryLimitMiB > MAX_LIMIT_MIB) {
-    throw new RangeError(
-      `coreMemoryLimitMiB must be an integer between ${MIN_LIMIT_MIB} and ${MAX_LIMIT_MIB}, got ${memoryLimitMiB}`,
-    );
+    throw new RangeError(`coreMemoryLimitMiB must be an integer between ${MIN_LIMIT_MIB} and ${MAX_LIMIT_MIB}, got ${memoryLimitMiB}`);
   }
 }
 
@@ -175,10 +173,7 @@ function readOfficialVersion(wasmFile: string): string | undefined {
   }
 }
 
-export async function loadCoreBuild(
-  spec: CoreBuildSpec,
-  opts: { memoryLimitMiB: number },
-): Promise<LoadedCoreBuild> {
+export async function loadCoreBuild(spec: CoreBuildSpec, opts: { memoryLimitMiB: number }): Promise<LoadedCoreBuild> {
   const { memoryLimitMiB } = opts;
   checkMemoryLimit(memoryLimitMiB);
   const { kind, file } = resolveCoreFile(spec);
@@ -190,9 +185,7 @@ export async function loadCoreBuild(
   } catch (err) {
     if (err instanceof WasmFormatError) {
       // Avoid "not a WebAssembly module (not a WebAssembly module: ...)".
-      const problem = err.message.startsWith('not a WebAssembly module')
-        ? err.message
-        : `not a valid WebAssembly module: ${err.message}`;
+      const problem = err.message.startsWith('not a WebAssembly module') ? err.message : `not a valid WebAssembly module: ${err.message}`;
       throw new CoreBuildError(file, problem, { cause: err });
     }
     throw err;
@@ -201,10 +194,7 @@ export async function loadCoreBuild(
   const goAbi = info.goAbi;
   if (goAbi === undefined) {
     const from = info.importModules.length > 0 ? info.importModules.map((m) => `'${m}'`).join(', ') : 'nothing';
-    throw new CoreBuildError(
-      file,
-      `not a Go js/wasm program: imports neither from 'gojs' nor from 'go' (imports from ${from})`,
-    );
+    throw new CoreBuildError(file, `not a Go js/wasm program: imports neither from 'gojs' nor from 'go' (imports from ${from})`);
   }
   const missing = GO_EXPORTS.filter((name) => !info.exports.includes(name));
   if (missing.length > 0) {
@@ -218,10 +208,7 @@ export async function loadCoreBuild(
   const initialMemoryMiB = initialPages / PAGES_PER_MIB;
   const limitPages = memoryLimitMiB * PAGES_PER_MIB;
   if (limitPages < initialPages) {
-    throw new CoreBuildError(
-      file,
-      `coreMemoryLimitMiB ${memoryLimitMiB} is below the module's initial memory of ${initialMemoryMiB} MiB (${initialPages} pages)`,
-    );
+    throw new CoreBuildError(file, `coreMemoryLimitMiB ${memoryLimitMiB} is below the module's initial memory of ${initialMemoryMiB} MiB (${initialPages} pages)`);
   }
 
   const sha256 = createHash('sha256').update(bytes).digest('hex');

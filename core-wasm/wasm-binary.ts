@@ -296,11 +296,7 @@ export function inspectWasm(bytes: Uint8Array): WasmInfo {
   }
   // A module importing from both is not something Go produces; prefer the
   // current ABI so that the newer host is picked.
-  const goAbi: GoAbi | undefined = importModules.includes('gojs')
-    ? 'gojs'
-    : importModules.includes('go')
-      ? 'go'
-      : undefined;
+  const goAbi: GoAbi | undefined = importModules.includes('gojs') ? 'gojs' : importModules.includes('go') ? 'go' : undefined;
   return { goAbi, importModules, exports, memory };
 }
 

@@ -33,7 +33,12 @@ export const ATTACK_FLAGS = {
   'per-slot': { type: 'int', default: 0, min: 0, max: 1000, help: 'hostile values per function, Login state and argument position (0: the whole catalog)' },
   'heavy-slots': { type: 'int', default: 24, min: 0, max: 10_000, help: 'slots that also get the megabyte values, per core' },
   scale: { type: 'choice', default: 'full', choices: ['full', 'short'], help: 'envelope and handshake volume' },
-  'envelope-and-handshake': { type: 'choice', default: 'every-core', choices: ['every-core', 'first-core', 'none'], help: 'cores whose run goes on with envelope- and handshake-level abuse' },
+  'envelope-and-handshake': {
+    type: 'choice',
+    default: 'every-core',
+    choices: ['every-core', 'first-core', 'none'],
+    help: 'cores whose run goes on with envelope- and handshake-level abuse',
+  },
   lanes: { type: 'int', default: 2, min: 1, max: 8, help: 'attacker sockets per Login state' },
   workers: { type: 'int', default: 2, min: 1, max: 64, help: "the gateway's --workers" },
   'max-deaths': { type: 'int', default: 10, min: 1, max: 1000, help: 'gateway deaths after which the run stops (each is restarted until then)' },
@@ -143,13 +148,26 @@ export function attackReport(r: AttackResult): string {
       .sort(([, a], [, b]) => b - a)
       .map(([k, v]) => `${k}:${v}`)
       .join(' ');
-    const proc = (f: typeof c.procStart): string => (f ? `${(f.rssBytes / 2 ** 20).toFixed(0)} MiB RSS, ${f.threads} threads, ${f.fds} fds (${f.sockets} sockets)` : 'n/a');
+    const proc = (f: typeof c.procStart): string =>
+      f ? `${(f.rssBytes / 2 ** 20).toFixed(0)} MiB RSS, ${f.threads} threads, ${f.fds} fds (${f.sockets} sockets)` : 'n/a';
     const rows: Array<[string, string]> = [
       ['core', c.core],
       ['functions attacked', `${c.functions} (table rows + the core's pass-through functions), before and after Login`],
-      ['function inputs', `${t.functionInputs} of ${p.functionInputs} planned; functions reached: ${c.covered['before-login']} before Login, ${c.covered['after-login']} after`],
+      [
+        'function inputs',
+        `${t.functionInputs} of ${p.functionInputs} planned; functions reached: ${c.covered['before-login']} before Login, ${c.covered['after-login']} after`,
+      ],
       ['envelope inputs', `${t.envelopeInputs} of ${p.envelopeInputs} planned, plus ${t.floodFrames} of ${p.floodFrames} flood frames`],
-      ['handshakes', `${t.handshakes}${hs ? `  ${Object.entries(hs.byStatus).map(([k, v]) => `${k}:${v}`).join(' ')}` : ''}`],
+      [
+        'handshakes',
+        `${t.handshakes}${
+          hs
+            ? `  ${Object.entries(hs.byStatus)
+                .map(([k, v]) => `${k}:${v}`)
+                .join(' ')}`
+            : ''
+        }`,
+      ],
       ['answers by errCode', codes],
       ['process deaths', String(c.deaths)],
       ['bystander', `${c.bystander.answered} answered of ${c.bystander.asked} asked, slowest ${c.bystander.maxMs} ms`],

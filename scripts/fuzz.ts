@@ -103,7 +103,6 @@ const GRACE_MS = 1000;
 const BYSTANDER_INTERVAL_MS = 20;
 const BYSTANDER_TIMEOUT_MS = 5000;
 
-
 async function openLoggedIn(url: string, userID: string, token: string): Promise<ImSocket> {
   const s = await ImSocket.open(url, { sendID: userID, token, platformID: PLATFORM_ID });
   const r = await s.request('Login', [userID, token], { timeoutMs: 30_000 });
@@ -318,10 +317,26 @@ export function fuzzReport(r: FuzzResult): string {
     ['core', r.fuzz],
     ['seed', String(r.seed)],
     ['inputs', `${r.inputs} of ${r.runs}${r.interrupted ? ' — CUT SHORT by the time bound (--seconds)' : ''}`],
-    ['handshakes', `${r.handshakes}  ${Object.entries(r.handshakeStatuses).map(([k, v]) => `${k}:${v}`).join(' ')}`],
+    [
+      'handshakes',
+      `${r.handshakes}  ${Object.entries(r.handshakeStatuses)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ')}`,
+    ],
     ['frames', `${r.frames}  (${r.frameErrors} errors, ${r.frameSuccesses} successes, ${r.relogins} logouts + re-logins)`],
-    ['  by category', Object.entries(r.frameCategories).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['  by errCode', Object.entries(r.frameCodes).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k}:${v}`).join(' ')],
+    [
+      '  by category',
+      Object.entries(r.frameCategories)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    [
+      '  by errCode',
+      Object.entries(r.frameCodes)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' '),
+    ],
     ['gateway crashes', String(r.crashes)],
     ['cores lost', String(r.coresLost)],
     ['workers replaced', String(r.workersReplaced)],

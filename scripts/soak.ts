@@ -169,10 +169,7 @@ function expectOk(stepName: string, r: Received): Received {
 }
 
 async function open(ctx: CycleContext, user: SoakUser): Promise<ImSocket> {
-  return step(
-    'handshake',
-    ImSocket.open(ctx.url, { sendID: user.userID, token: user.token, platformID: PLATFORM_ID, operationID: `hs-${user.userID}` }),
-  );
+  return step('handshake', ImSocket.open(ctx.url, { sendID: user.userID, token: user.token, platformID: PLATFORM_ID, operationID: `hs-${user.userID}` }));
 }
 
 async function login(s: ImSocket, user: SoakUser): Promise<void> {
@@ -192,7 +189,12 @@ async function push(ctx: CycleContext, from: SoakUser, tabs: readonly ImSocket[]
     const payload = JSON.stringify([{ conversationID: `si_${from.userID}_x`, latestMsg: marker }]);
     expectOk('DebugEmit', await step('DebugEmit', sender.request('DebugEmit', ['OnConversationChanged', payload])));
     await Promise.all(
-      tabs.map((t, i) => step(`event at tab ${i + 1}`, t.take((r) => r.env.event === 'OnConversationChanged' && r.env.data.includes(marker)))),
+      tabs.map((t, i) =>
+        step(
+          `event at tab ${i + 1}`,
+          t.take((r) => r.env.event === 'OnConversationChanged' && r.env.data.includes(marker)),
+        ),
+      ),
     );
     return;
   }
@@ -210,7 +212,10 @@ async function push(ctx: CycleContext, from: SoakUser, tabs: readonly ImSocket[]
   if (ctx.core === 'test') {
     await Promise.all(
       tabs.map((t, i) =>
-        step(`OnRecvNewMessages at tab ${i + 1}`, t.take((r) => r.env.event === 'OnRecvNewMessages' && r.env.data.includes(clientMsgID))),
+        step(
+          `OnRecvNewMessages at tab ${i + 1}`,
+          t.take((r) => r.env.event === 'OnRecvNewMessages' && r.env.data.includes(clientMsgID)),
+        ),
       ),
     );
   }
@@ -275,7 +280,10 @@ const SCENARIOS: Readonly<Record<Scenario, (ctx: CycleContext, user: SoakUser) =
       await pushes(ctx, user, [a, b]);
       const [leaver, stayer] = ctx.rng.next() < 0.5 ? [a, b] : [b, a];
       await logout(leaver);
-      await step('Logout event at the other tab', stayer.take((r) => r.env.event === 'Logout' && r.env.operationID === ''));
+      await step(
+        'Logout event at the other tab',
+        stayer.take((r) => r.env.event === 'Logout' && r.env.operationID === ''),
+      );
       const closed = await step('other tab closed', stayer.closed);
       if (closed.code !== 1000) fail('other tab closed', `close code ${closed.code} ${closed.reason}`);
     } finally {
@@ -307,15 +315,13 @@ const SCENARIOS: Readonly<Record<Scenario, (ctx: CycleContext, user: SoakUser) =
       const burst = (n: number): Array<Promise<Received | undefined>> =>
         Array.from({ length: n }, (_, i) => {
           const fn = ['GetLoginStatus', 'GetSelfUserInfo', 'CreateTextMessage'][i % 3] as string;
-          return s
-            .request(fn, fn === 'CreateTextMessage' ? ['racing'] : [], { timeoutMs: STEP_MS })
-            .then(
-              (r) => r,
-              (err: unknown) => {
-                if (err instanceof StepTimeout) fail(`${fn} racing Logout`, 'hang: neither answered nor closed');
-                return undefined; // the socket closed first: fine
-              },
-            );
+          return s.request(fn, fn === 'CreateTextMessage' ? ['racing'] : [], { timeoutMs: STEP_MS }).then(
+            (r) => r,
+            (err: unknown) => {
+              if (err instanceof StepTimeout) fail(`${fn} racing Logout`, 'hang: neither answered nor closed');
+              return undefined; // the socket closed first: fine
+            },
+          );
         });
       const before = burst(ctx.rng.int(1, 8));
       const bye = s.request('Logout', []);
@@ -630,7 +636,12 @@ export function soakTable(r: SoakResult): string {
     ['core', r.soak],
     ['cycles', `${r.cycles} of ${r.cyclesRequested}${r.cycles < r.cyclesRequested ? ` SHORT${r.timedOut ? ': time bound hit' : ''}` : ''}`],
     ['  after warm-up', `${r.mainCycles} (what the leak checks cover)`],
-    ['  by scenario', Object.entries(r.byScenario).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      '  by scenario',
+      Object.entries(r.byScenario)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['pushes', String(r.pushes)],
     ['cycles/s (after warm-up)', String(r.cyclesPerSecond)],
     ['failed cycles / checks', String(r.failures)],

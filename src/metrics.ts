@@ -24,8 +24,16 @@ export interface MetricsSources {
 
 /** Memory gauges: name, help, and the figure of the report each shows. */
 const MEMORY_GAUGES: ReadonlyArray<readonly [string, string, (r: MemoryReport) => number | null]> = [
-  ['openim_jssdk_memory_pss_bytes', 'Proportional set size of the process: its real memory, shared (merged) pages divided among their sharers (read at most every 30 s: it walks every page table)', (r) => r.pssBytes],
-  ['openim_jssdk_memory_used_bytes', 'Memory the process holds as admission counts it: RSS less pages merged by KSM, plus the KSM pages they map (current, cheap; a little above PSS)', (r) => r.usedBytes],
+  [
+    'openim_jssdk_memory_pss_bytes',
+    'Proportional set size of the process: its real memory, shared (merged) pages divided among their sharers (read at most every 30 s: it walks every page table)',
+    (r) => r.pssBytes,
+  ],
+  [
+    'openim_jssdk_memory_used_bytes',
+    'Memory the process holds as admission counts it: RSS less pages merged by KSM, plus the KSM pages they map (current, cheap; a little above PSS)',
+    (r) => r.usedBytes,
+  ],
   ['openim_jssdk_memory_budget_bytes', 'Memory the cores may fill (--memory-budget); new cores wait or are refused beyond it', (r) => r.budgetBytes],
   ['openim_jssdk_memory_reserved_bytes', 'Memory admitted for cores still starting, not yet in the used figure', (r) => r.reservedBytes],
   ['openim_jssdk_core_starts_waiting_for_memory', 'Core starts waiting for room under the memory budget', (r) => r.startsWaiting],

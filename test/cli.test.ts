@@ -108,7 +108,9 @@ describe('command line', () => {
   it('a core file with debug hooks (the test core by path) is refused when NODE_ENV=production: exit 2, one line', async () => {
     const testcore = new URL('../core-wasm/testcore/testcore.wasm', import.meta.url).pathname;
     const dataDir = mkdtempSync(join(tmpdir(), 'jssdk-cli-'));
-    const child = runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', testcore, '--port', '0', '--data-dir', dataDir], { NODE_ENV: 'production' });
+    const child = runCli(['--openim-api', im.url, '--openim-ws', 'ws://127.0.0.1:1', '--core', testcore, '--port', '0', '--data-dir', dataDir], {
+      NODE_ENV: 'production',
+    });
     const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const r = await finish(child);
     clearTimeout(deadline);
@@ -170,7 +172,10 @@ describe('command line', () => {
       const real = join(root, 'real');
       await serve([...realIm(), '--data-dir', real]);
       expect(marker(real)).toMatchObject({ kind: 'openim' });
-      await refused(['--data-dir', real], new RegExp(`--data-dir "${real}" holds data of a real IM server; the embedded dev server \\(whose tokens anyone can mint\\) must not open it`));
+      await refused(
+        ['--data-dir', real],
+        new RegExp(`--data-dir "${real}" holds data of a real IM server; the embedded dev server \\(whose tokens anyone can mint\\) must not open it`),
+      );
 
       const legacy = join(root, 'legacy');
       mkdirSync(join(legacy, 'users'), { recursive: true });
@@ -249,7 +254,10 @@ describe('command line', () => {
     const r = await done;
     expect(r.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const closed = r.stdout.split('\n').filter((l) => l.includes('"msg":"session closed"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const closed = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('"msg":"session closed"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(closed).toEqual([expect.objectContaining({ userID: 'quinn', why: 'server shutdown', coreLoggedOut: true })]);
     expect(r.stdout).not.toContain(tokenFor('quinn'));
     rmSync(dataDir, { recursive: true, force: true });

@@ -5,7 +5,6 @@ import { sleep, until } from './helpers/cores.ts';
 const fx = useGatewayFixture();
 const { gateway, client } = fx;
 
-
 describe('handshake', () => {
   it.each([
     { label: 'no parameters', query: '', status: 400 },
@@ -16,7 +15,11 @@ describe('handshake', () => {
     { label: 'token of another user', query: `sendID=alice&token=${tokenFor('bob')}&platformID=5`, status: 401 },
     { label: 'token of another platform', query: `sendID=alice&token=${tokenFor('alice', 1)}&platformID=5`, status: 401 },
     { label: 'malformed token', query: 'sendID=alice&token=garbage&platformID=5', status: 401 },
-    { label: 'non-ASCII operationID (kept for the client, not sent to the IM server)', query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=%E4%BD%A0%0A`, status: 101 },
+    {
+      label: 'non-ASCII operationID (kept for the client, not sent to the IM server)',
+      query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=%E4%BD%A0%0A`,
+      status: 101,
+    },
     { label: 'valid', query: `sendID=alice&token=${tokenFor('alice')}&platformID=5&operationID=x`, status: 101 },
   ])('$label → $status', async ({ query, status }) => {
     const gw = await gateway();
@@ -356,7 +359,12 @@ describe('operations', () => {
     expect(admin.status).toBe(500);
     expect(await admin.json()).toEqual({ error: 'internal error (logged)' });
     const size = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(gw.hub), 'size')!;
-    Object.defineProperty(gw.hub, 'size', { get: () => { throw new TypeError('injected fault'); }, configurable: true });
+    Object.defineProperty(gw.hub, 'size', {
+      get: () => {
+        throw new TypeError('injected fault');
+      },
+      configurable: true,
+    });
     expect((await fetch(`${base}/healthz`)).status).toBe(500);
     Object.defineProperty(gw.hub, 'size', size);
     gw.hub.sessions = sessions;

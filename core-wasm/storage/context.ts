@@ -24,24 +24,38 @@ export interface StorageContext {
 
 /** One row as JSON text (the query selects a single json_object column), or undefined. */
 export function oneJson(ctx: StorageContext, sql: string, params: readonly SqlValue[]): string | undefined {
-  return ctx.statements.get(sql).pluck(true).get(...params) as string | undefined;
+  return ctx.statements
+    .get(sql)
+    .pluck(true)
+    .get(...params) as string | undefined;
 }
 
 /** Rows as a JSON array text, in the query's order. */
 export function listJson(ctx: StorageContext, sql: string, params: readonly SqlValue[]): string {
-  const rows = ctx.statements.get(sql).pluck(true).all(...params) as string[];
+  const rows = ctx.statements
+    .get(sql)
+    .pluck(true)
+    .all(...params) as string[];
   return rows.length === 0 ? '[]' : `[${rows.join(',')}]`;
 }
 
 /** A single number (COUNT, SUM, MAX); NULL or no row → 0. */
 export function oneNumber(ctx: StorageContext, sql: string, params: readonly SqlValue[]): number {
-  const v = ctx.statements.get(sql).pluck(true).get(...params);
+  const v = ctx.statements
+    .get(sql)
+    .pluck(true)
+    .get(...params);
   return typeof v === 'number' ? v : 0;
 }
 
 /** The first column of every row, as a JSON array text (ID lists). */
 export function columnJson(ctx: StorageContext, sql: string, params: readonly SqlValue[]): string {
-  return JSON.stringify(ctx.statements.get(sql).pluck(true).all(...params));
+  return JSON.stringify(
+    ctx.statements
+      .get(sql)
+      .pluck(true)
+      .all(...params),
+  );
 }
 
 /** Runs a write; returns the number of rows it changed. */

@@ -75,7 +75,10 @@ async function initSDK(call: Caller, who: string): Promise<void> {
 }
 
 /** `CALL` with no arguments, as the closed loops issue it. */
-const callOf = (call: Caller): LoopCall => () => call(CALL, []);
+const callOf =
+  (call: Caller): LoopCall =>
+  () =>
+    call(CALL, []);
 
 /** One call in flight; returns latency percentiles in microseconds. */
 async function latency(call: Caller, warmupMs: number, measureMs: number): Promise<{ p50: number; p99: number; n: number }> {
@@ -177,14 +180,7 @@ async function main(): Promise<void> {
     table(
       ['round', 'bare /s', 'pool /s', 'pool/bare', 'bare p50 µs', 'pool p50 µs'],
       [
-        ...rounds.map((r, i) => [
-          String(i + 1),
-          round(r.bareRate),
-          round(r.poolRate),
-          round(r.poolRate / r.bareRate, 2).toFixed(2),
-          round(r.bareP50),
-          round(r.poolP50),
-        ]),
+        ...rounds.map((r, i) => [String(i + 1), round(r.bareRate), round(r.poolRate), round(r.poolRate / r.bareRate, 2).toFixed(2), round(r.bareP50), round(r.poolP50)]),
         ['median', round(bareRate), round(poolRate), round(ratio, 2).toFixed(2), round(bareP50), round(poolP50)],
       ],
     ),

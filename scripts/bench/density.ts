@@ -136,7 +136,14 @@ async function callRate(sessions: readonly Session[]): Promise<number> {
 }
 
 async function allAnswer(sessions: readonly Session[]): Promise<boolean> {
-  const answers = await Promise.all(sessions.map((s) => s.client.request('GetLoginStatus').then((r) => r.env.data === '3', () => false)));
+  const answers = await Promise.all(
+    sessions.map((s) =>
+      s.client.request('GetLoginStatus').then(
+        (r) => r.env.data === '3',
+        () => false,
+      ),
+    ),
+  );
   return answers.every(Boolean);
 }
 
@@ -199,7 +206,12 @@ async function main(): Promise<void> {
     // Phase 1: merging off, then on, in one process.
     const p1 = startHost(dev, join(dataDir, 'p1'), flags.workers, n0, false);
     const base1 = await measure(p1);
-    const storm1 = await loginStorm(dev, base1.url, Array.from({ length: n0 }, (_, i) => `d1-${i}`), flags['in-flight']);
+    const storm1 = await loginStorm(
+      dev,
+      base1.url,
+      Array.from({ length: n0 }, (_, i) => `d1-${i}`),
+      flags['in-flight'],
+    );
     await traffic(storm1.sessions);
     await sleep(5000);
     const off = await measure(p1);
@@ -213,7 +225,12 @@ async function main(): Promise<void> {
     const p2 = startHost(dev, join(dataDir, 'p2'), flags.workers, n, true);
     const base2 = await measure(p2);
     const ownCpu0 = process.cpuUsage();
-    const storm2 = await loginStorm(dev, base2.url, Array.from({ length: n }, (_, i) => `d2-${i}`), flags['in-flight']);
+    const storm2 = await loginStorm(
+      dev,
+      base2.url,
+      Array.from({ length: n }, (_, i) => `d2-${i}`),
+      flags['in-flight'],
+    );
     const ownCpu = process.cpuUsage(ownCpu0);
     const afterStorm = await measure(p2);
     // Where a login's CPU goes: the gateway (cores included) and this process (dev server, client sockets).
@@ -239,8 +256,28 @@ async function main(): Promise<void> {
         ['phase', 'sessions', 'merging', 'PSS MiB', 'RSS MiB', 'PSS/session MB', 'merged pages', 'calls/s', 'note'],
         [
           ['1', n0, 'off', fmt(mib(off.pssBytes)), fmt(mib(off.rssBytes)), fmt(unmerged, 2), off.ksmMergingPages, fmt(rateOff), `logins ${fmt(storm1.seconds, 1)} s`],
-          ['1', n0, 'on', fmt(mib(merged1.reading.pssBytes)), fmt(mib(merged1.reading.rssBytes)), fmt(mergedSmall, 2), merged1.reading.ksmMergingPages, fmt(rateOn), `merged in ${fmt(merged1.seconds)} s`],
-          ['2', n, 'on', fmt(mib(final.pssBytes)), fmt(mib(final.rssBytes)), fmt(mergedBig, 2), final.ksmMergingPages, '', `logins ${fmt(storm2.seconds, 1)} s, ${sent}/${n} messages, merged in ${fmt(merged2.seconds)} s`],
+          [
+            '1',
+            n0,
+            'on',
+            fmt(mib(merged1.reading.pssBytes)),
+            fmt(mib(merged1.reading.rssBytes)),
+            fmt(mergedSmall, 2),
+            merged1.reading.ksmMergingPages,
+            fmt(rateOn),
+            `merged in ${fmt(merged1.seconds)} s`,
+          ],
+          [
+            '2',
+            n,
+            'on',
+            fmt(mib(final.pssBytes)),
+            fmt(mib(final.rssBytes)),
+            fmt(mergedBig, 2),
+            final.ksmMergingPages,
+            '',
+            `logins ${fmt(storm2.seconds, 1)} s, ${sent}/${n} messages, merged in ${fmt(merged2.seconds)} s`,
+          ],
         ],
       ),
     );

@@ -351,7 +351,7 @@ async function main(): Promise<void> {
     'relay: the floor (WebSocket → worker thread → WebSocket, nothing else) at the same rate; bare: the bare cores fed the ' +
       'same paced stream in one thread; added = gw − bare; idle bare: one bare call at a time; CPU columns: gateway window',
   );
-  console.log(`gateway p50 over the relay floor: ${(gwP50 - relayP50).toFixed(3)} ms; the floor itself adds ${(relayP50).toFixed(3)} ms before any core work`);
+  console.log(`gateway p50 over the relay floor: ${(gwP50 - relayP50).toFixed(3)} ms; the floor itself adds ${relayP50.toFixed(3)} ms before any core work`);
   console.log(`skipped: paced sends dropped because ${USERS * K_HIGH} requests were already waiting (the gateway fell behind)`);
 
   const busiest = Math.max(...[...rounds.map((r) => r.cpuHigh), ...latencies.map((r) => r.cpu)].map((c) => c.othersPct ?? 0));

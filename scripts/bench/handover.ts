@@ -182,13 +182,19 @@ async function main(): Promise<void> {
     const [a, b] = await Promise.all([startNode(redis, dev, 'node-a', prefix, n, leaseMs), startNode(redis, dev, 'node-b', prefix, 2 * n, leaseMs)]);
     nodes.push(a, b);
     const group = async (tag: string): Promise<Users> => {
-      const users = new Users(dev, Array.from({ length: n }, (_, i) => `${tag}${i}`));
+      const users = new Users(
+        dev,
+        Array.from({ length: n }, (_, i) => `${tag}${i}`),
+      );
       await users.tokensFor();
       return users;
     };
 
     // Warm-up on both nodes (first cores of a worker start slower), not measured.
-    for (const [tag, node] of [['warmA', a], ['warmB', b]] as const) {
+    for (const [tag, node] of [
+      ['warmA', a],
+      ['warmB', b],
+    ] as const) {
       const warm = await group(tag);
       await warm.loginAll(node);
       await warm.logoutAll();

@@ -271,16 +271,13 @@ async function main(): Promise<void> {
 
   console.log(`\nlatency (ms), ${gwSamples.length} logins per cell; p99 of this few is close to the maximum`);
   console.log(
-    table(
-      ['login', 'e2e p50', 'e2e p99', 'core p50', 'core p99', 'gw share', 'of e2e', 'core start', 'initSDK', 'pool all', 'gw own', 'gw ready', 'core ready'],
-      rows,
-    ),
+    table(['login', 'e2e p50', 'e2e p99', 'core p50', 'core p99', 'gw share', 'of e2e', 'core start', 'initSDK', 'pool all', 'gw own', 'gw ready', 'core ready'], rows),
   );
   console.log(
-    'e2e = Login frame → reply through the gateway; core = the core\'s own login call on a pool; gw share = e2e p50 − core p50;\n' +
-      'core start + initSDK are what the gateway has done before the core\'s login starts (pool p50s); pool all = start +\n' +
-      'initSDK + login per pool sample; gw own = e2e p50 − pool all p50: the gateway\'s own code and hops;\n' +
-      'ready = Login sent (pool: core start begun) → OnSyncServerFinish: the core\'s sync runs on after its login returns,\n' +
+    "e2e = Login frame → reply through the gateway; core = the core's own login call on a pool; gw share = e2e p50 − core p50;\n" +
+      "core start + initSDK are what the gateway has done before the core's login starts (pool p50s); pool all = start +\n" +
+      "initSDK + login per pool sample; gw own = e2e p50 − pool all p50: the gateway's own code and hops;\n" +
+      "ready = Login sent (pool: core start begun) → OnSyncServerFinish: the core's sync runs on after its login returns,\n" +
       'and a returning login finds most of it in its database',
   );
 

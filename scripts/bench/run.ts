@@ -140,7 +140,9 @@ async function main(): Promise<number> {
   for (const name of selected) {
     const rel = BENCHMARKS[name] as string; // checked against the table above
     process.stdout.write(`\n=== bench ${name} ===\n`);
-    outcomes.push(await runOne(name, join(here, rel), loader, { args: argsOf.get(name) ?? [], ...(TIMEOUTS_MS[name] !== undefined && { timeoutMs: TIMEOUTS_MS[name] }) }));
+    outcomes.push(
+      await runOne(name, join(here, rel), loader, { args: argsOf.get(name) ?? [], ...(TIMEOUTS_MS[name] !== undefined && { timeoutMs: TIMEOUTS_MS[name] }) }),
+    );
   }
   let failed = 0;
   process.stdout.write('\n=== summary ===\n');

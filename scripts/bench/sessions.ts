@@ -222,7 +222,9 @@ async function main(): Promise<void> {
   );
   const last = steps[steps.length - 1] as Step;
   const ratio = last.gwRss / last.bareRss;
-  const extra = steps.map((s) => `at N = ${s.n}: ${Math.floor((24 * 1024) / s.gwRss)} sessions would fit in 24 GiB at ${s.gwRss.toFixed(1)} MiB each (before the fixed part)`);
+  const extra = steps.map(
+    (s) => `at N = ${s.n}: ${Math.floor((24 * 1024) / s.gwRss)} sessions would fit in 24 GiB at ${s.gwRss.toFixed(1)} MiB each (before the fixed part)`,
+  );
   const loadAtEnd = loadNow();
   if (Math.max(loadAtStart, loadAtEnd) > BUSY_LOAD) {
     extra.push(`note: load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end: other processes shared the machine`);

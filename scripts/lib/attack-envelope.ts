@@ -87,7 +87,8 @@ function notJson(state: LaneState): AttackInput[] {
   const notObjects = ['null', '[]', '1', '"s"', 'true', '[{"reqFuncName":"GetLoginStatus","operationID":"x","data":"[]"}]'];
   const out: AttackInput[] = [];
   for (const binary of [false, true]) {
-    for (const t of [...texts, ...notObjects]) out.push(unreadable(batch, state, `${binary ? 'binary' : 'text'} frame ${JSON.stringify(t)}`, binary ? Buffer.from(t) : t, binary, codes(CODES.invalidFrame)));
+    for (const t of [...texts, ...notObjects])
+      out.push(unreadable(batch, state, `${binary ? 'binary' : 'text'} frame ${JSON.stringify(t)}`, binary ? Buffer.from(t) : t, binary, codes(CODES.invalidFrame)));
   }
   return out;
 }
@@ -111,10 +112,20 @@ function bytesAndUtf8(state: LaneState, rng: Rng): AttackInput[] {
     out.push(unreadable(batch, state, `binary frame of ${label}`, buf, true, codes(CODES.invalidFrame)));
   }
   // Invalid UTF-8 in a text frame breaks the WebSocket protocol itself: 1007 is the answer.
-  const badText: AttackInput = unreadable(batch, state, 'text frame with invalid UTF-8 0xff', Buffer.from('{"reqFuncName":"GetLoginStatus","operationID":"x\xff","data":"[]"}', 'latin1'), false, codes(CODES.invalidFrame));
+  const badText: AttackInput = unreadable(
+    batch,
+    state,
+    'text frame with invalid UTF-8 0xff',
+    Buffer.from('{"reqFuncName":"GetLoginStatus","operationID":"x\xff","data":"[]"}', 'latin1'),
+    false,
+    codes(CODES.invalidFrame),
+  );
   out.push({ ...badText, closes: 1007 });
   // Invalid UTF-8 inside a binary request: decoded with replacement characters, then served.
-  for (const [label, bad] of [['0xff', [0xff]], ['a CESU surrogate', [0xed, 0xa0, 0x80]]] as const) {
+  for (const [label, bad] of [
+    ['0xff', [0xff]],
+    ['a CESU surrogate', [0xed, 0xa0, 0x80]],
+  ] as const) {
     const id = newInputId();
     const prefix = Buffer.from(`{"reqFuncName":"GetLoginStatus","operationID":"atk-${id}-`);
     const payload = Buffer.concat([prefix, Buffer.from(bad), Buffer.from('","data":"[]"}')]);
@@ -138,44 +149,154 @@ function fields(state: LaneState): AttackInput[] {
     fieldsFrame(batch, state, label, fs, expect, how);
   const out: AttackInput[] = [];
   for (const bad of ['null', '1', '[]', '{}', '""', 'true']) {
-    out.push(f(`reqFuncName ${bad}`, [['reqFuncName', bad], ['operationID', OP], ['data', '"[]"']], codes(CODES.invalidEnvelope)));
+    out.push(
+      f(
+        `reqFuncName ${bad}`,
+        [
+          ['reqFuncName', bad],
+          ['operationID', OP],
+          ['data', '"[]"'],
+        ],
+        codes(CODES.invalidEnvelope),
+      ),
+    );
   }
-  out.push(f('no reqFuncName', [['operationID', OP], ['data', '"[]"']], codes(CODES.invalidEnvelope)));
-  for (const bad of ['null', '1', '[]', '{}', 'true']) {
-    out.push(f(`operationID ${bad}`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', bad], ['data', '"[]"']], codes(CODES.invalidEnvelope), { name: 'GetLoginStatus', echo: 'none' }));
-  }
-  out.push(f('no operationID', [['reqFuncName', '"GetLoginStatus"'], ['data', '"[]"']], codes(CODES.invalidEnvelope), { name: 'GetLoginStatus', echo: 'none' }));
-  for (const bad of ['null', '1', '[]', '{}', 'true', q('nope'), q('{}'), q('"x"'), q('1'), q('[1,]')]) {
-    out.push(f(`data ${bad}`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', OP], ['data', bad]], codes(CODES.invalidEnvelope), { name: 'GetLoginStatus' }));
-  }
-  out.push(f('no data', [['reqFuncName', '"GetLoginStatus"'], ['operationID', OP]], VALID, { name: 'GetLoginStatus' }));
-  out.push(f('data ""', [['reqFuncName', '"GetLoginStatus"'], ['operationID', OP], ['data', '""']], VALID, { name: 'GetLoginStatus' }));
   out.push(
     f(
-      'every field twice (the last one counts)',
-      [['reqFuncName', '"Nope"'], ['operationID', '"first"'], ['data', q('[1]')], ['reqFuncName', '"GetLoginStatus"'], ['operationID', OP], ['data', '"[]"']],
+      'no reqFuncName',
+      [
+        ['operationID', OP],
+        ['data', '"[]"'],
+      ],
+      codes(CODES.invalidEnvelope),
+    ),
+  );
+  for (const bad of ['null', '1', '[]', '{}', 'true']) {
+    out.push(
+      f(
+        `operationID ${bad}`,
+        [
+          ['reqFuncName', '"GetLoginStatus"'],
+          ['operationID', bad],
+          ['data', '"[]"'],
+        ],
+        codes(CODES.invalidEnvelope),
+        { name: 'GetLoginStatus', echo: 'none' },
+      ),
+    );
+  }
+  out.push(
+    f(
+      'no operationID',
+      [
+        ['reqFuncName', '"GetLoginStatus"'],
+        ['data', '"[]"'],
+      ],
+      codes(CODES.invalidEnvelope),
+      { name: 'GetLoginStatus', echo: 'none' },
+    ),
+  );
+  for (const bad of ['null', '1', '[]', '{}', 'true', q('nope'), q('{}'), q('"x"'), q('1'), q('[1,]')]) {
+    out.push(
+      f(
+        `data ${bad}`,
+        [
+          ['reqFuncName', '"GetLoginStatus"'],
+          ['operationID', OP],
+          ['data', bad],
+        ],
+        codes(CODES.invalidEnvelope),
+        { name: 'GetLoginStatus' },
+      ),
+    );
+  }
+  out.push(
+    f(
+      'no data',
+      [
+        ['reqFuncName', '"GetLoginStatus"'],
+        ['operationID', OP],
+      ],
       VALID,
       { name: 'GetLoginStatus' },
     ),
   );
-  out.push(f('fields only under __proto__', [['__proto__', `{"reqFuncName":"GetLoginStatus","operationID":${OP},"data":"[]"}`]], codes(CODES.invalidEnvelope), { echo: 'none' }));
+  out.push(
+    f(
+      'data ""',
+      [
+        ['reqFuncName', '"GetLoginStatus"'],
+        ['operationID', OP],
+        ['data', '""'],
+      ],
+      VALID,
+      { name: 'GetLoginStatus' },
+    ),
+  );
+  out.push(
+    f(
+      'every field twice (the last one counts)',
+      [
+        ['reqFuncName', '"Nope"'],
+        ['operationID', '"first"'],
+        ['data', q('[1]')],
+        ['reqFuncName', '"GetLoginStatus"'],
+        ['operationID', OP],
+        ['data', '"[]"'],
+      ],
+      VALID,
+      { name: 'GetLoginStatus' },
+    ),
+  );
+  out.push(
+    f('fields only under __proto__', [['__proto__', `{"reqFuncName":"GetLoginStatus","operationID":${OP},"data":"[]"}`]], codes(CODES.invalidEnvelope), { echo: 'none' }),
+  );
   out.push(
     f(
       'extra fields named like Object members',
-      [['reqFuncName', '"GetLoginStatus"'], ['operationID', OP], ['data', '"[]"'], ['constructor', '1'], ['hasOwnProperty', '2'], ['__proto__', 'null'], ['toString', '{}']],
+      [
+        ['reqFuncName', '"GetLoginStatus"'],
+        ['operationID', OP],
+        ['data', '"[]"'],
+        ['constructor', '1'],
+        ['hasOwnProperty', '2'],
+        ['__proto__', 'null'],
+        ['toString', '{}'],
+      ],
       VALID,
       { name: 'GetLoginStatus' },
     ),
   );
   // The body's userID is never who the socket is.
   out.push(
-    f('GetLoginUserID with another userID in the body', [['reqFuncName', '"GetLoginUserID"'], ['operationID', OP], ['userID', '"someone-else"'], ['data', '"[]"']], VALID, {
-      name: 'GetLoginUserID',
-      expectData: (self) => (state === 'after-login' ? JSON.stringify(self.userID) : '""'),
-    }),
+    f(
+      'GetLoginUserID with another userID in the body',
+      [
+        ['reqFuncName', '"GetLoginUserID"'],
+        ['operationID', OP],
+        ['userID', '"someone-else"'],
+        ['data', '"[]"'],
+      ],
+      VALID,
+      {
+        name: 'GetLoginUserID',
+        expectData: (self) => (state === 'after-login' ? JSON.stringify(self.userID) : '""'),
+      },
+    ),
   );
   for (const binary of [false, true]) {
-    out.push(f(`${binary ? 'binary' : 'text'} GetLoginStatus`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', OP], ['data', '"[]"']], VALID, { name: 'GetLoginStatus', binary }));
+    out.push(
+      f(
+        `${binary ? 'binary' : 'text'} GetLoginStatus`,
+        [
+          ['reqFuncName', '"GetLoginStatus"'],
+          ['operationID', OP],
+          ['data', '"[]"'],
+        ],
+        VALID,
+        { name: 'GetLoginStatus', binary },
+      ),
+    );
   }
   return out;
 }
@@ -183,20 +304,77 @@ function fields(state: LaneState): AttackInput[] {
 function names(state: LaneState, coreFunctions: ReadonlySet<string>): AttackInput[] {
   const batch = 'envelope: function names';
   const unknown = [
-    'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Constructor', 'ToString', 'HasOwnProperty', 'ValueOf', '__defineGetter__',
-    'InitSDK', 'UnInitSDK', 'CommonEventFunc', 'UploadFile', 'login', 'Login ', ' Login', 'LOGIN', 'getLoginStatus', 'GetLoginStatus\u0000', 'Get\u202eLoginStatus',
-    'OnKickedOffline', 'OnConnectSuccess', 'Error', 'N'.repeat(L.reqFuncNameLength),
+    'constructor',
+    'toString',
+    '__proto__',
+    'hasOwnProperty',
+    'valueOf',
+    'Constructor',
+    'ToString',
+    'HasOwnProperty',
+    'ValueOf',
+    '__defineGetter__',
+    'InitSDK',
+    'UnInitSDK',
+    'CommonEventFunc',
+    'UploadFile',
+    'login',
+    'Login ',
+    ' Login',
+    'LOGIN',
+    'getLoginStatus',
+    'GetLoginStatus\u0000',
+    'Get\u202eLoginStatus',
+    'OnKickedOffline',
+    'OnConnectSuccess',
+    'Error',
+    'N'.repeat(L.reqFuncNameLength),
   ];
   const out: AttackInput[] = [];
   for (const name of unknown) {
     // A name the loaded core answers to is not unknown (e.g. a custom core's "ToString").
-    if (/^[A-Z][A-Za-z0-9_]*$/.test(name) && coreFunctions.has(name.charAt(0).toLowerCase() + name.slice(1)) && !['InitSDK', 'UnInitSDK', 'CommonEventFunc', 'UploadFile'].includes(name)) continue;
+    if (
+      /^[A-Z][A-Za-z0-9_]*$/.test(name) &&
+      coreFunctions.has(name.charAt(0).toLowerCase() + name.slice(1)) &&
+      !['InitSDK', 'UnInitSDK', 'CommonEventFunc', 'UploadFile'].includes(name)
+    )
+      continue;
     const shown = name.length > 40 ? `${name.length}-character name` : JSON.stringify(name);
-    out.push(fieldsFrame(batch, state, `reqFuncName ${shown}`, [['reqFuncName', q(name)], ['operationID', OP], ['data', '"[]"']], codes(CODES.unknownFunction), { name }));
+    out.push(
+      fieldsFrame(
+        batch,
+        state,
+        `reqFuncName ${shown}`,
+        [
+          ['reqFuncName', q(name)],
+          ['operationID', OP],
+          ['data', '"[]"'],
+        ],
+        codes(CODES.unknownFunction),
+        { name },
+      ),
+    );
   }
   // Names longer than any client's are refused (20001) without being echoed.
-  for (const [length, heavy] of [[L.reqFuncNameLength + 1, false], [2 ** 20, false], [L.stringLength + 1, true]] as const) {
-    out.push(fieldsFrame(batch, state, `reqFuncName of ${length} characters`, [['reqFuncName', q('N'.repeat(length))], ['operationID', OP], ['data', '"[]"']], codes(CODES.invalidEnvelope), { heavy }));
+  for (const [length, heavy] of [
+    [L.reqFuncNameLength + 1, false],
+    [2 ** 20, false],
+    [L.stringLength + 1, true],
+  ] as const) {
+    out.push(
+      fieldsFrame(
+        batch,
+        state,
+        `reqFuncName of ${length} characters`,
+        [
+          ['reqFuncName', q('N'.repeat(length))],
+          ['operationID', OP],
+          ['data', '"[]"'],
+        ],
+        codes(CODES.invalidEnvelope),
+        { heavy },
+      ),
+    );
   }
   return out;
 }
@@ -231,20 +409,48 @@ function limits(state: LaneState): AttackInput[] {
   const id = newInputId();
   const atOp = `atk-${id}-`.padEnd(L.operationIdLength, 'o');
   out.push(
-    fieldsFrame(batch, state, `operationID of ${L.operationIdLength} characters`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', q(atOp)], data], VALID, { name: 'GetLoginStatus', echo: 'unknown' }),
+    fieldsFrame(batch, state, `operationID of ${L.operationIdLength} characters`, [['reqFuncName', '"GetLoginStatus"'], ['operationID', q(atOp)], data], VALID, {
+      name: 'GetLoginStatus',
+      echo: 'unknown',
+    }),
   );
-  for (const [length, heavy] of [[L.operationIdLength + 1, false], [2 ** 20, false], [L.stringLength + 1, true]] as const) {
+  for (const [length, heavy] of [
+    [L.operationIdLength + 1, false],
+    [2 ** 20, false],
+    [L.stringLength + 1, true],
+  ] as const) {
     gls(`operationID of ${length} characters`, [['operationID', q('o'.repeat(length))], data], codes(CODES.invalidEnvelope), heavy, 'none');
   }
   // A string of `data` at and just beyond the string limit, for a function nobody serves
   // (the limit is checked before the name: 20006 beyond it, 20002 within).
-  for (const [length, expect] of [[L.stringLength, codes(CODES.unknownFunction)], [L.stringLength + 1, limit('stringLength')]] as const) {
-    out.push(fieldsFrame(batch, state, `a data string of ${length} characters`, [['reqFuncName', '"NoSuchFunction"'], ['operationID', OP], ['data', q(`["${'s'.repeat(length)}"]`)]], expect, { name: 'NoSuchFunction', heavy: true }));
+  for (const [length, expect] of [
+    [L.stringLength, codes(CODES.unknownFunction)],
+    [L.stringLength + 1, limit('stringLength')],
+  ] as const) {
+    out.push(
+      fieldsFrame(
+        batch,
+        state,
+        `a data string of ${length} characters`,
+        [
+          ['reqFuncName', '"NoSuchFunction"'],
+          ['operationID', OP],
+          ['data', q(`["${'s'.repeat(length)}"]`)],
+        ],
+        expect,
+        { name: 'NoSuchFunction', heavy: true },
+      ),
+    );
     PINNING.add(out[out.length - 1] as AttackInput);
   }
   // README bounds "one string in a request"; the gateway bounds the strings of `data` and
   // leaves the frame's own to the frame size. Either answer is taken here.
-  gls(`an extra field holding a string of ${L.stringLength + 1} characters`, [['operationID', OP], data, ['x', q('s'.repeat(L.stringLength + 1))]], { kind: 'any' }, true);
+  gls(
+    `an extra field holding a string of ${L.stringLength + 1} characters`,
+    [['operationID', OP], data, ['x', q('s'.repeat(L.stringLength + 1))]],
+    { kind: 'any' },
+    true,
+  );
 
   // Whole frames at and beyond the frame size.
   const frameAt = newInputId();
@@ -255,7 +461,11 @@ function limits(state: LaneState): AttackInput[] {
     label: `GetLoginStatus padded to exactly ${L.frameBytes} bytes`,
     heavy: true,
     expect: VALID,
-    render: () => ({ frame: paddedGetLoginStatus(`atk-${frameAt}`, L.frameBytes), binary: false, sent: { echoOpID: `atk-${frameAt}`, binary: false, expectEvent: 'GetLoginStatus', name: 'GetLoginStatus' } }),
+    render: () => ({
+      frame: paddedGetLoginStatus(`atk-${frameAt}`, L.frameBytes),
+      binary: false,
+      sent: { echoOpID: `atk-${frameAt}`, binary: false, expectEvent: 'GetLoginStatus', name: 'GetLoginStatus' },
+    }),
   });
   PINNING.add(out[out.length - 1] as AttackInput);
   for (const bytes of [L.frameBytes + 1, 16 * 2 ** 20]) {
@@ -273,7 +483,13 @@ function limits(state: LaneState): AttackInput[] {
 function floods(state: LaneState, scale: 'full' | 'short'): FloodInput[] {
   const batch = 'envelope: floods';
   const n = scale === 'full' ? 3000 : 300;
-  const flood = (label: string, count: number, expect: Expectation, heavy: boolean, one: (opID: string) => { frame: string | Buffer; binary: boolean; sent: SentFrame }): FloodInput => {
+  const flood = (
+    label: string,
+    count: number,
+    expect: Expectation,
+    heavy: boolean,
+    one: (opID: string) => { frame: string | Buffer; binary: boolean; sent: SentFrame },
+  ): FloodInput => {
     const id = newInputId();
     return { id, batch, state, label, heavy, count, expect, render: () => Array.from({ length: count }, (_, i) => one(`atk-${id}-${i}`)) };
   };
@@ -285,14 +501,21 @@ function floods(state: LaneState, scale: 'full' | 'short'): FloodInput[] {
   const all = [
     // More than a socket may have unanswered: the excess is refused (20005), never dropped.
     flood(`${n} GetLoginStatus at once`, n, codes(0, CODES.tooManyRequests), false, gls),
-    flood(`${n} non-JSON frames at once`, n, codes(CODES.invalidFrame), false, () => ({ frame: 'nope', binary: false, sent: { echoOpID: '', binary: false, expectEvent: 'Error', name: undefined } })),
+    flood(`${n} non-JSON frames at once`, n, codes(CODES.invalidFrame), false, () => ({
+      frame: 'nope',
+      binary: false,
+      sent: { echoOpID: '', binary: false, expectEvent: 'Error', name: undefined },
+    })),
     flood(`${n} unknown functions at once`, n, codes(CODES.unknownFunction), false, (opID) => ({
       frame: `{"reqFuncName":"NoSuchFunction","operationID":"${opID}","data":"[]"}`,
       binary: true,
       sent: { echoOpID: opID, binary: true, expectEvent: 'NoSuchFunction', name: 'NoSuchFunction' },
     })),
     // Past the inbound byte bounds the socket is read later, not dropped: every one answered.
-    flood(`4 GetLoginStatus frames of ${L.frameBytes} bytes at once`, 4, codes(0, CODES.tooManyRequests), true, (opID) => ({ ...gls(opID), frame: paddedGetLoginStatus(opID, L.frameBytes) })),
+    flood(`4 GetLoginStatus frames of ${L.frameBytes} bytes at once`, 4, codes(0, CODES.tooManyRequests), true, (opID) => ({
+      ...gls(opID),
+      frame: paddedGetLoginStatus(opID, L.frameBytes),
+    })),
   ];
   PINNING.add(all[all.length - 1] as FloodInput);
   return all;

@@ -89,7 +89,8 @@ export class HandshakeAttack {
       if (!(opts.nodeMayRefuse && o.status === 400)) report(`HTTP ${o.status} without a JSON {errCode, errMsg} body`);
       return o;
     }
-    if (typeof body.errCode !== 'number' || typeof body.errMsg !== 'string' || body.errMsg.trim() === '') report(`HTTP ${o.status} body is not {errCode: number, errMsg: non-empty string}`);
+    if (typeof body.errCode !== 'number' || typeof body.errMsg !== 'string' || body.errMsg.trim() === '')
+      report(`HTTP ${o.status} body is not {errCode: number, errMsg: non-empty string}`);
     else if (o.status === 401 && !(body.errCode >= 1501 && body.errCode <= 1507)) report(`HTTP 401 with errCode ${body.errCode}, not an IM token error (1501–1507)`);
     if (this.ctx.imHosts.some((h) => o.body.includes(h))) report(`HTTP ${o.status} refusal body reveals the IM server's address`);
     return o;
@@ -98,7 +99,11 @@ export class HandshakeAttack {
   /** Malformed, doubled, wrong and huge handshakes, one at a time. */
   async malformed(): Promise<void> {
     const u = this.ctx.users();
-    const ok: Query = [['sendID', u.userID], ['token', u.token], ['platformID', String(PLATFORM_ID)]];
+    const ok: Query = [
+      ['sendID', u.userID],
+      ['token', u.token],
+      ['platformID', String(PLATFORM_ID)],
+    ];
     const without = (name: string): Query => ok.filter(([k]) => k !== name);
     const withValue = (name: string, value: string): Query => ok.map(([k, v]) => [k, k === name ? value : v] as const);
     await this.check('valid', target(ok), [101]);
@@ -147,7 +152,16 @@ export class HandshakeAttack {
       }
       await sleep(Math.min(holdMs, 500));
       const u = this.ctx.users();
-      await this.check(`valid, while ${count} half-sent heads are held open`, target([['sendID', u.userID], ['token', u.token], ['platformID', String(PLATFORM_ID)]]), [101], { timeoutMs: 3000 });
+      await this.check(
+        `valid, while ${count} half-sent heads are held open`,
+        target([
+          ['sendID', u.userID],
+          ['token', u.token],
+          ['platformID', String(PLATFORM_ID)],
+        ]),
+        [101],
+        { timeoutMs: 3000 },
+      );
       await sleep(Math.max(0, holdMs - 500));
     } finally {
       for (const s of sockets) s.destroy();
@@ -165,10 +179,27 @@ export class HandshakeAttack {
     try {
       const n = this.ctx.maxConnsPerUser;
       const strangers = Array.from({ length: n }, (_, i) =>
-        this.check(`stranger ${i + 1} of ${n} for the victim's userID, token verified slowly`, target([['sendID', victim.userID], ['token', `${SLOW_TOKEN_PREFIX}${this.ctx.seed}-${i}`], ['platformID', String(PLATFORM_ID)]]), [401, 429, 503], { timeoutMs: slowMs + HANDSHAKE_TIMEOUT_MS }),
+        this.check(
+          `stranger ${i + 1} of ${n} for the victim's userID, token verified slowly`,
+          target([
+            ['sendID', victim.userID],
+            ['token', `${SLOW_TOKEN_PREFIX}${this.ctx.seed}-${i}`],
+            ['platformID', String(PLATFORM_ID)],
+          ]),
+          [401, 429, 503],
+          { timeoutMs: slowMs + HANDSHAKE_TIMEOUT_MS },
+        ),
       );
       await sleep(Math.min(500, slowMs / 4));
-      await this.check(`the victim's own valid handshake while ${n} strangers' handshakes for its userID are being verified`, target([['sendID', victim.userID], ['token', victim.token], ['platformID', String(PLATFORM_ID)]]), [101]);
+      await this.check(
+        `the victim's own valid handshake while ${n} strangers' handshakes for its userID are being verified`,
+        target([
+          ['sendID', victim.userID],
+          ['token', victim.token],
+          ['platformID', String(PLATFORM_ID)],
+        ]),
+        [101],
+      );
       await Promise.all(strangers);
     } finally {
       proxy.slowMs = 0;
@@ -182,13 +213,26 @@ export class HandshakeAttack {
     const u = this.ctx.users();
     const before = this.ctx.proxy.tokenChecksOf(token);
     for (let i = 0; i < count; i++) {
-      await this.check('one refused token, repeated', target([['sendID', u.userID], ['token', token], ['platformID', String(PLATFORM_ID)]]), [401, 429, 503]);
+      await this.check(
+        'one refused token, repeated',
+        target([
+          ['sendID', u.userID],
+          ['token', token],
+          ['platformID', String(PLATFORM_ID)],
+        ]),
+        [401, 429, 503],
+      );
     }
     const checks = this.ctx.proxy.tokenChecksOf(token) - before;
     this.figures.refusedFloodChecks = checks;
     this.figures.refusedFloodSize = count;
     if (checks > 2) {
-      this.ctx.findings.add('handshake', `a flood of one refused token cost one IM token check per handshake (refusals are not remembered)`, `${count} handshakes with token ${JSON.stringify(token)}`, `${checks} token checks reached the IM server`);
+      this.ctx.findings.add(
+        'handshake',
+        `a flood of one refused token cost one IM token check per handshake (refusals are not remembered)`,
+        `${count} handshakes with token ${JSON.stringify(token)}`,
+        `${checks} token checks reached the IM server`,
+      );
     }
   }
 
@@ -200,7 +244,16 @@ export class HandshakeAttack {
     try {
       await Promise.all(
         Array.from({ length: count }, (_, i) =>
-          this.check('one of many concurrent handshakes with slowly refused tokens', target([['sendID', `flood${this.ctx.seed}_${i}`], ['token', `${SLOW_TOKEN_PREFIX}flood-${i}`], ['platformID', String(PLATFORM_ID)]]), [401, 429, 503], { timeoutMs: slowMs + HANDSHAKE_TIMEOUT_MS }),
+          this.check(
+            'one of many concurrent handshakes with slowly refused tokens',
+            target([
+              ['sendID', `flood${this.ctx.seed}_${i}`],
+              ['token', `${SLOW_TOKEN_PREFIX}flood-${i}`],
+              ['platformID', String(PLATFORM_ID)],
+            ]),
+            [401, 429, 503],
+            { timeoutMs: slowMs + HANDSHAKE_TIMEOUT_MS },
+          ),
         ),
       );
     } finally {
@@ -235,7 +288,12 @@ export class HandshakeAttack {
       }
     }
     if (admitted > this.ctx.maxConnsPerUser || admitted === 0) {
-      this.ctx.findings.add('handshake', `${admitted} of ${count} concurrent valid handshakes of one user admitted (cap ${this.ctx.maxConnsPerUser})`, `${count} at once for ${u.userID}`, `${admitted} sockets open`);
+      this.ctx.findings.add(
+        'handshake',
+        `${admitted} of ${count} concurrent valid handshakes of one user admitted (cap ${this.ctx.maxConnsPerUser})`,
+        `${count} at once for ${u.userID}`,
+        `${admitted} sockets open`,
+      );
     }
     for (const r of results) r.s?.terminate();
   }

@@ -123,7 +123,8 @@ export function judgeAnswer(expect: Expectation, sent: SentFrame, r: Received): 
       break;
     case 'limit':
       if (env.errCode !== CODES.limitExceeded) problems.push(`beyond the ${expect.limits.join('/')} limit: errCode ${env.errCode}, expected ${CODES.limitExceeded}`);
-      else if (!expect.limits.some((l) => namesLimit(env.errMsg, l))) problems.push(`errCode ${CODES.limitExceeded} whose errMsg does not name the ${expect.limits.join(' or ')} limit and its value`);
+      else if (!expect.limits.some((l) => namesLimit(env.errMsg, l)))
+        problems.push(`errCode ${CODES.limitExceeded} whose errMsg does not name the ${expect.limits.join(' or ')} limit and its value`);
       break;
   }
   return problems;

@@ -92,7 +92,10 @@ export class AttackLane {
   }
 
   /** Sends all frames at once, then collects the answers (one each) within `timeoutMs`. */
-  async burst(frames: ReadonlyArray<{ frame: string | Buffer; binary: boolean; sent: SentFrame }>, timeoutMs: number): Promise<{ answers: Received[]; closed: { code: number; reason: string } | undefined; ms: number }> {
+  async burst(
+    frames: ReadonlyArray<{ frame: string | Buffer; binary: boolean; sent: SentFrame }>,
+    timeoutMs: number,
+  ): Promise<{ answers: Received[]; closed: { code: number; reason: string } | undefined; ms: number }> {
     const s = this.#socket;
     if (!s || s.isClosed) return { answers: [], closed: { code: -1, reason: 'lane socket was not open' }, ms: 0 };
     s.dropEvents();

@@ -33,7 +33,6 @@ const BYSTANDER_INTERVAL_MS = 50;
 const DEV_SECRET = 'openIM123';
 const DEV_ADMIN = 'imAdmin';
 
-
 export interface CoreAttackOptions {
   core: 'test' | 'official';
   dev: DevServerProcess;
@@ -162,7 +161,9 @@ export class CoreAttack {
       envelopeInputs: [...envelopeBatches.values()].reduce((n, b) => n + b.length, 0),
       floodFrames: floods.reduce((n, f) => n + f.count, 0),
     };
-    this.o.log(`${this.o.core} core: ${targets.length} functions (${targets.filter((t) => t.row === undefined).length} pass-through), ${planned.functionInputs} function inputs, ${planned.envelopeInputs} envelope inputs, ${floods.length} floods (${planned.floodFrames} frames), handshakes`);
+    this.o.log(
+      `${this.o.core} core: ${targets.length} functions (${targets.filter((t) => t.row === undefined).length} pass-through), ${planned.functionInputs} function inputs, ${planned.envelopeInputs} envelope inputs, ${floods.length} floods (${planned.floodFrames} frames), handshakes`,
+    );
 
     let procStart: ProcFigures | undefined;
     let procEnd: ProcFigures | undefined;
@@ -201,7 +202,12 @@ export class CoreAttack {
         const wasAlive = this.#target.alive;
         stop = await this.#target.stop();
         if (wasAlive && stop.code !== 0) {
-          this.#findings.add('gateway', `did not stop cleanly on SIGTERM after the attack (code ${stop.code}, signal ${stop.signal})`, '', this.#target.stderrTail.slice(-20).join('\n'));
+          this.#findings.add(
+            'gateway',
+            `did not stop cleanly on SIGTERM after the attack (code ${stop.code}, signal ${stop.signal})`,
+            '',
+            this.#target.stderrTail.slice(-20).join('\n'),
+          );
         }
       }
     }
@@ -227,7 +233,12 @@ export class CoreAttack {
   // --- the gateway and its clients --------------------------------------------------------
 
   async #mintUsers(): Promise<void> {
-    const names = ['by', 'stranger', ...Array.from({ length: this.o.lanesPerState }, (_, i) => [`b${i}`, `a${i}`]).flat(), ...Array.from({ length: 8 }, (_, i) => `h${i}`)];
+    const names = [
+      'by',
+      'stranger',
+      ...Array.from({ length: this.o.lanesPerState }, (_, i) => [`b${i}`, `a${i}`]).flat(),
+      ...Array.from({ length: 8 }, (_, i) => `h${i}`),
+    ];
     const tokens = await Promise.all(
       names.map(async (n) => {
         const userID = `atk_${this.o.core}_${n}`;
@@ -393,7 +404,13 @@ export class CoreAttack {
     }
     if (!found) {
       const labels = inFlight.map((i) => `${i.label} [${i.state}]`).join('\n');
-      this.#findings.add('process', 'gateway process died with several inputs in flight, none of which killed it again alone', labels || '(none in flight)', firstTail, this.#batch);
+      this.#findings.add(
+        'process',
+        'gateway process died with several inputs in flight, none of which killed it again alone',
+        labels || '(none in flight)',
+        firstTail,
+        this.#batch,
+      );
     }
   }
 
@@ -453,7 +470,8 @@ export class CoreAttack {
       if (outcome.code !== input.closes) report(`socket closed (${outcome.code} ${outcome.reason}) instead of answering`, `after ${outcome.ms.toFixed(0)} ms`);
       reopen = true;
     } else {
-      if (outcome.malformed.length > 0) report('answered with a frame that is not a proper envelope', outcome.malformed.map((m) => `${m.shapeProblem}: ${m.raw.slice(0, 300)}`).join('\n'));
+      if (outcome.malformed.length > 0)
+        report('answered with a frame that is not a proper envelope', outcome.malformed.map((m) => `${m.shapeProblem}: ${m.raw.slice(0, 300)}`).join('\n'));
       else report(`no answer within ${this.o.answerTimeoutMs} ms`, input.closes !== undefined ? `expected a close with ${input.closes}` : expectationText(input.expect));
       reopen = true;
     }
@@ -481,7 +499,11 @@ export class CoreAttack {
     }
     const answered = new Set(res.answers.map((r: Received) => r.env.operationID));
     const missing = frames[0]?.sent.echoOpID === '' ? frames.length - res.answers.length : frames.filter((fr) => !answered.has(fr.sent.echoOpID ?? '')).length;
-    if (missing > 0) report(`flood: ${missing} of ${frames.length} frames not answered within ${(res.ms / 1000).toFixed(0)} s`, res.closed ? `socket closed ${res.closed.code} ${res.closed.reason}` : 'socket open');
+    if (missing > 0)
+      report(
+        `flood: ${missing} of ${frames.length} frames not answered within ${(res.ms / 1000).toFixed(0)} s`,
+        res.closed ? `socket closed ${res.closed.code} ${res.closed.reason}` : 'socket open',
+      );
     if (res.closed) await this.#reopen(lane);
     return false;
   }
@@ -494,7 +516,13 @@ export class CoreAttack {
       this.#watch?.check(add),
     ]);
     for (const p of this.#bystanderProblems.splice(0)) {
-      this.#findings.add('bystander', `bystander GetLoginStatus not answered "3" within ${this.o.bystanderMs} ms`, `during batch ${p.batch}`, `${p.result.observed} after ${p.result.ms.toFixed(0)} ms`, p.batch);
+      this.#findings.add(
+        'bystander',
+        `bystander GetLoginStatus not answered "3" within ${this.o.bystanderMs} ms`,
+        `during batch ${p.batch}`,
+        `${p.result.observed} after ${p.result.ms.toFixed(0)} ms`,
+        p.batch,
+      );
     }
     for (const [i, lane] of this.#lanes.entries()) {
       const st = statuses[i] as { ok: boolean; observed: string };

@@ -81,7 +81,9 @@ class CliChild {
           if (m) resolve(m);
         };
         this.#listeners.push(listener);
-        void this.exited.then((e) => reject(new Error(`${what}: the process exited first (code ${e.code}, signal ${e.signal}):\n${this.stderrTail.slice(-30).join('\n')}`)));
+        void this.exited.then((e) =>
+          reject(new Error(`${what}: the process exited first (code ${e.code}, signal ${e.signal}):\n${this.stderrTail.slice(-30).join('\n')}`)),
+        );
       }),
       START_TIMEOUT_MS,
       what,
@@ -125,7 +127,10 @@ export class DevServerProcess {
   static async start(): Promise<DevServerProcess> {
     const cli = new CliChild(['dev-server', '--host', '127.0.0.1', '--api-port', '0', '--ws-port', '0', '--log-level', 'warn']);
     try {
-      const [api, ws] = await Promise.all([cli.waitFor(/^\s*API:\s+(http:\S+)/, 'dev server API address'), cli.waitFor(/^\s*Gateway:\s+(ws:\S+)/, 'dev server gateway address')]);
+      const [api, ws] = await Promise.all([
+        cli.waitFor(/^\s*API:\s+(http:\S+)/, 'dev server API address'),
+        cli.waitFor(/^\s*Gateway:\s+(ws:\S+)/, 'dev server gateway address'),
+      ]);
       return new DevServerProcess(cli, api[1] as string, ws[1] as string);
     } catch (err) {
       cli.child.kill('SIGKILL');
@@ -168,17 +173,28 @@ export class GatewayCli {
     const dataDir = mkdtempSync(join(tmpdir(), 'openim-jssdk-attack-'));
     // Info level: the "gateway listening" line carries the port (0 asks for a free one).
     const cli = new CliChild([
-      '--host', '127.0.0.1',
-      '--port', '0',
-      '--core', options.core,
-      '--workers', String(options.workers),
-      '--openim-api', options.openimApi,
-      '--openim-ws', options.openimWs,
-      '--data-dir', dataDir,
-      '--max-conns-per-user', String(options.maxConnsPerUser),
-      '--grace-period', '1',
-      '--hang-threshold', String(options.hangThresholdMs),
-      '--log-level', 'info',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--core',
+      options.core,
+      '--workers',
+      String(options.workers),
+      '--openim-api',
+      options.openimApi,
+      '--openim-ws',
+      options.openimWs,
+      '--data-dir',
+      dataDir,
+      '--max-conns-per-user',
+      String(options.maxConnsPerUser),
+      '--grace-period',
+      '1',
+      '--hang-threshold',
+      String(options.hangThresholdMs),
+      '--log-level',
+      'info',
     ]);
     try {
       const m = await cli.waitFor(/"port":(\d+).*"msg":"gateway listening"/, 'gateway start');

@@ -68,7 +68,11 @@ export class GatewayWatch {
     const peak = this.#batchPeak;
     this.#batchPeak = now;
     if (peak > this.rssGrowthBoundMiB * MiB) {
-      add('memory', `RSS above its baseline by more than ${this.rssGrowthBoundMiB} MiB during a batch`, `peak ${mib(peak)} MiB above a ${mib(this.baselineRss)} MiB baseline, ${mib(now)} MiB after it`);
+      add(
+        'memory',
+        `RSS above its baseline by more than ${this.rssGrowthBoundMiB} MiB during a batch`,
+        `peak ${mib(peak)} MiB above a ${mib(this.baselineRss)} MiB baseline, ${mib(now)} MiB after it`,
+      );
     }
     if (text === undefined) {
       add('gateway', '/metrics did not answer after a batch', '');
@@ -82,7 +86,8 @@ export class GatewayWatch {
       const exits = exportedMetric(text, CORE_EXITS_METRIC) ?? 0;
       if (exits > this.#metricBase.coreExits) add('gateway', `cores exited during a batch (${CORE_EXITS_METRIC})`, `+${exits - this.#metricBase.coreExits}`);
       const restarts = exportedMetric(text, WORKER_RESTARTS_METRIC) ?? 0;
-      if (restarts > this.#metricBase.workerRestarts) add('gateway', `workers replaced during a batch (${WORKER_RESTARTS_METRIC})`, `+${restarts - this.#metricBase.workerRestarts}`);
+      if (restarts > this.#metricBase.workerRestarts)
+        add('gateway', `workers replaced during a batch (${WORKER_RESTARTS_METRIC})`, `+${restarts - this.#metricBase.workerRestarts}`);
       this.#metricBase = { internal: internal ?? 0, coreExits: exits, workerRestarts: restarts };
     }
     for (const e of this.target.errorLogs) {
@@ -106,7 +111,12 @@ export class GatewayWatch {
       now = this.target.proc();
     }
     if (over(now)) {
-      this.findings.add('gateway', `file descriptors left open after the attack (more than ${FD_SLACK} above the start)`, `after every client closed and ${SETTLE_MS / 1000} s`, `${start?.fds} at start, ${now?.fds} at the end (${now?.sockets} sockets)`);
+      this.findings.add(
+        'gateway',
+        `file descriptors left open after the attack (more than ${FD_SLACK} above the start)`,
+        `after every client closed and ${SETTLE_MS / 1000} s`,
+        `${start?.fds} at start, ${now?.fds} at the end (${now?.sockets} sockets)`,
+      );
     }
     return now;
   }

@@ -87,11 +87,7 @@ export function flagHelp(usage: string, table: Record<string, FlagDef>): string 
  * The start of a script's main(): its flags, or the exit code to stop with — 2 after one
  * line naming a bad flag, 0 after `--help` (the table must define a `help` bool).
  */
-export function scriptFlags<T extends Record<string, FlagDef> & { help: BoolFlag }>(
-  script: string,
-  table: T,
-  argv: readonly string[],
-): FlagValues<T> | number {
+export function scriptFlags<T extends Record<string, FlagDef> & { help: BoolFlag }>(script: string, table: T, argv: readonly string[]): FlagValues<T> | number {
   let flags: FlagValues<T>;
   try {
     flags = parseFlags(table, argv);

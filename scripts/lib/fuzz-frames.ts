@@ -107,11 +107,7 @@ function parsesToArray(text: string): boolean {
   }
 }
 
-const anyString = fc.oneof(
-  fc.string({ maxLength: 24 }),
-  fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 12 }),
-);
+const anyString = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }));
 const shallowJson = fc.jsonValue({ maxDepth: 2 });
 const nonStringJson = shallowJson.filter((v) => typeof v !== 'string');
 const someObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 4 });
@@ -119,11 +115,47 @@ const someArray = fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 4 });
 
 /** Field names of the request objects the client sends, so random objects sometimes look real. */
 const FIELD_NAMES = [
-  'userID', 'groupID', 'clientMsgID', 'conversationID', 'count', 'offset', 'keyword', 'keywordList', 'nickname',
-  'faceURL', 'ex', 'toUserID', 'fromUserID', 'remark', 'reqMsg', 'handleMsg', 'groupName', 'memberUserIDs',
-  'adminUserIDs', 'groupInfo', 'isSearchNickname', 'isSearchUserID', 'startClientMsgID', 'lastMinSeq', 'viewType',
-  'contentType', 'textElem', 'content', 'sessionType', 'recvID', 'sendID', 'seq', 'status', 'pageNumber', 'showNumber',
-  'messageTypeList', 'searchTimePosition', 'searchTimePeriod', 'friendUserIDs', 'isPinned', 'recvMsgOpt',
+  'userID',
+  'groupID',
+  'clientMsgID',
+  'conversationID',
+  'count',
+  'offset',
+  'keyword',
+  'keywordList',
+  'nickname',
+  'faceURL',
+  'ex',
+  'toUserID',
+  'fromUserID',
+  'remark',
+  'reqMsg',
+  'handleMsg',
+  'groupName',
+  'memberUserIDs',
+  'adminUserIDs',
+  'groupInfo',
+  'isSearchNickname',
+  'isSearchUserID',
+  'startClientMsgID',
+  'lastMinSeq',
+  'viewType',
+  'contentType',
+  'textElem',
+  'content',
+  'sessionType',
+  'recvID',
+  'sendID',
+  'seq',
+  'status',
+  'pageNumber',
+  'showNumber',
+  'messageTypeList',
+  'searchTimePosition',
+  'searchTimePeriod',
+  'friendUserIDs',
+  'isPinned',
+  'recvMsgOpt',
 ];
 const plausibleObject = fc.dictionary(fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.string({ maxLength: 8 })), shallowJson, { maxKeys: 6 });
 
@@ -137,7 +169,13 @@ function plausibleValue(p: ParamSpec, self: string): fc.Arbitrary<unknown> {
     }
     case 'int': {
       const [min, max] = p.range ?? [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-      return nullable(fc.oneof(fc.integer({ min: Math.max(min, -2), max: Math.min(max, 200) }), fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }), fc.constantFrom(min, max, 0)));
+      return nullable(
+        fc.oneof(
+          fc.integer({ min: Math.max(min, -2), max: Math.min(max, 200) }),
+          fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }),
+          fc.constantFrom(min, max, 0),
+        ),
+      );
     }
     case 'number':
       return nullable(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()));
@@ -154,7 +192,11 @@ function plausibleValue(p: ParamSpec, self: string): fc.Arbitrary<unknown> {
         );
       }
       return nullable(
-        fc.oneof(plausibleObject.map((o) => JSON.stringify(o)), fc.constant('{}'), ...(p.objectStringified ? [plausibleObject] : [])),
+        fc.oneof(
+          plausibleObject.map((o) => JSON.stringify(o)),
+          fc.constant('{}'),
+          ...(p.objectStringified ? [plausibleObject] : []),
+        ),
       );
   }
 }
@@ -189,8 +231,14 @@ function wrongValue(p: ParamSpec): fc.Arbitrary<unknown> {
       if (!p.bareStringAsList) {
         const wrongText =
           p.json === 'array'
-            ? fc.oneof(someObject.map((o) => JSON.stringify(o)), fc.constantFrom('1', '"x"', 'true', 'not json', '{', ''))
-            : fc.oneof(someArray.map((a) => JSON.stringify(a)), fc.constantFrom('null', '1', '"x"', 'true', 'not json', '{', '[]', ''));
+            ? fc.oneof(
+                someObject.map((o) => JSON.stringify(o)),
+                fc.constantFrom('1', '"x"', 'true', 'not json', '{', ''),
+              )
+            : fc.oneof(
+                someArray.map((a) => JSON.stringify(a)),
+                fc.constantFrom('null', '1', '"x"', 'true', 'not json', '{', '[]', ''),
+              );
         options.push(wrongText.filter((t) => !(t === '' && p.emptyAllowed)));
       }
       break;
@@ -210,9 +258,7 @@ function arity(params: readonly ParamSpec[]): { required: number; max: number } 
 
 function plausibleArgs(params: readonly ParamSpec[], self: string): fc.Arbitrary<unknown[]> {
   const { required, max } = arity(params);
-  return fc
-    .integer({ min: required, max })
-    .chain((n) => fc.tuple(...params.slice(0, n).map((p) => plausibleValue(p, self))).map((t) => [...t] as unknown[]));
+  return fc.integer({ min: required, max }).chain((n) => fc.tuple(...params.slice(0, n).map((p) => plausibleValue(p, self))).map((t) => [...t] as unknown[]));
 }
 
 /** Arguments the row must refuse: too many, too few, or one item of the wrong type. */
@@ -224,18 +270,14 @@ function wrongArgs(params: readonly ParamSpec[], self: string): fc.Arbitrary<unk
   const options: Array<fc.Arbitrary<unknown[]>> = [tooMany];
   if (required > 0) {
     options.push(
-      fc
-        .integer({ min: 0, max: required - 1 })
-        .chain((n) => fc.tuple(...params.slice(0, n).map((p) => plausibleValue(p, self))).map((t) => [...t] as unknown[])),
+      fc.integer({ min: 0, max: required - 1 }).chain((n) => fc.tuple(...params.slice(0, n).map((p) => plausibleValue(p, self))).map((t) => [...t] as unknown[])),
     );
   }
   if (params.length > 0) {
     options.push(
-      fc.integer({ min: 0, max: params.length - 1 }).chain((bad) =>
-        fc
-          .tuple(...params.map((p, i) => (i === bad ? wrongValue(p) : plausibleValue(p, self))))
-          .map((t) => [...t] as unknown[]),
-      ),
+      fc
+        .integer({ min: 0, max: params.length - 1 })
+        .chain((bad) => fc.tuple(...params.map((p, i) => (i === bad ? wrongValue(p) : plausibleValue(p, self)))).map((t) => [...t] as unknown[])),
     );
   }
   return fc.oneof(...options);
@@ -246,17 +288,22 @@ function rowOf(name: string): RequestRule | undefined {
 }
 
 function request(name: fc.Arbitrary<string>, args: fc.Arbitrary<unknown[]>, category: FrameCategory, expect: (name: string) => Expectation): fc.Arbitrary<FrameSpec> {
-  return fc.record({ name, args, opID: fc.oneof(fc.constant('f'), anyString), binary: fc.boolean(), dataForm: fc.nat(9) }).map(
-    ({ name: n, args: a, opID, binary, dataForm }): FrameSpec => ({
+  return fc
+    .record({ name, args, opID: fc.oneof(fc.constant('f'), anyString), binary: fc.boolean(), dataForm: fc.nat(9) })
+    .map(({ name: n, args: a, opID, binary, dataForm }): FrameSpec => ({
       shape: 'object',
       category,
       // Parameterless requests may leave `data` out or send "" (some clients do).
-      fields: { reqFuncName: n, operationID: opID, userID: 'ignored', data: a.length === 0 && dataForm === 0 ? undefined : a.length === 0 && dataForm === 1 ? '' : JSON.stringify(a) },
+      fields: {
+        reqFuncName: n,
+        operationID: opID,
+        userID: 'ignored',
+        data: a.length === 0 && dataForm === 0 ? undefined : a.length === 0 && dataForm === 1 ? '' : JSON.stringify(a),
+      },
       uniqueOpID: true,
       binary,
       expect: expect(n),
-    }),
-  );
+    }));
 }
 
 /** Arrays and objects nested `depth` levels (the innermost one included), the innermost holding `width` entries. */
@@ -288,9 +335,7 @@ export function nestText(n: Nest): string {
     open += objectAt(level) ? '{"a":' : '[';
     close = (objectAt(level) ? '}' : ']') + close;
   }
-  const inner = objectAt(n.depth - 1)
-    ? `{${Array.from({ length: n.width }, (_, i) => `"k${i}":0`).join(',')}}`
-    : `[${new Array<string>(n.width).fill('0').join(',')}]`;
+  const inner = objectAt(n.depth - 1) ? `{${Array.from({ length: n.width }, (_, i) => `"k${i}":0`).join(',')}}` : `[${new Array<string>(n.width).fill('0').join(',')}]`;
   return open + inner + close;
 }
 
@@ -310,16 +355,14 @@ function nestExpectation(n: Nest, above: number, within: Expectation): Expectati
 
 /** A request whose `data` text is written raw: `parts` are JSON texts of the arguments. */
 function rawRequest(name: string, parts: readonly string[], category: FrameCategory, expect: Expectation): fc.Arbitrary<FrameSpec> {
-  return fc.record({ opID: fc.oneof(fc.constant('d'), anyString), binary: fc.boolean() }).map(
-    ({ opID, binary }): FrameSpec => ({
-      shape: 'object',
-      category,
-      fields: { reqFuncName: name, operationID: opID, userID: 'ignored', data: `[${parts.join(',')}]` },
-      uniqueOpID: true,
-      binary,
-      expect,
-    }),
-  );
+  return fc.record({ opID: fc.oneof(fc.constant('d'), anyString), binary: fc.boolean() }).map(({ opID, binary }): FrameSpec => ({
+    shape: 'object',
+    category,
+    fields: { reqFuncName: name, operationID: opID, userID: 'ignored', data: `[${parts.join(',')}]` },
+    uniqueOpID: true,
+    binary,
+    expect,
+  }));
 }
 
 /**
@@ -345,12 +388,10 @@ function deepCategories(ctx: FrameArbitraryContext, servedRows: readonly string[
   const out: Array<fc.WeightedArbitrary<FrameSpec>> = [
     {
       weight: 8,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...servedRows, ...passThroughNames), nestArbitrary, fc.nat(3))
-        .chain(([name, nest, pos]) => {
-          const i = Math.min(pos, paramsOf(name).length);
-          return withNestAt(name, i, nestText(nest)).chain((parts) => rawRequest(name, parts, 'deep-arg', nestExpectation(nest, 1, VALID)));
-        }),
+      arbitrary: fc.tuple(fc.constantFrom(...servedRows, ...passThroughNames), nestArbitrary, fc.nat(3)).chain(([name, nest, pos]) => {
+        const i = Math.min(pos, paramsOf(name).length);
+        return withNestAt(name, i, nestText(nest)).chain((parts) => rawRequest(name, parts, 'deep-arg', nestExpectation(nest, 1, VALID)));
+      }),
     },
     {
       weight: 3,
@@ -427,7 +468,9 @@ export function frameArbitrary(ctx: FrameArbitraryContext): fc.Arbitrary<FrameSp
   const categories: Array<fc.WeightedArbitrary<FrameSpec>> = [
     {
       weight: 8,
-      arbitrary: fc.record({ text: notJson, binary: fc.boolean() }).map(({ text, binary }): FrameSpec => ({ shape: 'text', category: 'not-json', text, binary, expect: codes(CODES.invalidFrame) })),
+      arbitrary: fc
+        .record({ text: notJson, binary: fc.boolean() })
+        .map(({ text, binary }): FrameSpec => ({ shape: 'text', category: 'not-json', text, binary, expect: codes(CODES.invalidFrame) })),
     },
     {
       weight: 3,
@@ -438,7 +481,9 @@ export function frameArbitrary(ctx: FrameArbitraryContext): fc.Arbitrary<FrameSp
     },
     {
       weight: 5,
-      arbitrary: fc.record({ text: notObject, binary: fc.boolean() }).map(({ text, binary }): FrameSpec => ({ shape: 'text', category: 'not-object', text, binary, expect: codes(CODES.invalidFrame) })),
+      arbitrary: fc
+        .record({ text: notObject, binary: fc.boolean() })
+        .map(({ text, binary }): FrameSpec => ({ shape: 'text', category: 'not-object', text, binary, expect: codes(CODES.invalidFrame) })),
     },
     {
       weight: 8,
@@ -456,7 +501,14 @@ export function frameArbitrary(ctx: FrameArbitraryContext): fc.Arbitrary<FrameSp
     {
       weight: 8,
       arbitrary: fc
-        .record({ name: fc.oneof(realName, anyString.filter((s) => s !== '')), opID: fc.oneof(fc.constant(undefined), nonStringJson), binary: fc.boolean() })
+        .record({
+          name: fc.oneof(
+            realName,
+            anyString.filter((s) => s !== ''),
+          ),
+          opID: fc.oneof(fc.constant(undefined), nonStringJson),
+          binary: fc.boolean(),
+        })
         .map(({ name, opID, binary }): FrameSpec => ({
           shape: 'object',
           category: 'bad-opid',
@@ -470,7 +522,10 @@ export function frameArbitrary(ctx: FrameArbitraryContext): fc.Arbitrary<FrameSp
       weight: 10,
       arbitrary: fc
         .record({
-          name: fc.oneof(realName, anyString.filter((s) => s !== '')),
+          name: fc.oneof(
+            realName,
+            anyString.filter((s) => s !== ''),
+          ),
           data: fc.oneof(
             nonStringJson.filter((v) => v !== undefined),
             anyString.filter((s) => s !== '' && !parsesToArray(s)),
@@ -517,7 +572,13 @@ export function frameArbitrary(ctx: FrameArbitraryContext): fc.Arbitrary<FrameSp
       weight: 6,
       arbitrary: request(fc.constantFrom(...passThroughNames), args, 'pass-through', () => VALID).filter(
         // Emitting a session-ending event ends the session: by design, not a finding.
-        (f) => !(f.shape === 'object' && f.fields.reqFuncName === 'DebugEmit' && typeof f.fields.data === 'string' && [...SESSION_ENDING_EVENTS].some((e) => (f.fields.data as string).includes(e))),
+        (f) =>
+          !(
+            f.shape === 'object' &&
+            f.fields.reqFuncName === 'DebugEmit' &&
+            typeof f.fields.data === 'string' &&
+            [...SESSION_ENDING_EVENTS].some((e) => (f.fields.data as string).includes(e))
+          ),
       ),
     });
   }
@@ -560,7 +621,15 @@ const asResponseWithoutID = (r: Received): boolean => r.env.operationID === '' &
 export function renderFrame(spec: FrameSpec, n: number): RenderedFrame {
   if (spec.shape === 'bytes') {
     const payload = Buffer.from(spec.bytes);
-    return { payload, binary: true, echoOpID: '', matchesResponse: asResponseWithoutID, expectEvent: undefined, name: undefined, shown: `binary ${payload.toString('hex')}` };
+    return {
+      payload,
+      binary: true,
+      echoOpID: '',
+      matchesResponse: asResponseWithoutID,
+      expectEvent: undefined,
+      name: undefined,
+      shown: `binary ${payload.toString('hex')}`,
+    };
   }
   if (spec.shape === 'text') {
     return {
@@ -583,7 +652,8 @@ export function renderFrame(spec: FrameSpec, n: number): RenderedFrame {
     payload: spec.binary ? Buffer.from(text) : text,
     binary: spec.binary,
     echoOpID: readable ? echoOpID : undefined,
-    matchesResponse: echoOpID === '' ? asResponseWithoutID : readable ? (r) => r.env.operationID === echoOpID : (r) => r.env.operationID === echoOpID || asResponseWithoutID(r),
+    matchesResponse:
+      echoOpID === '' ? asResponseWithoutID : readable ? (r) => r.env.operationID === echoOpID : (r) => r.env.operationID === echoOpID || asResponseWithoutID(r),
     expectEvent: readable ? responseEventFor(fields.reqFuncName) : undefined,
     name: typeof fields.reqFuncName === 'string' ? fields.reqFuncName : undefined,
     shown: `${spec.binary ? 'binary' : 'text'} ${text.length > 600 ? `${text.slice(0, 600)}… (${text.length} chars)` : text}`,
@@ -683,7 +753,8 @@ export class FrameLane {
     if (r.env.errCode === 0) this.stats.successes++;
     else this.stats.errors++;
     for (const p of judgeResponse(spec, frame, r)) report(p, r.raw.slice(0, 600));
-    for (const secret of this.secrets) if (r.raw.includes(secret)) report(`errMsg (errCode ${r.env.errCode}) reveals the IM server's address to the client`, r.raw.slice(0, 600));
+    for (const secret of this.secrets)
+      if (r.raw.includes(secret)) report(`errMsg (errCode ${r.env.errCode}) reveals the IM server's address to the client`, r.raw.slice(0, 600));
     const unclear = r.env.errCode !== 0 ? unclearError(r.env.errMsg) : undefined;
     if (unclear !== undefined) {
       // The gateway checks the arguments of client API requests; pass-through functions get them as sent.

@@ -111,9 +111,9 @@ const edits = fc.array(
     fc
       .record({ name: paramName, variant: fc.nat(4) })
       .map(({ name, variant }): Edit => ({ op: 'rename', name, to: [name.toLowerCase(), name.toUpperCase(), ` ${name}`, `${name} `, `${name}[]`][variant] as string })),
-    fc.record({ name: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('userID', 'sendId', 'platform', 'token2')), value: someValue }).map(
-      ({ name, value }): Edit => ({ op: 'junk', name, value }),
-    ),
+    fc
+      .record({ name: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('userID', 'sendId', 'platform', 'token2')), value: someValue })
+      .map(({ name, value }): Edit => ({ op: 'junk', name, value })),
   ),
   { maxLength: 3 },
 );
@@ -287,8 +287,7 @@ export async function checkHandshake(c: HandshakeCase, n: number, ctx: Handshake
   stats.handshakes++;
   const key = outcome.kind === 'status' ? String(outcome.status) : outcome.kind;
   stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
-  const report = (problem: string, variant?: string): void =>
-    findings.add('handshake', problem, showTarget(r.target), showOutcome(outcome), variant);
+  const report = (problem: string, variant?: string): void => findings.add('handshake', problem, showTarget(r.target), showOutcome(outcome), variant);
 
   if (outcome.kind === 'timeout') return report(`no HTTP status within ${HANDSHAKE_TIMEOUT_MS} ms`);
   if (outcome.kind === 'no-answer') return report(`connection ended without an HTTP answer (${outcome.error})`);

@@ -35,7 +35,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Non-JSON stderr lines kept (crash traces, Node warnings). */
 const STDERR_TAIL_LINES = 60;
 
-
 export class GatewayProcess {
   readonly url: string;
   readonly port: number;
@@ -94,9 +93,7 @@ export class GatewayProcess {
           if (m.type === 'ready') resolve(m);
           if (m.type === 'start-failed') reject(new Error(`gateway did not start: ${m.message}`));
         });
-        child.once('exit', (code, signal) =>
-          reject(new Error(`gateway process exited during start (code ${code}, signal ${signal}):\n${early.slice(-20).join('\n')}`)),
-        );
+        child.once('exit', (code, signal) => reject(new Error(`gateway process exited during start (code ${code}, signal ${signal}):\n${early.slice(-20).join('\n')}`)));
       }),
       START_TIMEOUT_MS,
       'gateway start',
@@ -161,7 +158,8 @@ export class GatewayProcess {
   /** The kernel's view of the gateway process (fds, sockets, threads, wasm memories). */
   procFigures(): ProcFigures {
     const pid = this.#child.pid;
-    if (pid === undefined || this.#exit) return { fds: undefined, sockets: undefined, threads: undefined, wasmMemories: undefined, coreMemories: undefined, wasmResidentBytes: undefined };
+    if (pid === undefined || this.#exit)
+      return { fds: undefined, sockets: undefined, threads: undefined, wasmMemories: undefined, coreMemories: undefined, wasmResidentBytes: undefined };
     return procFigures(pid);
   }
 
@@ -243,7 +241,10 @@ export class GatewayProcess {
       if (entry.level < 40) return;
       const msg = entry.msg;
       // Messages embed IDs and numbers; group them by their wording.
-      const key = `${entry.level} ${msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d+/g, 'N').slice(0, 160)}`;
+      const key = `${entry.level} ${msg
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>')
+        .replace(/\d+/g, 'N')
+        .slice(0, 160)}`;
       const tally = this.logs.get(key);
       if (tally) tally.count++;
       else this.logs.set(key, { level: entry.level, msg, count: 1, example: line.slice(0, 2000) });

@@ -188,9 +188,7 @@ export class ImSocket {
       parsed = undefined;
     }
     const shapeProblem = parsed === undefined ? 'not JSON' : envelopeProblem(parsed);
-    const env: Envelope = shapeProblem
-      ? { event: '', errCode: NaN, errMsg: '', data: '', operationID: '\u0000malformed' }
-      : (parsed as Envelope);
+    const env: Envelope = shapeProblem ? { event: '', errCode: NaN, errMsg: '', data: '', operationID: '\u0000malformed' } : (parsed as Envelope);
     const received: Received = { env, binary, shapeProblem, raw };
     if (shapeProblem) {
       this.malformed.push(received);

@@ -38,10 +38,7 @@ export function rawHandshake(port: number, target: Buffer, timeoutMs: number): P
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(
-      () => finish({ kind: 'timeout', ms: performance.now() - started, received: buf.toString('latin1').slice(0, 200) }),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish({ kind: 'timeout', ms: performance.now() - started, received: buf.toString('latin1').slice(0, 200) }), timeoutMs);
     const parse = (ended: boolean): void => {
       const end = buf.indexOf('\r\n\r\n');
       if (end === -1) {
@@ -57,8 +54,7 @@ export function rawHandshake(port: number, target: Buffer, timeoutMs: number): P
       const status = Number(m[1]);
       const body = buf.subarray(end + 4);
       const length = /\r\ncontent-length: *(\d+)/i.exec(headers);
-      const complete =
-        status === 101 || ended || body.length >= MAX_BODY || (length !== null && body.length >= Number(length[1]));
+      const complete = status === 101 || ended || body.length >= MAX_BODY || (length !== null && body.length >= Number(length[1]));
       if (!complete) return;
       finish({ kind: 'status', status, headers, body: body.subarray(0, MAX_BODY).toString('utf8'), ms: performance.now() - started });
     };

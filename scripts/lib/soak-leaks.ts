@@ -74,7 +74,10 @@ interface LeakCheck {
   rule: string;
 }
 
-const grows = (slack: number) => (start: number | undefined): number | undefined => (start === undefined ? undefined : start + slack);
+const grows =
+  (slack: number) =>
+  (start: number | undefined): number | undefined =>
+    start === undefined ? undefined : start + slack;
 
 const LEAK_CHECKS: readonly LeakCheck[] = [
   {

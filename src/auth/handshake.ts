@@ -17,9 +17,7 @@ export interface HandshakeParams {
   operationID: string;
 }
 
-export type HandshakeResult =
-  | { ok: true; params: HandshakeParams }
-  | { ok: false; status: 400; message: string };
+export type HandshakeResult = { ok: true; params: HandshakeParams } | { ok: false; status: 400; message: string };
 
 const REQUIRED = ['sendID', 'token', 'platformID'] as const;
 
@@ -77,9 +75,7 @@ export function parseHandshakeQuery(url: string, newOperationID: () => string = 
   const platformText = values.get('platformID') ?? '';
   const platformID = parsePlatformID(platformText);
   if (platformID === undefined) {
-    return reject(
-      `query parameter "platformID" must be a platform ID from ${MIN_PLATFORM_ID} to ${MAX_PLATFORM_ID} (got ${quote(platformText)})`,
-    );
+    return reject(`query parameter "platformID" must be a platform ID from ${MIN_PLATFORM_ID} to ${MAX_PLATFORM_ID} (got ${quote(platformText)})`);
   }
 
   return {

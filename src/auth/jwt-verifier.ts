@@ -19,14 +19,7 @@
  * What this mode cannot see: tokens the IM has kicked (1506) or no longer knows (1507).
  */
 import { compactVerify, errors } from 'jose';
-import {
-  checkTokenOwner,
-  TokenErrCode,
-  tokenRejected,
-  type TokenExpectation,
-  type TokenVerdict,
-  type TokenVerifier,
-} from './token-verifier.ts';
+import { checkTokenOwner, TokenErrCode, tokenRejected, type TokenExpectation, type TokenVerdict, type TokenVerifier } from './token-verifier.ts';
 import { errorText } from '../shared/error-text.ts';
 
 export interface JwtVerifierOptions {
@@ -97,13 +90,7 @@ export class JwtTokenVerifier implements TokenVerifier {
   constructor(options: JwtVerifierOptions) {
     if (options.secret === '') throw new RangeError('JwtTokenVerifier needs a non-empty secret');
     // Imported once; passing raw bytes would make jose import the key on every verify.
-    this.key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(options.secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    );
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
     this.toleranceMs = (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS) * 1000;
     this.now = options.now ?? Date.now;
   }
@@ -119,7 +106,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     }
 
     const claims = decodeClaims(payload);
-    if (claims === undefined) return tokenRejected(TokenErrCode.malformed, 'claims are not the IM\'s UserID/PlatformID/exp/iat/nbf');
+    if (claims === undefined) return tokenRejected(TokenErrCode.malformed, "claims are not the IM's UserID/PlatformID/exp/iat/nbf");
     if (claims.exp === undefined) return tokenRejected(TokenErrCode.unknown, 'token has no exp claim');
 
     const now = this.now();

@@ -7,15 +7,7 @@
  * there; only a non-empty operationID header is required.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  checkTokenOwner,
-  isTokenErrCode,
-  TOKEN_ERR_NAMES,
-  verifierUnavailable,
-  type TokenExpectation,
-  type TokenVerdict,
-  type TokenVerifier,
-} from './token-verifier.ts';
+import { checkTokenOwner, isTokenErrCode, TOKEN_ERR_NAMES, verifierUnavailable, type TokenExpectation, type TokenVerdict, type TokenVerifier } from './token-verifier.ts';
 
 export const PARSE_TOKEN_PATH = '/auth/parse_token';
 export const DEFAULT_VERIFY_TIMEOUT_MS = 5000;
@@ -87,8 +79,7 @@ export class OpenImTokenVerifier implements TokenVerifier {
    * IM address), not for the client.
    */
   async verify(token: string, expect: TokenExpectation, operationID: string): Promise<TokenVerdict> {
-    const unavailable = (why: string): TokenVerdict =>
-      verifierUnavailable(`token check at ${this.endpoint} failed: ${why}`);
+    const unavailable = (why: string): TokenVerdict => verifierUnavailable(`token check at ${this.endpoint} failed: ${why}`);
 
     let text: string;
     let status: number;

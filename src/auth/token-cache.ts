@@ -247,8 +247,7 @@ export class CachingTokenVerifier implements TokenVerifier {
   }
 
   forgetUser(userID: string, platformID?: number): void {
-    const matches = (e: { userID: string; platformID: number }): boolean =>
-      e.userID === userID && (platformID === undefined || e.platformID === platformID);
+    const matches = (e: { userID: string; platformID: number }): boolean => e.userID === userID && (platformID === undefined || e.platformID === platformID);
     for (const key of [...(this.byUser.get(userID) ?? [])]) {
       const entry = this.accepted.peek(key) ?? this.refused.peek(key);
       if (entry !== undefined && matches(entry)) {
@@ -302,5 +301,7 @@ export class CachingTokenVerifier implements TokenVerifier {
 
 /** JSON keeps the three parts apart whatever characters a userID contains. */
 function cacheKey(token: string, expect: TokenExpectation): string {
-  return createHash('sha256').update(JSON.stringify([token, expect.userID, expect.platformID])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([token, expect.userID, expect.platformID]))
+    .digest('base64url');
 }

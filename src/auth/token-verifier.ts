@@ -79,10 +79,7 @@ export function verifierUnavailable(errMsg: string): TokenVerdict {
 }
 
 /** The comparison every driver makes once it knows whose token it is. */
-export function checkTokenOwner(
-  claims: { userID: string; platformID: number },
-  expect: TokenExpectation,
-): TokenVerdict | undefined {
+export function checkTokenOwner(claims: { userID: string; platformID: number }, expect: TokenExpectation): TokenVerdict | undefined {
   if (claims.userID === expect.userID && claims.platformID === expect.platformID) return undefined;
   // Naming the token's owner reveals nothing: anyone holding a JWT can read its claims.
   return tokenRejected(

@@ -281,9 +281,7 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
     for (;;) {
       if (await this.#tryRegister()) return;
       if (this.#now() >= deadline) {
-        throw new Error(
-          `node id ${this.nodeId} is still held by another live node after ${waitMs} ms: give each node its own --node-id`,
-        );
+        throw new Error(`node id ${this.nodeId} is still held by another live node after ${waitMs} ms: give each node its own --node-id`);
       }
       await sleep(Math.min(200, this.timings.renewEveryMs));
     }
@@ -316,11 +314,14 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
    */
   #armFence(): void {
     clearTimeout(this.#fenceTimer);
-    this.#fenceTimer = setTimeout(() => {
-      if (this.#incarnation === undefined) return;
-      if (this.#now() >= this.#trustedUntil) this.#lose('no lease renewal got through in time');
-      else this.#armFence();
-    }, Math.ceil(Math.max(0, this.#trustedUntil - this.#now())) + 1);
+    this.#fenceTimer = setTimeout(
+      () => {
+        if (this.#incarnation === undefined) return;
+        if (this.#now() >= this.#trustedUntil) this.#lose('no lease renewal got through in time');
+        else this.#armFence();
+      },
+      Math.ceil(Math.max(0, this.#trustedUntil - this.#now())) + 1,
+    );
     this.#fenceTimer.unref();
   }
 
@@ -406,13 +407,7 @@ export class SessionDirectory extends EventEmitter<DirectoryEvents> {
   async release(userID: string, platformID: number, fence: number, incarnation: string): Promise<boolean> {
     const field = ownerField(userID, platformID);
     const entry = `${this.nodeId} ${incarnation} ${fence}`;
-    const ok = await this.#script('jssdkRelease')(
-      this.keys.owner(field),
-      this.keys.owned(this.nodeId, incarnation),
-      entry,
-      field,
-      `${this.nodeId} ${incarnation} `,
-    );
+    const ok = await this.#script('jssdkRelease')(this.keys.owner(field), this.keys.owned(this.nodeId, incarnation), entry, field, `${this.nodeId} ${incarnation} `);
     return ok === 1;
   }
 

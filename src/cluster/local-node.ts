@@ -27,7 +27,12 @@ export function localNodeOf(hub: Hub, forgetTokens: (userID: string, platformID:
       await hub.get(userID, platformID)?.handOver(`taken over by node ${to}`, CLOSE_CODES.handedOver);
     },
     handOverAll: async (why) => {
-      await Promise.all(hub.sessions().filter((s) => s.ownershipFence !== undefined).map((s) => s.handOver(why, CLOSE_CODES.clusterUnavailable)));
+      await Promise.all(
+        hub
+          .sessions()
+          .filter((s) => s.ownershipFence !== undefined)
+          .map((s) => s.handOver(why, CLOSE_CODES.clusterUnavailable)),
+      );
     },
     kick: (userID, platformID) => hub.kick(userID, platformID, forgetTokens),
     sessions: () => hub.sessions().map((s) => ({ userID: s.userID, platformID: s.platformID, state: s.state, connections: s.connections, workerId: s.workerId ?? null })),

@@ -59,10 +59,16 @@ const MAX_CONNECTIONS_REPORTED = 100_000;
 
 type Check = (value: unknown) => boolean;
 
-const isString = (maxChars: number): Check => (v) => typeof v === 'string' && v.length > 0 && v.length <= maxChars;
+const isString =
+  (maxChars: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length > 0 && v.length <= maxChars;
 const isUserID: Check = (v) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v, 'utf8') <= AUTH_LIMITS.userIDBytes;
 const isPlatform: Check = (v) => typeof v === 'number' && isPlatformID(v);
-const isCount = (max: number): Check => (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+const isCount =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
 const isFence: Check = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 const isId = isString(CLUSTER_LIMITS.requestIdChars);
 const optional =

@@ -80,8 +80,7 @@ export function claimDataDir(dir: string, kind: DataDirKind): DataDirClaim {
   }
 }
 
-const devServerAdvice =
-  'the embedded dev server (whose tokens anyone can mint) must not open it: give --openim-api and --openim-ws, or another --data-dir';
+const devServerAdvice = 'the embedded dev server (whose tokens anyone can mint) must not open it: give --openim-api and --openim-ws, or another --data-dir';
 
 function refusal(flag: string, found: DataDirKind, wanted: DataDirKind): string {
   if (wanted === 'dev-server') return `${flag} holds data of ${KIND_NAMES[found]}; ${devServerAdvice}`;

@@ -128,7 +128,7 @@ function choiceFlag<C extends string>(flag: string, choices: readonly C[], def: 
     expects: `one of ${choices.join(', ')}`,
     choices,
     help,
-    parse: (text) => (choices as readonly string[]).includes(text) ? (text as C) : undefined,
+    parse: (text) => ((choices as readonly string[]).includes(text) ? (text as C) : undefined),
   };
 }
 
@@ -217,7 +217,7 @@ export const SERVER_FLAGS: FlagTable = {
     './data',
     'a non-empty directory path',
     "Directory for the cores' per-user local databases, marked with the kind of IM server it serves: a real IM server's directory " +
-      "(or any non-empty one without the mark) is refused to the embedded dev server, and the other way round. Without IM addresses " +
+      '(or any non-empty one without the mark) is refused to the embedded dev server, and the other way round. Without IM addresses ' +
       'and without this flag, a fresh temporary directory removed at exit.',
   ),
   core: stringFlag(
@@ -227,14 +227,7 @@ export const SERVER_FLAGS: FlagTable = {
     'official, test, or a path to a .wasm file',
     'Core build: "official" (@openim/wasm-client-sdk), "test" (bundled test core; refused when NODE_ENV=production) or a path to a Go js/wasm build.',
   ),
-  workers: integerFlag(
-    'workers',
-    Math.min(availableParallelism(), MAX_WORKERS),
-    1,
-    MAX_WORKERS,
-    'Worker threads that run cores.',
-    'number of CPUs',
-  ),
+  workers: integerFlag('workers', Math.min(availableParallelism(), MAX_WORKERS), 1, MAX_WORKERS, 'Worker threads that run cores.', 'number of CPUs'),
   coresPerWorker: integerFlag('cores-per-worker', 50, 1, 10_000, 'Maximum cores (logged-in users) per worker thread.'),
   coreMemoryLimitMiB: integerFlag('core-memory-limit', 256, 16, 4096, 'Memory cap per core in MiB; a core exceeding it is stopped alone.'),
   coreGcPercent: integerFlag(
@@ -248,24 +241,18 @@ export const SERVER_FLAGS: FlagTable = {
     'memory-merge',
     MEMORY_MERGE_MODES,
     'auto',
-    'Kernel samepage merging of the cores\' identical memory pages (Linux ≥ 6.4, ksmd on): auto = where the kernel allows it, on = refuse to start without it.',
+    "Kernel samepage merging of the cores' identical memory pages (Linux ≥ 6.4, ksmd on): auto = where the kernel allows it, on = refuse to start without it.",
   ),
   memoryBudgetMiB: integerFlag(
     'memory-budget',
     0,
     0,
     16 * 1024 * 1024,
-    'MiB of memory the process may use (RSS less merged pages); a new core starts only while it fits, queueing while merging frees room (0: 75 % of the machine\'s or cgroup\'s memory).',
+    "MiB of memory the process may use (RSS less merged pages); a new core starts only while it fits, queueing while merging frees room (0: 75 % of the machine's or cgroup's memory).",
     '75 % of RAM/cgroup',
   ),
   maxConnsPerUser: integerFlag('max-conns-per-user', 10, 1, 1000, 'Maximum simultaneous connections per user and platform.'),
-  gracePeriodSeconds: integerFlag(
-    'grace-period',
-    60,
-    0,
-    86_400,
-    'Seconds a core stays logged in after its last connection closes, so a reconnect finds it warm.',
-  ),
+  gracePeriodSeconds: integerFlag('grace-period', 60, 0, 86_400, 'Seconds a core stays logged in after its last connection closes, so a reconnect finds it warm.'),
   heartbeatIntervalMs: integerFlag('heartbeat-interval', 250, 10, 60_000, 'Milliseconds between heartbeats to each worker thread.'),
   hangThresholdMs: integerFlag(
     'hang-threshold',
@@ -287,10 +274,7 @@ export const SERVER_FLAGS: FlagTable = {
     'Token check at handshake and Login: ask the OpenIM server (/auth/parse_token), or verify the JWT locally with --jwt-secret. ' +
       'jwt cannot see tokens the IM server has kicked (1506) or no longer knows (1507): they pass until they expire.',
   ),
-  jwtSecret: secretFlag(
-    'jwt-secret',
-    'The OpenIM server\'s share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps.',
-  ),
+  jwtSecret: secretFlag('jwt-secret', "The OpenIM server's share.secret, needed by --auth jwt. Prefer the environment variable: flags are visible in ps."),
   tokenCacheTtlSeconds: integerFlag(
     'token-cache-ttl',
     AUTH_LIMITS.tokenCacheTtlSeconds,

@@ -6,21 +6,12 @@
  * operator reading them usually cannot see this source.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import {
-  defaultServerOptions,
-  HELP_FLAG,
-  SERVER_FLAGS,
-  type FlagSpec,
-  type FlagTable,
-  type ServerOptions,
-} from './options.ts';
+import { defaultServerOptions, HELP_FLAG, SERVER_FLAGS, type FlagSpec, type FlagTable, type ServerOptions } from './options.ts';
 import { errorText } from '../shared/error-text.ts';
 
 export type ParseServerArgsResult =
   /** `given`: the settings the command line or the environment set (the rest are defaults). */
-  | { ok: true; options: ServerOptions; given: ReadonlySet<keyof ServerOptions> }
-  | { ok: false; exitCode: 2; message: string }
-  | { help: string };
+  { ok: true; options: ServerOptions; given: ReadonlySet<keyof ServerOptions> } | { ok: false; exitCode: 2; message: string } | { help: string };
 
 type ArgsOptions = NonNullable<ParseArgsConfig['options']>;
 type ArgsToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
@@ -88,12 +79,7 @@ function firstLine(err: unknown): string {
   return text.split('\n', 1)[0] ?? text;
 }
 
-function applyFlag<K extends keyof ServerOptions>(
-  options: ServerOptions,
-  key: K,
-  fromArgs: string | undefined,
-  env: NodeJS.ProcessEnv,
-): string | undefined {
+function applyFlag<K extends keyof ServerOptions>(options: ServerOptions, key: K, fromArgs: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const spec: FlagSpec<ServerOptions[K]> = (SERVER_FLAGS as FlagTable)[key];
   let text: string;
   let source: string;

@@ -121,7 +121,9 @@ export function availableMemoryBytes(): number | undefined {
 
 function cgroupLimitBytes(): number | undefined {
   // cgroup v2: this process's group, then its limit ("max" when none).
-  const line = readOrUndefined('/proc/self/cgroup')?.split('\n').find((l) => l.startsWith('0::'));
+  const line = readOrUndefined('/proc/self/cgroup')
+    ?.split('\n')
+    .find((l) => l.startsWith('0::'));
   if (line === undefined) return undefined;
   const max = readOrUndefined(`/sys/fs/cgroup${line.slice(3).trim()}/memory.max`)?.trim();
   if (max === undefined || max === 'max') return undefined;

@@ -88,7 +88,6 @@ export class CorePool extends EventEmitter<PoolEvents> {
   /** Lets a core start only while memory allows (undefined: counts are the only cap). */
   readonly memoryAdmission: MemoryAdmission | undefined;
 
-
   private constructor(options: PoolOptions, loaded: LoadedCoreBuild, build: CoreBuildInfo, logger: Logger) {
     super();
     this.options = options;
@@ -242,10 +241,8 @@ export class CorePool extends EventEmitter<PoolEvents> {
     } finally {
       clearTimeout(timer);
     }
-    const core = new CoreHandle(
-      { id: coreId, userID: spec.userID, platformID: spec.platformID, workerId: result.threadId, port: port1 },
-      spec,
-      (s) => this.#coreEnded(s),
+    const core = new CoreHandle({ id: coreId, userID: spec.userID, platformID: spec.platformID, workerId: result.threadId, port: port1 }, spec, (s) =>
+      this.#coreEnded(s),
     );
     this.#cores.set(coreId, core);
     if (!this.#monitors.has(result.threadId)) {
@@ -307,11 +304,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
       },
       {
         onHang: (silentMs, ranMs) =>
-          this.#takeDown(
-            workerId,
-            'hang',
-            `no heartbeat for ${Math.round(silentMs)} ms` + (ranMs === undefined ? '' : ` (running ${Math.round(ranMs)} ms of it)`),
-          ),
+          this.#takeDown(workerId, 'hang', `no heartbeat for ${Math.round(silentMs)} ms` + (ranMs === undefined ? '' : ` (running ${Math.round(ranMs)} ms of it)`)),
         onOverloaded: (silentMs, ranMs) => {
           this.emit('workerOverloaded', { workerId, silentMs, ranMs });
           this.#logger.warn(

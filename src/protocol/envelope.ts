@@ -71,12 +71,7 @@ export function parseRequestFrame(frame: string, budget: JsonBudget = new JsonBu
     return frameError('InvalidEnvelope', `request reqFuncName is longer than ${LIMITS.reqFuncNameLength} characters`, '', opID);
   }
   if (typeof operationID !== 'string') {
-    return frameError(
-      'InvalidEnvelope',
-      `${reqFuncName}: request operationID must be a string, got ${kindOf(operationID)}`,
-      name,
-      opID,
-    );
+    return frameError('InvalidEnvelope', `${reqFuncName}: request operationID must be a string, got ${kindOf(operationID)}`, name, opID);
   }
   if (opID === '' && operationID !== '') {
     return frameError('InvalidEnvelope', `${reqFuncName}: request operationID is longer than ${LIMITS.operationIdLength} characters`, name, '');

@@ -109,8 +109,7 @@ const CORE_FAILURES: { readonly [K in CallFailureKind]: (err: CoreCallError) => 
   'invalid-arguments': (err) => protocolError('ArgsError', err.message),
   'unknown-function': (err) => protocolError('UnknownFunction', err.message),
   'core-exited': () => protocolError('SdkInternalError', 'the IM core of this session has exited; log in again'),
-  'core-lost': () =>
-    protocolError('SdkInternalError', 'the IM core of this session was lost with its worker; log in again'),
+  'core-lost': () => protocolError('SdkInternalError', 'the IM core of this session was lost with its worker; log in again'),
   'pool-full': () => protocolError('ServerBusy', 'the server has no room for another IM core; retry later'),
   'pool-closed': () => protocolError('ServerClosing', 'the server is shutting down'),
 };

@@ -120,14 +120,7 @@ function internalError(ctx: RequestContext, conn: ClientConn, reply: Reply | und
   }
 }
 
-async function answer(
-  ctx: RequestContext,
-  reply: Reply,
-  session: UserSession,
-  request: ClientRequest,
-  budget: JsonBudget,
-  started: number,
-): Promise<void> {
+async function answer(ctx: RequestContext, reply: Reply, session: UserSession, request: ClientRequest, budget: JsonBudget, started: number): Promise<void> {
   const conn = reply.conn;
   const { userID, platformID } = conn.identity;
   const coreFunctions = ctx.pool.coreFunctions;
@@ -176,13 +169,7 @@ async function runCorePlan(conn: ClientConn, session: UserSession, request: Clie
   }
 }
 
-async function runSessionPlan(
-  ctx: RequestContext,
-  reply: Reply,
-  session: UserSession,
-  request: ClientRequest,
-  plan: SessionPlan,
-): Promise<Outcome> {
+async function runSessionPlan(ctx: RequestContext, reply: Reply, session: UserSession, request: ClientRequest, plan: SessionPlan): Promise<Outcome> {
   const conn = reply.conn;
   if (plan.fn === 'logout') {
     // A Logout right behind this socket's Login logs out what that Login logged in.

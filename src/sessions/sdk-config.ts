@@ -4,10 +4,7 @@ import { join } from 'node:path';
  * The initSDK configuration of one core (docs/client-protocol.md#core-configuration). The core's own log goes
  * to its stdout, which the host forwards to pino; it has no file system to write logs to.
  */
-export function buildSdkConfig(
-  options: { openimApi: string; openimWs: string; dataDir: string; logLevel: string },
-  platformID: number,
-): string {
+export function buildSdkConfig(options: { openimApi: string; openimWs: string; dataDir: string; logLevel: string }, platformID: number): string {
   return JSON.stringify({
     platformID,
     apiAddr: options.openimApi,

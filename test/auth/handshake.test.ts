@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHandshakeQuery, type HandshakeResult } from '../../src/auth/handshake.ts';
 import { parsePlatformID, PLATFORMS, platformName } from '../../src/auth/platforms.ts';
 
-const JWT =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJVc2VySUQiOiJhbGljZSIsIlBsYXRmb3JtSUQiOjUsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJlX2J5dGVz-_';
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJVc2VySUQiOiJhbGljZSIsIlBsYXRmb3JtSUQiOjUsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJlX2J5dGVz-_';
 
 function message(r: HandshakeResult): string {
   if (r.ok) throw new Error(`expected a rejection, got ${JSON.stringify(r)}`);
@@ -88,9 +87,7 @@ describe('parseHandshakeQuery', () => {
 
   describe('bounds', () => {
     it('refuses a token over 4096 characters, takes one of 4096', () => {
-      expect(message(parseHandshakeQuery(`/?sendID=a&token=${'t'.repeat(4097)}&platformID=5`))).toBe(
-        'query parameter "token" is longer than 4096 characters (4097)',
-      );
+      expect(message(parseHandshakeQuery(`/?sendID=a&token=${'t'.repeat(4097)}&platformID=5`))).toBe('query parameter "token" is longer than 4096 characters (4097)');
       expect(parseHandshakeQuery(`/?sendID=a&token=${'t'.repeat(4096)}&platformID=5`).ok).toBe(true);
     });
 

@@ -17,9 +17,7 @@ function imClaims(over: Record<string, unknown> = {}): JWTPayload {
 }
 
 async function sign(claims: JWTPayload, opts: { secret?: string; alg?: string } = {}): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(opts.secret ?? SECRET));
+  return new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
 
 describe('JwtTokenVerifier', () => {
@@ -121,9 +119,7 @@ describe('JwtTokenVerifier', () => {
   });
 
   it('rejects a payload that is not a JSON object as malformed (1503)', async () => {
-    const token = await new CompactSign(new TextEncoder().encode('[1,2]'))
-      .setProtectedHeader({ alg: 'HS256' })
-      .sign(new TextEncoder().encode(SECRET));
+    const token = await new CompactSign(new TextEncoder().encode('[1,2]')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
     expect(await verifier().verify(token, alice, 'op')).toMatchObject({ errCode: 1503 });
   });
 

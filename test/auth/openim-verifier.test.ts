@@ -136,7 +136,7 @@ describe('OpenImTokenVerifier', () => {
     ['kicked', 1506, 'TokenKickedError'],
     ['garbage', 1503, 'TokenMalformedError'],
     ['not-exist', 1507, 'TokenNotExistError'],
-  ])('passes the IM\'s rejection of %s on as 401 %d', async (token, errCode, errMsg) => {
+  ])("passes the IM's rejection of %s on as 401 %d", async (token, errCode, errMsg) => {
     expect(await new OpenImTokenVerifier({ apiBase: im.base }).verify(token, alice, 'op')).toEqual({
       ok: false,
       status: 401,

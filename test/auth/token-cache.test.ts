@@ -232,9 +232,7 @@ class ByTokenVerifier implements TokenVerifier {
   constructor(private readonly refusal = 'TokenKickedError') {}
   verify(token: string): Promise<TokenVerdict> {
     this.calls += 1;
-    return Promise.resolve(
-      token.startsWith('bad') ? { ok: false, status: 401, errCode: 1506, errMsg: this.refusal } : { ok: true, expiresAt: T0 + 3_600_000 },
-    );
+    return Promise.resolve(token.startsWith('bad') ? { ok: false, status: 401, errCode: 1506, errMsg: this.refusal } : { ok: true, expiresAt: T0 + 3_600_000 });
   }
 }
 

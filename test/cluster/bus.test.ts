@@ -146,7 +146,12 @@ describe('a node on the bus', () => {
       await watcher.subscribe(ghost.keys.nodeChannel('ghost'));
       watcher.on('message', (_c: string, m: string) => asked.push(JSON.parse(m) as BusMessage));
       expect((await ghost.acquire('zoe', 5)).kind).toBe('acquired');
-      const claims = new Claims({ directory: me, bus, logger: silentLogger, metrics: new ClusterMetrics(new Registry(), { leased: () => true, claimsWaiting: () => 0 }) });
+      const claims = new Claims({
+        directory: me,
+        bus,
+        logger: silentLogger,
+        metrics: new ClusterMetrics(new Registry(), { leased: () => true, claimsWaiting: () => 0 }),
+      });
       const started = performance.now();
       const err = await claims.claim('zoe', 5, 'op').then(
         () => undefined,

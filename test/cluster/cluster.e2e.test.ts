@@ -58,15 +58,24 @@ beforeAll(async () => {
   const started = await Promise.all(
     NODES.map((name) =>
       CliGateway.start([
-        '--core', 'official',
-        '--workers', '1',
-        '--redis', redis.url,
-        '--node-id', name,
-        '--lease-ttl', String(LEASE_MS),
-        '--openim-api', dev.apiUrl,
-        '--openim-ws', im.url,
-        '--data-dir', join(dataDir, name),
-        '--admin-token', 'sekret',
+        '--core',
+        'official',
+        '--workers',
+        '1',
+        '--redis',
+        redis.url,
+        '--node-id',
+        name,
+        '--lease-ttl',
+        String(LEASE_MS),
+        '--openim-api',
+        dev.apiUrl,
+        '--openim-ws',
+        im.url,
+        '--data-dir',
+        join(dataDir, name),
+        '--admin-token',
+        'sekret',
       ]),
     ),
   );
@@ -138,7 +147,12 @@ function loggedInAgain(t: E2eClient, socketsBefore: number): boolean {
 
 function kicksSeen(list: readonly E2eClient[]): string[] {
   const ended = new Set(['OnKickedOffline', 'OnUserTokenExpired', 'OnUserTokenInvalid']);
-  return list.flatMap((t) => t.frames().filter((f) => ended.has(f.event)).map((f) => `${t.name}: ${f.event}`));
+  return list.flatMap((t) =>
+    t
+      .frames()
+      .filter((f) => ended.has(f.event))
+      .map((f) => `${t.name}: ${f.event}`),
+  );
 }
 
 const live = (): NodeName[] => NODES.filter((n) => gateways.get(n)!.alive);
@@ -182,14 +196,22 @@ describe('several nodes behind nginx, coordinated through Redis', () => {
     expect(im.maxAtOnce()).toBe(1);
 
     const movedOld = oldTabs.filter((t) => moving.includes(t.userID));
-    await until(() => movedOld.every((t) => loggedInAgain(t, before.get(t)!)), 'moved users\' old tabs back, on C', BACK_WITHIN_MS);
+    await until(() => movedOld.every((t) => loggedInAgain(t, before.get(t)!)), "moved users' old tabs back, on C", BACK_WITHIN_MS);
     for (const t of movedOld) expect((await t.sockets()[before.get(t)! - 1]!.closed).code).toBe(1012);
     // Tabs of users that stay were not touched.
     for (const t of oldTabs.filter((x) => staying.includes(x.userID))) expect(t.sockets().length).toBe(before.get(t));
 
     const sessions = await clusterSessions('gw-a');
-    for (const u of moving) expect(sessions.filter((s) => s.userID === u), u).toEqual([expect.objectContaining({ nodeId: 'gw-c', connections: 3, state: 'logged-in' })]);
-    for (const u of staying) expect(sessions.filter((s) => s.userID === u), u).toEqual([expect.objectContaining({ nodeId: routeAB.get(u), connections: 3 })]);
+    for (const u of moving)
+      expect(
+        sessions.filter((s) => s.userID === u),
+        u,
+      ).toEqual([expect.objectContaining({ nodeId: 'gw-c', connections: 3, state: 'logged-in' })]);
+    for (const u of staying)
+      expect(
+        sessions.filter((s) => s.userID === u),
+        u,
+      ).toEqual([expect.objectContaining({ nodeId: routeAB.get(u), connections: 3 })]);
     expect(kicksSeen([...oldTabs, ...newTabs])).toEqual([]);
     expect(im.maxAtOnce()).toBe(1);
     expect(await gateways.get('gw-c')!.metric('openim_jssdk_cluster_handovers_total', { side: 'taking', outcome: 'ok' })).toBe(moving.length);
@@ -226,7 +248,7 @@ describe('several nodes behind nginx, coordinated through Redis', () => {
 
     await new Promise((r) => setTimeout(r, 600));
     const stopping = gateways.get('gw-b')!.stop();
-    await until(() => victims.every((t) => loggedInAgain(t, before.get(t)!)), 'B\'s users back on another node', BACK_WITHIN_MS);
+    await until(() => victims.every((t) => loggedInAgain(t, before.get(t)!)), "B's users back on another node", BACK_WITHIN_MS);
     expect(await stopping).toBe(0);
     // A little more traffic once everyone is back, then stop.
     await new Promise((r) => setTimeout(r, 1000));
@@ -270,7 +292,11 @@ describe('several nodes behind nginx, coordinated through Redis', () => {
     // 5 s of the client's own reconnect delay, then at most the lease and a login.
     expect(backAfter).toBeLessThan(5000 + LEASE_MS + 5000);
     const after = await clusterSessions('gw-a');
-    for (const u of theirs) expect(after.filter((s) => s.userID === u).map((s) => s.nodeId), u).toEqual(['gw-a']);
+    for (const u of theirs)
+      expect(
+        after.filter((s) => s.userID === u).map((s) => s.nodeId),
+        u,
+      ).toEqual(['gw-a']);
     expect(kicksSeen(victims)).toEqual([]);
     expect(im.maxAtOnce()).toBe(1);
   }, 60_000);

@@ -84,7 +84,7 @@ describe('SessionDirectory', () => {
     expect(await b.acquire('bob', 5)).toEqual({ kind: 'owned', nodeId: 'a', fence: again.fence });
   });
 
-  it('frees a dead node\'s users within its lease: nothing of it renews any more', async () => {
+  it("frees a dead node's users within its lease: nothing of it renews any more", async () => {
     const deadConn = client();
     await deadConn.connect();
     const dead = await node('dead', 1000, deadConn);
@@ -154,7 +154,7 @@ describe('SessionDirectory', () => {
     expect(await lost).toContain('expired in Redis');
   });
 
-  it('refuses a second live node with the same id, and waits out a dead one\'s lease', async () => {
+  it("refuses a second live node with the same id, and waits out a dead one's lease", async () => {
     const a = await node('same', 1000);
     const c = client();
     await c.connect();

@@ -166,7 +166,7 @@ describe('hand-over between nodes', () => {
     expect((await admin(a!, '/admin/kick?userID=dora&platformID=12', 'POST')).status).toBe(400);
   });
 
-  it('a Logout on one node makes every node ask the IM server again about that user\'s tokens', async () => {
+  it("a Logout on one node makes every node ask the IM server again about that user's tokens", async () => {
     const [a, b] = await cluster(2);
     const token = tokenFor('fay');
     // b has verified (and remembered) fay's token.

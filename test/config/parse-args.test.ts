@@ -59,34 +59,62 @@ describe('parseServerArgs values', () => {
     const o = options(
       parseServerArgs(
         [
-          '--host', '127.0.0.1',
-          '--port', '0',
-          '--openim-api', 'https://im.example:10002/api/',
-          '--openim-ws', 'wss://im.example:10001',
-          '--data-dir', '/var/lib/x',
-          '--core', 'test',
-          '--workers', '3',
-          '--cores-per-worker', '7',
-          '--core-memory-limit', '16',
-          '--core-gogc', '10',
-          '--memory-merge', 'off',
-          '--memory-budget', '512',
-          '--max-conns-per-user', '2',
-          '--grace-period', '0',
-          '--heartbeat-interval', '100',
-          '--hang-threshold', '500',
-          '--new-message-events', 'both',
-          '--auth', 'jwt',
-          '--jwt-secret', 'openIM123',
-          '--token-cache-ttl', '0',
-          '--admin-token', 'tok',
-          '--log-level', 'silent',
-          '--log-format', 'pretty',
-          '--playground', 'on',
-          '--redis', 'redis://:pw@redis.example:6380/2',
-          '--node-id', 'gw-0.gw:10003',
-          '--redis-prefix', 'chat-eu',
-          '--lease-ttl', '1000',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          '0',
+          '--openim-api',
+          'https://im.example:10002/api/',
+          '--openim-ws',
+          'wss://im.example:10001',
+          '--data-dir',
+          '/var/lib/x',
+          '--core',
+          'test',
+          '--workers',
+          '3',
+          '--cores-per-worker',
+          '7',
+          '--core-memory-limit',
+          '16',
+          '--core-gogc',
+          '10',
+          '--memory-merge',
+          'off',
+          '--memory-budget',
+          '512',
+          '--max-conns-per-user',
+          '2',
+          '--grace-period',
+          '0',
+          '--heartbeat-interval',
+          '100',
+          '--hang-threshold',
+          '500',
+          '--new-message-events',
+          'both',
+          '--auth',
+          'jwt',
+          '--jwt-secret',
+          'openIM123',
+          '--token-cache-ttl',
+          '0',
+          '--admin-token',
+          'tok',
+          '--log-level',
+          'silent',
+          '--log-format',
+          'pretty',
+          '--playground',
+          'on',
+          '--redis',
+          'redis://:pw@redis.example:6380/2',
+          '--node-id',
+          'gw-0.gw:10003',
+          '--redis-prefix',
+          'chat-eu',
+          '--lease-ttl',
+          '1000',
         ],
         {},
       ),
@@ -231,12 +259,18 @@ describe('parseServerArgs bad values', () => {
     [['--port', '65536'], '--port must be an integer from 0 to 65535 (got "65536")'],
     [['--port', '80.5'], '--port must be an integer from 0 to 65535 (got "80.5")'],
     [['--port', '0x50'], '--port must be an integer from 0 to 65535 (got "0x50")'],
-    [['--openim-api', 'ws://openim:10002'], '--openim-api must be an http:// or https:// URL without query, fragment or credentials, e.g. http://openim:10002 (got "ws://openim:10002")'],
+    [
+      ['--openim-api', 'ws://openim:10002'],
+      '--openim-api must be an http:// or https:// URL without query, fragment or credentials, e.g. http://openim:10002 (got "ws://openim:10002")',
+    ],
     [['--openim-api', 'openim:10002'], '--openim-api must be an http:// or https:// URL'],
     [['--openim-api', 'http://openim:10002/?x=1'], '--openim-api must be an http:// or https:// URL'],
     [['--openim-api', 'http://u:p@openim:10002'], '--openim-api must be an http:// or https:// URL'],
     [['--openim-api', 'http:openim'], '--openim-api must be an http:// or https:// URL'],
-    [['--openim-ws', 'http://openim:10001'], '--openim-ws must be a ws:// or wss:// URL without query, fragment or credentials, e.g. ws://openim:10001 (got "http://openim:10001")'],
+    [
+      ['--openim-ws', 'http://openim:10001'],
+      '--openim-ws must be a ws:// or wss:// URL without query, fragment or credentials, e.g. ws://openim:10001 (got "http://openim:10001")',
+    ],
     [['--openim-ws', 'ws://openim:10001#x'], '--openim-ws must be a ws:// or wss:// URL'],
     [['--data-dir', ''], '--data-dir must be a non-empty directory path (got "")'],
     [['--core', ''], '--core must be official, test, or a path to a .wasm file (got "")'],
@@ -302,9 +336,7 @@ describe('parseServerArgs bad values', () => {
   });
 
   it('requires --openim-ws with --openim-api and the other way round', () => {
-    expect(errorOf(parseServerArgs(['--openim-api', 'http://openim:10002'], {}))).toBe(
-      '--openim-ws (or OPENIM_JSSDK_OPENIM_WS) is required when --openim-api is given',
-    );
+    expect(errorOf(parseServerArgs(['--openim-api', 'http://openim:10002'], {}))).toBe('--openim-ws (or OPENIM_JSSDK_OPENIM_WS) is required when --openim-api is given');
     expect(errorOf(parseServerArgs([], { OPENIM_JSSDK_OPENIM_WS: 'ws://openim:10001' }))).toBe(
       '--openim-api (or OPENIM_JSSDK_OPENIM_API) is required when --openim-ws is given',
     );
@@ -335,9 +367,7 @@ describe('parseServerArgs command-line mistakes', () => {
 
   it('names a flag whose value is missing', () => {
     expect(errorOf(parseServerArgs(['--port'], {}))).toBe('--port needs a value');
-    expect(errorOf(parseServerArgs(['--port', '--host', 'x'], {}))).toBe(
-      '--port needs a value (got "--host"; a value starting with "-" must be attached with "=")',
-    );
+    expect(errorOf(parseServerArgs(['--port', '--host', 'x'], {}))).toBe('--port needs a value (got "--host"; a value starting with "-" must be attached with "=")');
   });
 });
 

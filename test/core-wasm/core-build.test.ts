@@ -5,13 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  CoreBuildError,
-  loadCoreBuild,
-  packageRoot,
-  resolveCoreFile,
-  type LoadedCoreBuild,
-} from '../../core-wasm/core-build.ts';
+import { CoreBuildError, loadCoreBuild, packageRoot, resolveCoreFile, type LoadedCoreBuild } from '../../core-wasm/core-build.ts';
 import { inspectWasm } from '../../core-wasm/wasm-binary.ts';
 import { buildGoLikeModule, fixtureImports } from '../helpers/wasm-fixtures.ts';
 
@@ -57,9 +51,7 @@ describe('resolveCoreFile', () => {
   it('maps official to the npm package asset', () => {
     const { kind, file } = resolveCoreFile('official');
     expect(kind).toBe('official');
-    expect(file).toBe(
-      path.join(packageRoot(), 'node_modules', '@openim', 'wasm-client-sdk', 'assets', 'openIM.wasm'),
-    );
+    expect(file).toBe(path.join(packageRoot(), 'node_modules', '@openim', 'wasm-client-sdk', 'assets', 'openIM.wasm'));
   });
 
   it('maps test to the test core', () => {
@@ -124,11 +116,7 @@ describe('loadCoreBuild with custom files', () => {
   it('reports a text file as not WebAssembly', async () => {
     const file = path.join(tmp, 'readme.wasm');
     await writeFile(file, 'this is not wasm\n');
-    await expectBuildError(
-      loadCoreBuild(file, { memoryLimitMiB: 64 }),
-      file,
-      /: not a WebAssembly module: bad magic bytes$/,
-    );
+    await expectBuildError(loadCoreBuild(file, { memoryLimitMiB: 64 }), file, /: not a WebAssembly module: bad magic bytes$/);
   });
 
   it('reports a truncated module', async () => {
@@ -153,21 +141,13 @@ describe('loadCoreBuild with custom files', () => {
   it('rejects a gojs module lacking the Go exports', async () => {
     const file = path.join(tmp, 'no-exports.wasm');
     await writeFile(file, buildGoLikeModule({ exports: ['run', 'mem'] }));
-    await expectBuildError(
-      loadCoreBuild(file, { memoryLimitMiB: 64 }),
-      file,
-      /not a Go js\/wasm program: missing exports resume, getsp$/,
-    );
+    await expectBuildError(loadCoreBuild(file, { memoryLimitMiB: 64 }), file, /not a Go js\/wasm program: missing exports resume, getsp$/);
   });
 
   it('rejects a limit below the initial memory, naming both numbers', async () => {
     const file = path.join(tmp, 'big-initial.wasm');
     await writeFile(file, buildGoLikeModule({ memory: { min: 20 * 16 } }));
-    await expectBuildError(
-      loadCoreBuild(file, { memoryLimitMiB: 16 }),
-      file,
-      /coreMemoryLimitMiB 16 is below the module's initial memory of 20 MiB/,
-    );
+    await expectBuildError(loadCoreBuild(file, { memoryLimitMiB: 16 }), file, /coreMemoryLimitMiB 16 is below the module's initial memory of 20 MiB/);
   });
 
   it('reports compile failures', async () => {
@@ -184,9 +164,7 @@ describe('loadCoreBuild with custom files', () => {
   it.each([15, 4097, 64.5, Number.NaN])('rejects coreMemoryLimitMiB %s', async (limit) => {
     const file = path.join(tmp, 'go-like-limit.wasm');
     await writeFile(file, buildGoLikeModule());
-    await expect(loadCoreBuild(file, { memoryLimitMiB: limit })).rejects.toThrow(
-      /coreMemoryLimitMiB must be an integer between 16 and 4096/,
-    );
+    await expect(loadCoreBuild(file, { memoryLimitMiB: limit })).rejects.toThrow(/coreMemoryLimitMiB must be an integer between 16 and 4096/);
   });
 
   it('accepts the 4096 MiB ceiling', async () => {

@@ -192,8 +192,19 @@ describe('withMemoryMaximum', () => {
     // Linkers may emit fixed-width LEBs so they can patch sizes in place.
     const padded = Uint8Array.from([
       ...original.subarray(0, memAt),
-      5, 0x87, 0x80, 0x80, 0x80, 0x00, // size 7, padded to 5 bytes
-      1, 0x00, 0x82, 0x80, 0x80, 0x80, 0x00, // count 1, flags 0, min 2 padded
+      5,
+      0x87,
+      0x80,
+      0x80,
+      0x80,
+      0x00, // size 7, padded to 5 bytes
+      1,
+      0x00,
+      0x82,
+      0x80,
+      0x80,
+      0x80,
+      0x00, // count 1, flags 0, min 2 padded
       ...original.subarray(memEnd),
     ]);
     expect(inspectWasm(padded).memory).toEqual({ initialPages: 2, maximumPages: undefined });
@@ -222,10 +233,7 @@ describe('withMemoryMaximum', () => {
 
   it('rejects a maximum below the initial size', () => {
     const bytes = buildGoLikeModule({ memory: { min: 8 } });
-    expectFormatError(
-      () => withMemoryMaximum(bytes, 7),
-      'memory maximum 7 pages is below the initial size of 8 pages',
-    );
+    expectFormatError(() => withMemoryMaximum(bytes, 7), 'memory maximum 7 pages is below the initial size of 8 pages');
   });
 
   it('rejects a maximum above 65536 pages', () => {

@@ -56,7 +56,10 @@ describe('OPENIM_JSSDK_* settings in deploy/', () => {
     for (const file of files) {
       const used = [...deploy(file).matchAll(/OPENIM_JSSDK_[A-Z_]+/g)].map((m) => m[0]);
       expect(used.length, file).toBeGreaterThan(0);
-      expect(used.filter((name) => !known.has(name)), file).toEqual([]);
+      expect(
+        used.filter((name) => !known.has(name)),
+        file,
+      ).toEqual([]);
     }
   });
 

@@ -14,7 +14,11 @@ const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringi
 function forge(header: unknown, claims: unknown, opts: { alg?: string; secret?: string; signature?: string } = {}): string {
   const input = `${b64(header)}.${b64(claims)}`;
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[opts.alg ?? 'HS256'] ?? 'sha256';
-  const sig = opts.signature ?? createHmac(hash, opts.secret ?? SECRET).update(input).digest('base64url');
+  const sig =
+    opts.signature ??
+    createHmac(hash, opts.secret ?? SECRET)
+      .update(input)
+      .digest('base64url');
   return `${input}.${sig}`;
 }
 

@@ -21,7 +21,11 @@ async function send(c: ImTestClient, to: { recvID: string } | { groupID: string 
 }
 
 /** Content types of the notifications the client was pushed, in order. */
-const pushedTypes = (c: ImTestClient): number[] => c.pushedMsgs().filter((p) => p.notification).map((p) => p.msg.contentType);
+const pushedTypes = (c: ImTestClient): number[] =>
+  c
+    .pushedMsgs()
+    .filter((p) => p.notification)
+    .map((p) => p.msg.contentType);
 
 async function group(owner: string, members: string[], needVerification = 0): Promise<string> {
   const data = await ok(owner, '/group/create_group', {
@@ -81,7 +85,8 @@ describe('revoke, delete, clear', () => {
     const id = 'si_d_cy_d_di';
     await ok('d_di', '/msg/delete_msgs', { userID: 'd_di', conversationID: id, seqs: [2] });
     const pull = async (c: ImTestClient) =>
-      (await c.call(1002, 'PullMessageBySeqsReq', { userID: c.userID, seqRanges: [{ conversationID: id, begin: 1, end: 3, num: 10 }] }, 'PullMessageBySeqsResp')).data.msgs[id]?.Msgs ?? [];
+      (await c.call(1002, 'PullMessageBySeqsReq', { userID: c.userID, seqRanges: [{ conversationID: id, begin: 1, end: 3, num: 10 }] }, 'PullMessageBySeqsResp')).data
+        .msgs[id]?.Msgs ?? [];
     expect((await pull(di)).map((m) => m.status)).toEqual([1, 4, 1]);
     expect((await pull(cy)).map((m) => contentText(m))).toEqual(['one', 'two', 'three']);
     await ok('d_di', '/msg/clear_conversation_msg', { userID: 'd_di', conversationIDs: [id] });
@@ -99,7 +104,12 @@ describe('revoke, delete, clear', () => {
   it('pulls answer for the connection’s user whatever the request says', async () => {
     const [ed, , gil] = [await online('p_ed'), await online('p_flo'), await online('p_gil')];
     await send(gil, { recvID: 'p_flo' }, 'private');
-    const forged = await ed.call(1002, 'PullMessageBySeqsReq', { userID: 'p_flo', seqRanges: [{ conversationID: 'si_p_flo_p_gil', begin: 1, end: 5, num: 10 }] }, 'PullMessageBySeqsResp');
+    const forged = await ed.call(
+      1002,
+      'PullMessageBySeqsReq',
+      { userID: 'p_flo', seqRanges: [{ conversationID: 'si_p_flo_p_gil', begin: 1, end: 5, num: 10 }] },
+      'PullMessageBySeqsResp',
+    );
     expect(forged.data.msgs).toEqual({});
   });
 
@@ -146,9 +156,13 @@ describe('group administration', () => {
     const g = await group('a_own', []);
     await ok('a_app', '/group/join_group', { groupID: g, reqMessage: 'hi', joinSource: 3, inviterUserID: 'a_app' });
     for (const c of [own, app]) await c.waitFor(() => (pushedTypes(c).includes(1503) ? true : undefined));
-    const tips = JSON.parse((JSON.parse(Buffer.from(own.pushedMsgs().find((p) => p.msg.contentType === 1503)!.msg.content).toString()) as { detail: string }).detail) as Record<string, unknown>;
+    const tips = JSON.parse(
+      (JSON.parse(Buffer.from(own.pushedMsgs().find((p) => p.msg.contentType === 1503)!.msg.content).toString()) as { detail: string }).detail,
+    ) as Record<string, unknown>;
     expect(tips).toMatchObject({ reqMsg: 'hi', uuid: expect.any(String), request: { userInfo: { userID: 'a_app' }, groupInfo: { groupID: g }, handleResult: 0 } });
-    expect(await ok('a_own', '/group/get_recv_group_applicationList', { fromUserID: 'a_own', pagination: { pageNumber: 1, showNumber: 10 } })).toMatchObject({ total: 1 });
+    expect(await ok('a_own', '/group/get_recv_group_applicationList', { fromUserID: 'a_own', pagination: { pageNumber: 1, showNumber: 10 } })).toMatchObject({
+      total: 1,
+    });
     expect(await code('a_app', '/group/group_application_response', { groupID: g, fromUserID: 'a_app', handleResult: 1 }), 'not a manager').toBe(1004);
     await ok('a_own', '/group/group_application_response', { groupID: g, fromUserID: 'a_app', handledMsg: 'ok', handleResult: 1 });
     expect(await code('a_own', '/group/group_application_response', { groupID: g, fromUserID: 'a_app', handleResult: 1 })).toBe(1206);

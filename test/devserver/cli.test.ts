@@ -61,7 +61,15 @@ describe('runDevServerCli', () => {
   });
 
   it('usage errors exit 2 with one line', async () => {
-    for (const argv of [['token'], ['token', '--user', 'a b'], ['token', '--user', 'x', '--platform', '10'], ['dev-server', '--api-port', 'x'], ['dev-server', '--bogus'], ['dev-server', '--data-dir', ''], ['nope']]) {
+    for (const argv of [
+      ['token'],
+      ['token', '--user', 'a b'],
+      ['token', '--user', 'x', '--platform', '10'],
+      ['dev-server', '--api-port', 'x'],
+      ['dev-server', '--bogus'],
+      ['dev-server', '--data-dir', ''],
+      ['nope'],
+    ]) {
       const out = io();
       expect(await runDevServerCli(argv, out), argv.join(' ')).toBe(2);
       expect(out.err.join('').trim().split('\n')).toHaveLength(1);

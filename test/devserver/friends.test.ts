@@ -23,7 +23,11 @@ describe('friends', () => {
 
     for (const c of [ben, ann]) {
       const pushed = await c.waitFor(() => c.pushedMsgs().find((p) => p.msg.contentType === 1203));
-      expect(pushed).toMatchObject({ conversationID: 'n_f_ann_f_ben', notification: true, msg: { seq: 0, sendID: 'f_ann', recvID: 'f_ben', sessionType: 1, msgFrom: 200 } });
+      expect(pushed).toMatchObject({
+        conversationID: 'n_f_ann_f_ben',
+        notification: true,
+        msg: { seq: 0, sendID: 'f_ann', recvID: 'f_ben', sessionType: 1, msgFrom: 200 },
+      });
       expect(pushed.operationID).not.toBe('');
       expect(tipsOf(pushed.msg)).toMatchObject({
         fromToUserID: { fromUserID: 'f_ann', toUserID: 'f_ben' },
@@ -94,7 +98,12 @@ describe('friends', () => {
     // the chat now exists for both, and the tips message counts as the approver's own
     const conv = await api('f_cat', '/conversation/get_all_conversations', { ownerUserID: 'f_cat' });
     expect(conv.json?.data).toEqual({ conversations: [expect.objectContaining({ conversationID: 'si_f_cat_f_dan', userID: 'f_dan' })] });
-    const seqs = await dan.call(1006, 'GetConversationsHasReadAndMaxSeqReq', { userID: 'f_dan', conversationIDs: [], returnPinned: false }, 'GetConversationsHasReadAndMaxSeqResp');
+    const seqs = await dan.call(
+      1006,
+      'GetConversationsHasReadAndMaxSeqReq',
+      { userID: 'f_dan', conversationIDs: [], returnPinned: false },
+      'GetConversationsHasReadAndMaxSeqResp',
+    );
     expect(seqs.data.seqs['si_f_cat_f_dan']).toMatchObject({ maxSeq: 1, hasReadSeq: 1 });
 
     // answered once only; applying again to a friend is refused

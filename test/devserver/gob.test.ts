@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeGob, isGobStruct } from '../../src/devserver/gob/decode.ts';
 import { encodeGobStruct } from '../../src/devserver/gob/encode.ts';
 import { GobError, GobReader, GobWriter, unzigzag, zigzag } from '../../src/devserver/gob/wire.ts';
-import {
-  decodeWsRequestGob,
-  decodeWsResponseGob,
-  encodeWsRequestGob,
-  encodeWsResponseGob,
-  type WsRequest,
-} from '../../src/devserver/gob/ws-messages.ts';
+import { decodeWsRequestGob, decodeWsResponseGob, encodeWsRequestGob, encodeWsResponseGob, type WsRequest } from '../../src/devserver/gob/ws-messages.ts';
 
 /** Hex with spaces, and "quoted" ASCII runs, the way a frame dump is easiest to read. */
 function bytesOf(spec: string): Uint8Array {
@@ -51,7 +45,12 @@ describe('gob wire primitives', () => {
   });
 
   it('round-trips through the reader', () => {
-    const bytes = new GobWriter().uint(300).int(-5).string('héllo').bytes(new Uint8Array([1, 2])).finish();
+    const bytes = new GobWriter()
+      .uint(300)
+      .int(-5)
+      .string('héllo')
+      .bytes(new Uint8Array([1, 2]))
+      .finish();
     const r = new GobReader(bytes);
     expect(r.uint()).toBe(300n);
     expect(r.int()).toBe(-5n);
@@ -147,13 +146,11 @@ describe('client requests', () => {
     // uint on the wire, int in the struct: a type mismatch in Go.
     expect(() => decodeWsRequestGob(encodeGobStruct(schema('uint'), { ReqIdentifier: 1 }))).toThrow(/type mismatch/);
     // no field in common
-    expect(() =>
-      decodeWsRequestGob(encodeGobStruct({ name: 'R', typeId: 70, fields: [{ name: 'Nope', kind: 'int' }] }, { Nope: 1 })),
-    ).toThrow(/no fields matched/);
+    expect(() => decodeWsRequestGob(encodeGobStruct({ name: 'R', typeId: 70, fields: [{ name: 'Nope', kind: 'int' }] }, { Nope: 1 }))).toThrow(/no fields matched/);
     // int32 overflow
-    expect(() =>
-      decodeWsRequestGob(encodeGobStruct({ name: 'R', typeId: 70, fields: [{ name: 'ReqIdentifier', kind: 'int' }] }, { ReqIdentifier: 2 ** 40 })),
-    ).toThrow(/out of range/);
+    expect(() => decodeWsRequestGob(encodeGobStruct({ name: 'R', typeId: 70, fields: [{ name: 'ReqIdentifier', kind: 'int' }] }, { ReqIdentifier: 2 ** 40 }))).toThrow(
+      /out of range/,
+    );
     // truncations of a valid frame never decode silently
     for (let n = 0; n < CORE_REQUEST.length - 1; n++) {
       expect(() => decodeWsRequestGob(CORE_REQUEST.subarray(0, n)), `prefix ${n}`).toThrow(GobError);
@@ -198,11 +195,33 @@ describe('generic decoding', () => {
     def(67, (x) => x.uint(3).uint(1).uint(1).string('Inner').uint(1).int(67).uint(0).uint(1).uint(1).uint(1).string('N').uint(1).int(2).uint(0).uint(0).uint(0));
     def(68, (x) => x.uint(4).uint(1).uint(1).string('map[string]int').uint(1).int(68).uint(0).uint(1).int(6).uint(1).int(2).uint(0).uint(0));
     def(65, (x) =>
-      x.uint(3).uint(1).uint(1).string('Outer').uint(1).int(65).uint(0).uint(1).uint(3)
-        .uint(1).string('Names').uint(1).int(66).uint(0)
-        .uint(1).string('Inner').uint(1).int(67).uint(0)
-        .uint(1).string('M').uint(1).int(68).uint(0)
-        .uint(0).uint(0),
+      x
+        .uint(3)
+        .uint(1)
+        .uint(1)
+        .string('Outer')
+        .uint(1)
+        .int(65)
+        .uint(0)
+        .uint(1)
+        .uint(3)
+        .uint(1)
+        .string('Names')
+        .uint(1)
+        .int(66)
+        .uint(0)
+        .uint(1)
+        .string('Inner')
+        .uint(1)
+        .int(67)
+        .uint(0)
+        .uint(1)
+        .string('M')
+        .uint(1)
+        .int(68)
+        .uint(0)
+        .uint(0)
+        .uint(0),
     );
     const value = new GobWriter().int(65).uint(1).uint(2).string('a').string('b').uint(1).uint(1).int(-3).uint(0).uint(1).uint(1).string('k').int(9).uint(0).finish();
     w.uint(value.length).raw(value);

@@ -9,7 +9,19 @@ async function createGroup(owner: string, members: string[], extra: Record<strin
     memberUserIDs: members,
     adminUserIDs: [],
     ownerUserID: owner,
-    groupInfo: { groupID: '', groupName: 'team', groupType: 2, creatorUserID: owner, notification: '', introduction: '', faceURL: '', ex: '', needVerification: 0, lookMemberInfo: 0, applyMemberFriend: 0 },
+    groupInfo: {
+      groupID: '',
+      groupName: 'team',
+      groupType: 2,
+      creatorUserID: owner,
+      notification: '',
+      introduction: '',
+      faceURL: '',
+      ex: '',
+      needVerification: 0,
+      lookMemberInfo: 0,
+      applyMemberFriend: 0,
+    },
     sendMessage: null,
     ...extra,
   });
@@ -123,7 +135,9 @@ describe('(c) a small group', () => {
     expect((await api('g_fay', '/group/create_group', { ...base, ownerUserID: 'g_fay', memberUserIDs: [], groupInfo: { groupType: 1 } })).json?.errCode).toBe(1001);
     const g = await createGroup('g_fay', ['g_gus'], { groupInfo: { groupID: 'fixed_id', groupType: 2 } });
     expect(g.groupID).toBe('fixed_id');
-    expect((await api('g_fay', '/group/create_group', { ...base, ownerUserID: 'g_fay', memberUserIDs: [], groupInfo: { groupID: 'fixed_id', groupType: 2 } })).json).toMatchObject({
+    expect(
+      (await api('g_fay', '/group/create_group', { ...base, ownerUserID: 'g_fay', memberUserIDs: [], groupInfo: { groupID: 'fixed_id', groupType: 2 } })).json,
+    ).toMatchObject({
       errCode: 1202,
     });
     // outsiders cannot read members

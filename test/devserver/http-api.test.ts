@@ -188,7 +188,10 @@ describe('tokens', () => {
     expect((await api('/auth/get_user_token', { userID: 'tok1', platformID: 5 }, { token })).json?.errCode).toBe(1002);
     expect((await api('/auth/get_user_token', { userID: 'tok1', platformID: 10 }, { token: admin })).json?.errCode).toBe(1002);
     expect((await api('/auth/get_user_token', { userID: 'imAdmin', platformID: 5 }, { token: admin })).json?.errCode).toBe(1002);
-    expect((await api('/auth/get_user_token', { userID: 'ghost', platformID: 5 }, { token: admin })).json).toMatchObject({ errCode: 1004, errMsg: 'RecordNotFoundError' });
+    expect((await api('/auth/get_user_token', { userID: 'ghost', platformID: 5 }, { token: admin })).json).toMatchObject({
+      errCode: 1004,
+      errMsg: 'RecordNotFoundError',
+    });
   });
 
   it('force_logout: admin only, validates the platform, marks the tokens kicked', async () => {
@@ -211,7 +214,18 @@ describe('users', () => {
     expect((await api('/user/user_register', { users: [{ userID: 'reg3', nickname: '' }] }, { token: admin })).json?.errCode).toBe(1001);
     expect((await api('/user/user_register', { users: [] }, { token: admin })).json?.errCode).toBe(1001);
     expect(
-      (await api('/user/user_register', { users: [{ userID: 'reg4', nickname: 'a' }, { userID: 'reg4', nickname: 'b' }] }, { token: admin })).json?.errCode,
+      (
+        await api(
+          '/user/user_register',
+          {
+            users: [
+              { userID: 'reg4', nickname: 'a' },
+              { userID: 'reg4', nickname: 'b' },
+            ],
+          },
+          { token: admin },
+        )
+      ).json?.errCode,
     ).toBe(1001);
     expect((await api('/user/user_register', { users: [{ userID: 'reg1', nickname: 'again' }] }, { token: admin })).json).toMatchObject({
       errCode: 1102,

@@ -109,7 +109,10 @@ describe('uploads', () => {
     const init = await api('up_cid', '/object/initiate_multipart_upload', { hash, size: file.length, name: 'up_cid/f', contentType: '' });
     const up = (init.data as { upload: Upload }).upload;
     // the core asks for fresh part addresses of its own uploads only
-    expect(await api('up_cid', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [2] })).toMatchObject({ errCode: 0, data: { parts: [{ partNumber: 2, url: up.sign.parts[1]!.url }] } });
+    expect(await api('up_cid', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [2] })).toMatchObject({
+      errCode: 0,
+      data: { parts: [{ partNumber: 2, url: up.sign.parts[1]!.url }] },
+    });
     expect(await api('up_cid', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [3] })).toMatchObject({ errCode: 1001 });
     expect(await api('up_ann', '/object/auth_sign', { uploadID: up.uploadID, partNumbers: [1] })).toMatchObject({ errCode: 1002 });
     expect(await api('up_cid', '/object/auth_sign', { uploadID: '0'.repeat(32), partNumbers: [1] })).toMatchObject({ errCode: 1701 });
@@ -127,8 +130,7 @@ describe('uploads', () => {
   });
 
   it('bounds uploads in progress (per user, in all) and the space they may take', async () => {
-    const init = (as: string, size: number) =>
-      api(as, '/object/initiate_multipart_upload', { hash: md5(randomBytes(8)), size, name: `${as}/p`, contentType: '' });
+    const init = (as: string, size: number) => api(as, '/object/initiate_multipart_upload', { hash: md5(randomBytes(8)), size, name: `${as}/p`, contentType: '' });
     // stored so far: 3P+124 bytes, and up_cid's failed upload (P+10) is still in progress
     const noRoom = await init('up_bob', 5 * PART);
     expect(noRoom).toMatchObject({ errCode: 1001 });

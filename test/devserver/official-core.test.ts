@@ -121,7 +121,11 @@ describe('official core ↔ dev server', () => {
       return raw.includes('si_alice_erin');
     }, 10_000);
     const history = String(
-      value(await erin.core.call('getAdvancedHistoryMessageList', 'hist', [JSON.stringify({ conversationID: 'si_alice_erin', count: 20, startClientMsgID: '', lastMinSeq: 0 })])),
+      value(
+        await erin.core.call('getAdvancedHistoryMessageList', 'hist', [
+          JSON.stringify({ conversationID: 'si_alice_erin', count: 20, startClientMsgID: '', lastMinSeq: 0 }),
+        ]),
+      ),
     );
     expect(history).toContain('while you were out');
   }, 60_000);

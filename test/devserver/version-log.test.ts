@@ -9,7 +9,12 @@ describe('version logs (incremental sync)', () => {
   it('no pair, another ID, version 0 or a future version → full', () => {
     const log = new VersionLog(newVersionID(0));
     log.record('g1', 'insert');
-    for (const [id, v] of [['', 0], [newVersionID(0), 1], [log.id, 0], [log.id, log.version + 1]] as const) {
+    for (const [id, v] of [
+      ['', 0],
+      [newVersionID(0), 1],
+      [log.id, 0],
+      [log.id, log.version + 1],
+    ] as const) {
       expect(planIncremental(log, id, v)).toMatchObject({ full: true, insert: [], version: log.version, versionID: log.id });
     }
   });

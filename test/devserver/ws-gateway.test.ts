@@ -98,7 +98,10 @@ describe('frames the gateway cannot read end the connection, never the server', 
     ['not gzip', () => Buffer.from('definitely not gzip')],
     ['gzip of garbage gob', () => gzipSync(Buffer.from([0x05, 0xff, 0x00, 0x01, 0x02, 0x03]))],
     ['gzip of an empty frame', () => gzipSync(Buffer.alloc(0))],
-    ['un-gzipped gob', () => Buffer.from(encodeWsRequestGob({ reqIdentifier: 1001, token: '', sendID: 'bad_frames', operationID: 'o', msgIncr: 'm', data: new Uint8Array(0) }))],
+    [
+      'un-gzipped gob',
+      () => Buffer.from(encodeWsRequestGob({ reqIdentifier: 1001, token: '', sendID: 'bad_frames', operationID: 'o', msgIncr: 'm', data: new Uint8Array(0) })),
+    ],
   ])('%s', async (_name, frame) => {
     const c = await online('bad_frames');
     c.sendRaw(frame());
@@ -250,13 +253,15 @@ describe('sdkType=js uses JSON frames', () => {
     await new Promise((r) => setTimeout(r, 20));
     // Requests still travel as binary frames; text frames are only ping/pong.
     ws.send(
-      Buffer.from(JSON.stringify({
-        reqIdentifier: 1001,
-        sendID: 'json1',
-        operationID: 'op',
-        msgIncr: '1',
-        data: Buffer.from(encodeProto('GetMaxSeqReq', { userID: 'json1' })).toString('base64'),
-      })),
+      Buffer.from(
+        JSON.stringify({
+          reqIdentifier: 1001,
+          sendID: 'json1',
+          operationID: 'op',
+          msgIncr: '1',
+          data: Buffer.from(encodeProto('GetMaxSeqReq', { userID: 'json1' })).toString('base64'),
+        }),
+      ),
     );
     await new Promise((r) => setTimeout(r, 100));
     ws.terminate();

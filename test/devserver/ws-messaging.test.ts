@@ -41,9 +41,7 @@ describe('(a) login and initial sync', () => {
     }
     const users = await callApi(server.apiUrl, '/user/get_users_info', { userIDs: ['fresh1'] }, { token });
     expect(users.json?.data).toEqual({
-      usersInfo: [
-        expect.objectContaining({ userID: 'fresh1', nickname: 'fresh1', faceURL: '', ex: '', appMangerLevel: 0, globalRecvMsgOpt: 0 }),
-      ],
+      usersInfo: [expect.objectContaining({ userID: 'fresh1', nickname: 'fresh1', faceURL: '', ex: '', appMangerLevel: 0, globalRecvMsgOpt: 0 })],
     });
     const blacks = await callApi(server.apiUrl, '/friend/get_black_list', { userID: 'fresh1', pagination: { pageNumber: 1, showNumber: 200 } }, { token });
     expect(blacks.json).toEqual({ errCode: 0, errMsg: '', errDlt: '', data: { blacks: [], total: 0 } });
@@ -103,12 +101,22 @@ describe('(b) one-to-one messages', () => {
     const d = await login('dave_b');
     for (let i = 1; i <= 5; i++) await c.call(1003, 'MsgData', textMsg('carol_b', { recvID: 'dave_b' }, `m${i}`), 'SendMsgResp');
     const id = 'si_carol_b_dave_b';
-    const onConnect = await d.call(1002, 'PullMessageBySeqsReq', { userID: 'dave_b', seqRanges: [{ conversationID: id, begin: 0, end: 5, num: 1 }] }, 'PullMessageBySeqsResp');
+    const onConnect = await d.call(
+      1002,
+      'PullMessageBySeqsReq',
+      { userID: 'dave_b', seqRanges: [{ conversationID: id, begin: 0, end: 5, num: 1 }] },
+      'PullMessageBySeqsResp',
+    );
     expect(onConnect.data.msgs[id]?.Msgs.map((m) => m.seq)).toEqual([5]);
     expect(onConnect.data.msgs[id]?.isEnd).toBe(true);
     const gap = await d.call(1002, 'PullMessageBySeqsReq', { userID: 'dave_b', seqRanges: [{ conversationID: id, begin: 3, end: 9, num: 10 }] }, 'PullMessageBySeqsResp');
     expect(gap.data.msgs[id]?.Msgs.map((m) => contentText(m))).toEqual(['m3', 'm4', 'm5']);
-    const notMine = await d.call(1002, 'PullMessageBySeqsReq', { userID: 'dave_b', seqRanges: [{ conversationID: 'si_x_y', begin: 1, end: 5, num: 10 }] }, 'PullMessageBySeqsResp');
+    const notMine = await d.call(
+      1002,
+      'PullMessageBySeqsReq',
+      { userID: 'dave_b', seqRanges: [{ conversationID: 'si_x_y', begin: 1, end: 5, num: 10 }] },
+      'PullMessageBySeqsResp',
+    );
     expect(notMine.data.msgs).toEqual({});
 
     const hist = await d.call(1005, 'GetSeqMessageReq', { userID: 'dave_b', conversations: [{ conversationID: id, seqs: [4, 5, 6] }], order: 0 }, 'GetSeqMessageResp');
@@ -159,7 +167,12 @@ describe('(b) one-to-one messages', () => {
       conversations: [expect.objectContaining({ ownerUserID: 'jack_b', conversationID: 'si_ivy_b_jack_b', conversationType: 1, userID: 'ivy_b' })],
     });
     const data = incr.json?.data as { version: number; versionID: string };
-    const again = await callApi(server.apiUrl, '/conversation/get_incremental_conversations', { userID: 'jack_b', versionID: data.versionID, version: data.version }, { token });
+    const again = await callApi(
+      server.apiUrl,
+      '/conversation/get_incremental_conversations',
+      { userID: 'jack_b', versionID: data.versionID, version: data.version },
+      { token },
+    );
     expect(again.json?.data).toMatchObject({ full: false, insert: [], update: [], delete: [] });
   });
 });

@@ -54,9 +54,15 @@ describe('e2e: background status per socket', () => {
     // every message reached every tab exactly once, and only as new messages
     for (const tab of [bob1!, bob2!]) {
       for (const text of ['while one tab hides', 'while both hide', 'after the return']) {
-        expect(receivedMessages(tab).filter((m) => textOf(m) === text), `${tab.name}: ${text}`).toHaveLength(1);
+        expect(
+          receivedMessages(tab).filter((m) => textOf(m) === text),
+          `${tab.name}: ${text}`,
+        ).toHaveLength(1);
       }
-      expect(tab.frames().some((f) => f.event.startsWith('OnRecvOffline') || f.event.startsWith('OnRecvOnlineOnly')), tab.name).toBe(false);
+      expect(
+        tab.frames().some((f) => f.event.startsWith('OnRecvOffline') || f.event.startsWith('OnRecvOnlineOnly')),
+        tab.name,
+      ).toBe(false);
     }
   }, 60_000);
 

@@ -42,8 +42,7 @@ const DOCUMENTED_FAILURES: Readonly<Record<string, { errCode: number; errMsg: Re
   getGroupMemberListByJoinTimeFilter: {
     errCode: 10005,
     errMsg: /UNIQUE constraint failed: local_group_members/,
-    why:
-      'core bug: its local query excludes the very members of the page it asks for (a shadowed parameter), so it fetches them again and fails inserting members it already has',
+    why: 'core bug: its local query excludes the very members of the page it asks for (a shadowed parameter), so it fetches them again and fails inserting members it already has',
   },
 };
 
@@ -79,9 +78,15 @@ async function sees(event: CbEvents, marks: Map<E2eClient, number>, cause: strin
 }
 
 const data = <T>(e: WsResponse): T => e.data as T;
-const hasUser = (userID: string) => (e: WsResponse): boolean => JSON.stringify(e.data).includes(`"${userID}"`);
+const hasUser =
+  (userID: string) =>
+  (e: WsResponse): boolean =>
+    JSON.stringify(e.data).includes(`"${userID}"`);
 const messagesOf = (e: WsResponse): MessageLike[] => (Array.isArray(e.data) ? (e.data as MessageLike[]) : [e.data as MessageLike]);
-const carries = (clientMsgID: string) => (e: WsResponse): boolean => messagesOf(e).some((m) => m.clientMsgID === clientMsgID);
+const carries =
+  (clientMsgID: string) =>
+  (e: WsResponse): boolean =>
+    messagesOf(e).some((m) => m.clientMsgID === clientMsgID);
 
 const PICTURE = { uuid: 'p1', type: 'png', size: 1024, width: 64, height: 48, url: 'https://example.invalid/p1.png' };
 
@@ -129,7 +134,9 @@ describe('e2e: every client method and every core event', () => {
     await call(bob1!, 'addFriend', [{ toUserID: 'cv_cat', reqMsg: '', ex: '' }], 'applies to cat');
     await call(cat!, 'refuseFriendApplication', [{ toUserID: 'cv_bob', handleMsg: 'no' }], '');
     await sees(CbEvents.OnFriendApplicationRejected, m, 'cat refuses bob’s application', (e) => data<{ toUserID: string }>(e).toUserID === 'cv_cat');
-    expect(await call(bob1!, 'getFriendApplicationListAsApplicant', [], 'bob’s own applications')).toEqual([expect.objectContaining({ toUserID: 'cv_cat', handleResult: -1 })]);
+    expect(await call(bob1!, 'getFriendApplicationListAsApplicant', [], 'bob’s own applications')).toEqual([
+      expect.objectContaining({ toUserID: 'cv_cat', handleResult: -1 }),
+    ]);
     m = bob();
     await call(bob1!, 'addFriend', [{ toUserID: 'cv_amy', reqMsg: 'now?', ex: '' }], '');
     await call(amy!, 'acceptFriendApplication', [{ toUserID: 'cv_bob', handleMsg: 'yes' }], 'accepts bob');
@@ -157,12 +164,20 @@ describe('e2e: every client method and every core event', () => {
     await call(bob1!, 'addBlack', [{ toUserID: 'cv_cat', ex: '' }], 'blocks cat');
     await sees(CbEvents.OnBlackAdded, m, 'bob#1 blocks cat', hasUser('cv_cat'));
     expect(await call(bob1!, 'getBlackList', [], 'cat')).toEqual([expect.objectContaining({ userID: 'cv_cat' })]);
-    const friends = await call<{ publicInfo: { userID: string }; friendInfo: unknown; blackInfo: unknown }[]>(bob1!, 'getFriendList', [], 'FullUserItem, blocked friends with blackInfo');
+    const friends = await call<{ publicInfo: { userID: string }; friendInfo: unknown; blackInfo: unknown }[]>(
+      bob1!,
+      'getFriendList',
+      [],
+      'FullUserItem, blocked friends with blackInfo',
+    );
     expect(friends.find((f) => f.publicInfo.userID === 'cv_cat')?.blackInfo).toMatchObject({ userID: 'cv_cat', ownerUserID: 'cv_bob' });
     expect(friends.find((f) => f.publicInfo.userID === 'cv_amy')).toMatchObject({ friendInfo: { remark: 'A.' }, blackInfo: null });
     const specified = await call<{ blackInfo: unknown }[]>(bob1!, 'getSpecifiedFriendsInfo', [['cv_cat']], 'with blackInfo');
     expect(specified).toEqual([expect.objectContaining({ blackInfo: expect.objectContaining({ userID: 'cv_cat' }) })]);
-    const blocked = await within(cat!.sdk.sendMessage({ recvID: 'cv_bob', groupID: '', message: (await cat!.sdk.createTextMessage('hi?')).data }), 'cat writes to bob').catch((e: unknown) => e);
+    const blocked = await within(
+      cat!.sdk.sendMessage({ recvID: 'cv_bob', groupID: '', message: (await cat!.sdk.createTextMessage('hi?')).data }),
+      'cat writes to bob',
+    ).catch((e: unknown) => e);
     expect(blocked, 'the blocked user cannot write').toMatchObject({ errCode: 1302 });
     m = bob();
     await call(bob1!, 'removeBlack', ['cv_cat'], 'unblocks cat');
@@ -187,7 +202,26 @@ describe('e2e: every client method and every core event', () => {
       ['createTextAtMessage', [{ text: '@bob hi', atUserIDList: ['cv_bob'], atUsersInfo: [{ atUserID: 'cv_bob', groupNickname: 'Bob' }] }], 'text with @'],
       ['createImageMessageByURL', [{ sourcePath: 'p1.png', sourcePicture: PICTURE, bigPicture: PICTURE, snapshotPicture: PICTURE }], 'picture by URL'],
       ['createSoundMessageByURL', [{ uuid: 's1', soundPath: 's1.mp3', sourceUrl: 'https://example.invalid/s1.mp3', dataSize: 2048, duration: 3 }], 'voice by URL'],
-      ['createVideoMessageByURL', [{ videoPath: 'v.mp4', duration: 5, videoType: 'mp4', snapshotPath: 'v.png', videoUUID: 'v1', videoUrl: 'https://example.invalid/v.mp4', videoSize: 4096, snapshotUUID: 'v1s', snapshotSize: 512, snapshotUrl: 'https://example.invalid/v.png', snapshotWidth: 64, snapshotHeight: 48 }], 'video by URL'],
+      [
+        'createVideoMessageByURL',
+        [
+          {
+            videoPath: 'v.mp4',
+            duration: 5,
+            videoType: 'mp4',
+            snapshotPath: 'v.png',
+            videoUUID: 'v1',
+            videoUrl: 'https://example.invalid/v.mp4',
+            videoSize: 4096,
+            snapshotUUID: 'v1s',
+            snapshotSize: 512,
+            snapshotUrl: 'https://example.invalid/v.png',
+            snapshotWidth: 64,
+            snapshotHeight: 48,
+          },
+        ],
+        'video by URL',
+      ],
       ['createFileMessageByURL', [{ filePath: 'f.pdf', fileName: 'f.pdf', uuid: 'f1', sourceUrl: 'https://example.invalid/f.pdf', fileSize: 777 }], 'file by URL'],
       ['createLocationMessage', [{ description: 'here', longitude: 116.4, latitude: 39.9 }], 'location'],
       ['createCustomMessage', [{ data: '{"k":1}', extension: 'ext', description: 'custom' }], 'custom'],
@@ -226,16 +260,50 @@ describe('e2e: every client method and every core event', () => {
     await sees(CbEvents.OnNewRecvMessageRevoked, m, 'amy revokes a message to bob', (e) => JSON.stringify(e.data).includes(sentHello.clientMsgID));
     // bob's view of the chat
     await call(bob1!, 'markConversationMessageAsRead', [single], 'bob reads amy’s messages');
-    const history = await call<{ messageList: MessageItem[] }>(bob1!, 'getAdvancedHistoryMessageList', [{ conversationID: single, lastMinSeq: 0, count: 50, startClientMsgID: '' }], 'newest first pages');
+    const history = await call<{ messageList: MessageItem[] }>(
+      bob1!,
+      'getAdvancedHistoryMessageList',
+      [{ conversationID: single, lastMinSeq: 0, count: 50, startClientMsgID: '' }],
+      'newest first pages',
+    );
     expect(history.messageList.length).toBeGreaterThan(10);
     const oldest = history.messageList[0]!;
-    await call(bob1!, 'getAdvancedHistoryMessageListReverse', [{ conversationID: single, lastMinSeq: 0, count: 5, startClientMsgID: oldest.clientMsgID }], 'pages forward');
+    await call(
+      bob1!,
+      'getAdvancedHistoryMessageListReverse',
+      [{ conversationID: single, lastMinSeq: 0, count: 5, startClientMsgID: oldest.clientMsgID }],
+      'pages forward',
+    );
     expect(await call(bob1!, 'findMessageList', [[{ conversationID: single, clientMsgIDList: [toAmy.clientMsgID] }]], 'by clientMsgID')).toMatchObject({ totalCount: 1 });
     // The core ends a search window at a whole second: one a minute ahead takes in what was just sent.
-    expect(await call(bob1!, 'searchLocalMessages', [{ conversationID: single, keywordList: ['hi amy'], messageTypeList: [101], count: 10, pageIndex: 1, searchTimePosition: Math.floor(Date.now() / 1000) + 60, searchTimePeriod: 0, keywordListMatchType: 0, senderUserIDList: [] }], 'by keyword')).toMatchObject({ totalCount: 1 });
+    expect(
+      await call(
+        bob1!,
+        'searchLocalMessages',
+        [
+          {
+            conversationID: single,
+            keywordList: ['hi amy'],
+            messageTypeList: [101],
+            count: 10,
+            pageIndex: 1,
+            searchTimePosition: Math.floor(Date.now() / 1000) + 60,
+            searchTimePeriod: 0,
+            keywordListMatchType: 0,
+            senderUserIDList: [],
+          },
+        ],
+        'by keyword',
+      ),
+    ).toMatchObject({ totalCount: 1 });
     await call(bob1!, 'setMessageLocalEx', [{ conversationID: single, clientMsgID: toAmy.clientMsgID, localEx: 'pinned-here' }], 'local extra field');
     const local = await call<MessageItem>(bob1!, 'createTextMessage', ['kept locally'], '');
-    const inserted = await call<MessageItem>(bob1!, 'insertSingleMessageToLocalStorage', [{ message: local, recvID: 'cv_amy', sendID: 'cv_bob' }], 'a local-only message');
+    const inserted = await call<MessageItem>(
+      bob1!,
+      'insertSingleMessageToLocalStorage',
+      [{ message: local, recvID: 'cv_amy', sendID: 'cv_bob' }],
+      'a local-only message',
+    );
     await call(bob1!, 'deleteMessageFromLocalStorage', [{ conversationID: single, clientMsgID: inserted.clientMsgID }], 'deletes it locally');
     await call(bob1!, 'deleteMessage', [{ conversationID: single, clientMsgID: toAmy.clientMsgID }], 'deletes for bob on the server too');
 
@@ -256,7 +324,12 @@ describe('e2e: every client method and every core event', () => {
 
     // --- groups --------------------------------------------------------------------------------
     m = bob();
-    const groupA = await call<GroupItem>(amy!, 'createGroup', [{ memberUserIDs: ['cv_bob'], groupInfo: { groupName: 'coverage', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }], 'amy, bob');
+    const groupA = await call<GroupItem>(
+      amy!,
+      'createGroup',
+      [{ memberUserIDs: ['cv_bob'], groupInfo: { groupName: 'coverage', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }],
+      'amy, bob',
+    );
     const A = groupA.groupID;
     await sees(CbEvents.OnJoinedGroupAdded, m, 'amy creates a group with bob', (e) => data<{ groupID: string }>(e).groupID === A);
     m = bob();
@@ -272,13 +345,24 @@ describe('e2e: every client method and every core event', () => {
     await call(amy!, 'changeGroupMute', [{ groupID: A, isMute: true }], 'mutes the group');
     await call(amy!, 'changeGroupMute', [{ groupID: A, isMute: false }], '');
     expect(await call(bob1!, 'getJoinedGroupList', [], 'the group')).toEqual([expect.objectContaining({ groupID: A })]);
-    expect(await call(bob1!, 'searchGroups', [{ keywordList: ['coverage'], isSearchGroupID: false, isSearchGroupName: true }], 'by name')).toEqual([expect.objectContaining({ groupID: A })]);
+    expect(await call(bob1!, 'searchGroups', [{ keywordList: ['coverage'], isSearchGroupID: false, isSearchGroupName: true }], 'by name')).toEqual([
+      expect.objectContaining({ groupID: A }),
+    ]);
     await call(bob1!, 'getSpecifiedGroupsInfo', [[A]], '');
     expect(await call<unknown[]>(bob1!, 'getGroupMemberList', [{ groupID: A, filter: 0, offset: 0, count: 10 }], 'three members')).toHaveLength(3);
     await call(bob1!, 'getSpecifiedGroupMembersInfo', [{ groupID: A, userIDList: ['cv_amy'] }], '');
-    expect(await call(bob1!, 'searchGroupMembers', [{ groupID: A, keywordList: ['kitty'], isSearchUserID: false, isSearchMemberNickname: true, offset: 0, count: 10 }], 'by group nickname')).toEqual([expect.objectContaining({ userID: 'cv_cat' })]);
+    expect(
+      await call(
+        bob1!,
+        'searchGroupMembers',
+        [{ groupID: A, keywordList: ['kitty'], isSearchUserID: false, isSearchMemberNickname: true, offset: 0, count: 10 }],
+        'by group nickname',
+      ),
+    ).toEqual([expect.objectContaining({ userID: 'cv_cat' })]);
     expect(await call(bob1!, 'getGroupMemberOwnerAndAdmin', [A], 'amy')).toEqual([expect.objectContaining({ userID: 'cv_amy', roleLevel: 100 })]);
-    await refused(bob1!, 'getGroupMemberListByJoinTimeFilter', [{ groupID: A, offset: 0, count: 10, joinTimeBegin: 0, joinTimeEnd: Date.now() + 60_000, filterUserIDList: [] }]);
+    await refused(bob1!, 'getGroupMemberListByJoinTimeFilter', [
+      { groupID: A, offset: 0, count: 10, joinTimeBegin: 0, joinTimeEnd: Date.now() + 60_000, filterUserIDList: [] },
+    ]);
     const withCache = await call<{ publicInfo: { userID: string }; friendInfo: unknown; groupMemberInfo: unknown }[]>(
       bob1!,
       'getUsersInfoWithCache',
@@ -294,7 +378,12 @@ describe('e2e: every client method and every core event', () => {
     await sees(CbEvents.OnGroupMemberDeleted, m, 'amy kicks cat from bob’s group', hasUser('cv_cat'));
     await call(amy!, 'transferGroupOwner', [{ groupID: A, newOwnerUserID: 'cv_bob' }], 'bob owns it now');
     // applications to bob's group
-    const groupB = await call<GroupItem>(bob1!, 'createGroup', [{ memberUserIDs: [], groupInfo: { groupName: 'bob’s', groupType: 2, needVerification: 0 }, adminUserIDs: [], ownerUserID: 'cv_bob' }], '');
+    const groupB = await call<GroupItem>(
+      bob1!,
+      'createGroup',
+      [{ memberUserIDs: [], groupInfo: { groupName: 'bob’s', groupType: 2, needVerification: 0 }, adminUserIDs: [], ownerUserID: 'cv_bob' }],
+      '',
+    );
     m = bob();
     await call(dan!, 'joinGroup', [{ groupID: groupB.groupID, reqMsg: 'let me in', joinSource: 3 }], 'applies');
     await sees(CbEvents.OnGroupApplicationAdded, m, 'dan applies to join bob’s group', hasUser('cv_dan'));
@@ -304,8 +393,18 @@ describe('e2e: every client method and every core event', () => {
     await bob1!.waitEvent(CbEvents.OnGroupApplicationAdded, hasUser('cv_cat'), 15_000, m.get(bob1!));
     await call(bob1!, 'refuseGroupApplication', [{ groupID: groupB.groupID, fromUserID: 'cv_cat', handleMsg: 'no' }], 'turns cat down');
     // bob's own applications
-    const groupC = await call<GroupItem>(amy!, 'createGroup', [{ memberUserIDs: [], groupInfo: { groupName: 'C', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }], '');
-    const groupD = await call<GroupItem>(amy!, 'createGroup', [{ memberUserIDs: [], groupInfo: { groupName: 'D', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }], '');
+    const groupC = await call<GroupItem>(
+      amy!,
+      'createGroup',
+      [{ memberUserIDs: [], groupInfo: { groupName: 'C', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }],
+      '',
+    );
+    const groupD = await call<GroupItem>(
+      amy!,
+      'createGroup',
+      [{ memberUserIDs: [], groupInfo: { groupName: 'D', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }],
+      '',
+    );
     m = bob();
     await call(bob1!, 'joinGroup', [{ groupID: groupC.groupID, reqMsg: 'hi', joinSource: 3 }], '');
     await call(bob1!, 'joinGroup', [{ groupID: groupD.groupID, reqMsg: 'hi', joinSource: 3 }], '');
@@ -315,11 +414,17 @@ describe('e2e: every client method and every core event', () => {
     await sees(CbEvents.OnGroupApplicationAccepted, m, 'amy accepts bob into her group', (e) => data<{ groupID: string }>(e).groupID === groupC.groupID);
     await call(amy!, 'refuseGroupApplication', [{ groupID: groupD.groupID, fromUserID: 'cv_bob', handleMsg: 'full' }], '');
     await sees(CbEvents.OnGroupApplicationRejected, m, 'amy turns bob down', (e) => data<{ groupID: string }>(e).groupID === groupD.groupID);
-    for (const tab of [bob1!, bob2!]) await tab.waitEvent(CbEvents.OnJoinedGroupAdded, (e) => data<{ groupID: string }>(e).groupID === groupC.groupID, 15_000, m.get(tab));
+    for (const tab of [bob1!, bob2!])
+      await tab.waitEvent(CbEvents.OnJoinedGroupAdded, (e) => data<{ groupID: string }>(e).groupID === groupC.groupID, 15_000, m.get(tab));
     m = bob();
     await call(bob1!, 'quitGroup', [groupC.groupID], 'leaves C');
     await sees(CbEvents.OnJoinedGroupDeleted, m, 'bob#1 quits a group', (e) => data<{ groupID: string }>(e).groupID === groupC.groupID);
-    const groupE = await call<GroupItem>(amy!, 'createGroup', [{ memberUserIDs: ['cv_bob'], groupInfo: { groupName: 'E', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }], '');
+    const groupE = await call<GroupItem>(
+      amy!,
+      'createGroup',
+      [{ memberUserIDs: ['cv_bob'], groupInfo: { groupName: 'E', groupType: 2 }, adminUserIDs: [], ownerUserID: 'cv_amy' }],
+      '',
+    );
     for (const tab of [bob1!, bob2!]) await tab.waitEvent(CbEvents.OnJoinedGroupAdded, (e) => data<{ groupID: string }>(e).groupID === groupE.groupID);
     m = bob();
     await call(amy!, 'dismissGroup', [groupE.groupID], 'dismisses E');
@@ -327,7 +432,12 @@ describe('e2e: every client method and every core event', () => {
 
     // --- a business notification from the app server ----------------------------------------------
     m = bob();
-    const business = await imApi(env, '/msg/send_business_notification', { key: 'order', data: '{"id":7}', sendUserID: 'imAdmin', recvUserID: 'cv_bob' }, await env.dev.adminToken());
+    const business = await imApi(
+      env,
+      '/msg/send_business_notification',
+      { key: 'order', data: '{"id":7}', sendUserID: 'imAdmin', recvUserID: 'cv_bob' },
+      await env.dev.adminToken(),
+    );
     expect(business.errCode).toBe(0);
     await sees(CbEvents.OnRecvCustomBusinessMessage, m, 'an admin sends bob a business notification', (e) => JSON.stringify(e.data).includes('order'));
 
@@ -351,12 +461,38 @@ describe('e2e: every client method and every core event', () => {
     // --- uploads through the client's HTTP path --------------------------------------------------------
     const png = gradientPng(64, 48);
     const file = (name: string): File => new File([new Uint8Array(png)], name, { type: 'image/png' });
-    const uploaded = await call<{ url: string }>(amy!, 'uploadFile', [{ name: 'plain.png', contentType: 'image/png', uuid: 'u1', file: file('plain.png') }], 'a file, fetched back');
+    const uploaded = await call<{ url: string }>(
+      amy!,
+      'uploadFile',
+      [{ name: 'plain.png', contentType: 'image/png', uuid: 'u1', file: file('plain.png') }],
+      'a file, fetched back',
+    );
     expect(Buffer.from(await (await fetch(uploaded.url)).arrayBuffer()).equals(png)).toBe(true);
     const byFile: [string, Record<string, unknown>][] = [
-      ['createImageMessageByFile', { sourcePath: 'i.png', sourcePicture: { ...PICTURE }, bigPicture: { ...PICTURE }, snapshotPicture: { ...PICTURE }, file: file('i.png') }],
+      [
+        'createImageMessageByFile',
+        { sourcePath: 'i.png', sourcePicture: { ...PICTURE }, bigPicture: { ...PICTURE }, snapshotPicture: { ...PICTURE }, file: file('i.png') },
+      ],
       ['createSoundMessageByFile', { uuid: 's2', soundPath: 's.png', sourceUrl: '', dataSize: png.length, duration: 1, file: file('s.png') }],
-      ['createVideoMessageByFile', { videoPath: 'v.png', duration: 1, videoType: 'png', snapshotPath: 'vs.png', videoUUID: 'v2', videoUrl: '', videoSize: png.length, snapshotUUID: 'v2s', snapshotSize: png.length, snapshotUrl: '', snapshotWidth: 64, snapshotHeight: 48, videoFile: file('v.png'), snapshotFile: file('vs.png') }],
+      [
+        'createVideoMessageByFile',
+        {
+          videoPath: 'v.png',
+          duration: 1,
+          videoType: 'png',
+          snapshotPath: 'vs.png',
+          videoUUID: 'v2',
+          videoUrl: '',
+          videoSize: png.length,
+          snapshotUUID: 'v2s',
+          snapshotSize: png.length,
+          snapshotUrl: '',
+          snapshotWidth: 64,
+          snapshotHeight: 48,
+          videoFile: file('v.png'),
+          snapshotFile: file('vs.png'),
+        },
+      ],
       ['createFileMessageByFile', { filePath: 'f.png', fileName: 'f.png', uuid: 'f2', sourceUrl: '', fileSize: png.length, file: file('f.png') }],
     ];
     m = bob();
@@ -392,11 +528,20 @@ describe('e2e: every client method and every core event', () => {
     console.info(`client coverage: ${log.methods.size} methods, ${log.events.size} events in ${elapsed} s; written to docs/client-coverage.md`);
     expect(methods).toHaveLength(100);
     expect(methods.filter((n) => !HTTP_METHODS.has(n))).toHaveLength(95);
-    expect(methods.filter((n) => !log.methods.has(n)), 'methods not called').toEqual([]);
+    expect(
+      methods.filter((n) => !log.methods.has(n)),
+      'methods not called',
+    ).toEqual([]);
     const failed = [...log.methods].filter(([, o]) => o.result !== 'ok').map(([name]) => name);
     expect(failed, 'methods that did not succeed, other than the documented ones').toEqual(Object.keys(DOCUMENTED_FAILURES));
-    expect(CORE_EVENTS.filter((e) => !log.events.has(e)), 'events not seen').toEqual([]);
-    expect([...log.events.values()].every((s) => s.seenBy.length === 2), 'every event on two tabs').toBe(true);
+    expect(
+      CORE_EVENTS.filter((e) => !log.events.has(e)),
+      'events not seen',
+    ).toEqual([]);
+    expect(
+      [...log.events.values()].every((s) => s.seenBy.length === 2),
+      'every event on two tabs',
+    ).toBe(true);
     expect(new Set([...CORE_EVENTS, ...Object.keys(NEVER_EMITTED)]), 'the two lists are every client event').toEqual(new Set(Object.values(CbEvents)));
   }, 240_000);
 });

@@ -56,10 +56,7 @@ describe('e2e: messaging with open-im-sdk 3.5.2 → gateway (official core) → 
       { publicInfo: expect.objectContaining({ userID: 'e2e_ann' }), friendInfo: expect.objectContaining({ ownerUserID: 'e2e_ben', userID: 'e2e_ann' }), blackInfo: null },
     ]);
     const check = await within(ann.sdk.checkFriend(['e2e_ben', 'e2e_nobody']), 'checkFriend');
-    expect(check.data).toEqual([
-      expect.objectContaining({ userID: 'e2e_ben', result: 1 }),
-      expect.objectContaining({ userID: 'e2e_nobody', result: 0 }),
-    ]);
+    expect(check.data).toEqual([expect.objectContaining({ userID: 'e2e_ben', result: 1 }), expect.objectContaining({ userID: 'e2e_nobody', result: 0 })]);
     const after = await within(ben1!.sdk.getFriendApplicationListAsRecipient(), 'getFriendApplicationListAsRecipient');
     expect(after.data).toEqual([expect.objectContaining({ fromUserID: 'e2e_ann', handleResult: 1 })]);
   }, 30_000);
@@ -188,10 +185,7 @@ describe('e2e: messaging with open-im-sdk 3.5.2 → gateway (official core) → 
     const pages: MessageItem[][] = [];
     let startClientMsgID = '';
     for (let i = 0; i < 5; i++) {
-      const page = await within(
-        hal.sdk.getAdvancedHistoryMessageList({ conversationID, count: 10, startClientMsgID, lastMinSeq: 0 }),
-        `history page ${i + 1}`,
-      );
+      const page = await within(hal.sdk.getAdvancedHistoryMessageList({ conversationID, count: 10, startClientMsgID, lastMinSeq: 0 }), `history page ${i + 1}`);
       pages.push(page.data.messageList);
       if (page.data.isEnd || page.data.messageList.length === 0) break;
       startClientMsgID = page.data.messageList[0]!.clientMsgID;

@@ -131,7 +131,13 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
     const timer = setInterval(count, 5);
     try {
       const [late] = tabs('e2e_kay', tab!.token, 1);
-      const errCode = await within(late!.login(env).then((r) => r.errCode, (r: { errCode: number }) => r.errCode), 'login with the kicked token');
+      const errCode = await within(
+        late!.login(env).then(
+          (r) => r.errCode,
+          (r: { errCode: number }) => r.errCode,
+        ),
+        'login with the kicked token',
+      );
       await sleep(300);
       expect(errCode).not.toBe(0);
       expect(coresStarted).toBe(0);

@@ -30,12 +30,7 @@ export function captureLogger(level = 'debug'): { logger: Logger; lines: Array<R
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-export async function startCore(
-  name: string,
-  extra: Partial<CoreInstanceOptions> = {},
-  spec: CoreBuildSpec = 'test',
-  memoryLimitMiB = 256,
-): Promise<CoreInstance> {
+export async function startCore(name: string, extra: Partial<CoreInstanceOptions> = {}, spec: CoreBuildSpec = 'test', memoryLimitMiB = 256): Promise<CoreInstance> {
   const build = await coreBuild(spec, memoryLimitMiB);
   return CoreInstance.start({ module: build.module, abi: build.identity.goAbi, name, logger: silentLogger, ...extra });
 }

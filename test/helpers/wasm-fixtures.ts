@@ -70,9 +70,7 @@ export function buildGoLikeModule(opts: FixtureOptions = {}): Uint8Array<ArrayBu
     bytes.push(...section(0, payload));
   }
 
-  const exportEntries = exportNames.map((n) =>
-    n === 'mem' ? [...name(n), 0x02, 0x00] : [...name(n), 0x00, ...u32(importedFuncs + funcExports.indexOf(n))],
-  );
+  const exportEntries = exportNames.map((n) => (n === 'mem' ? [...name(n), 0x02, 0x00] : [...name(n), 0x00, ...u32(importedFuncs + funcExports.indexOf(n))]));
   bytes.push(...section(7, vec(exportEntries)));
 
   // Each body: size 2, no locals, `end`.
@@ -81,10 +79,7 @@ export function buildGoLikeModule(opts: FixtureOptions = {}): Uint8Array<ArrayBu
 }
 
 /** Imports satisfying any fixture built by buildGoLikeModule. */
-export function fixtureImports(
-  importModule: string | null = 'gojs',
-  memory?: WebAssembly.Memory,
-): WebAssembly.Imports {
+export function fixtureImports(importModule: string | null = 'gojs', memory?: WebAssembly.Memory): WebAssembly.Imports {
   const imports: WebAssembly.Imports = {};
   if (importModule !== null) imports[importModule] = { [FIXTURE_IMPORT_FIELD]: () => {} };
   if (memory) imports['env'] = { mem: memory };

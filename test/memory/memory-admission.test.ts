@@ -66,7 +66,9 @@ describe('MemoryAdmission', () => {
     const { a, memory } = admission(150, 200);
     memory.used = 140 * MiB;
     await expect(a.admit()).rejects.toThrow(MemoryFullError);
-    await expect(a.admit()).rejects.toThrow(/no memory for another core within 200 ms \(no start let in meanwhile\): 140 MiB in use and 0 MiB of cores starting, of a 150 MiB budget \(--memory-budget\)/);
+    await expect(a.admit()).rejects.toThrow(
+      /no memory for another core within 200 ms \(no start let in meanwhile\): 140 MiB in use and 0 MiB of cores starting, of a 150 MiB budget \(--memory-budget\)/,
+    );
     expect(a.waiting).toBe(0);
     a.close();
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { availableMemoryBytes, parseKsmStat, parseSmapsRollup, readKsmStat, readProcessMemory, usedFromCounters, usedMemoryBytes } from '../../src/memory/process-memory.ts';
+import {
+  availableMemoryBytes,
+  parseKsmStat,
+  parseSmapsRollup,
+  readKsmStat,
+  readProcessMemory,
+  usedFromCounters,
+  usedMemoryBytes,
+} from '../../src/memory/process-memory.ts';
 import { applyMemoryMerge } from '../../src/memory/memory-merge.ts';
 
 const ROLLUP = `55f0a0000000-7ffe7b5fd000 ---p 00000000 00:00 0                          [rollup]

@@ -29,7 +29,6 @@ async function startCores(p: CorePool, n: number, prefix = 'u'): Promise<CoreHan
   return out;
 }
 
-
 describe('CorePool with the test core', () => {
   it('reports the build it loaded', async () => {
     const p = await pool();
@@ -73,7 +72,9 @@ describe('CorePool with the test core', () => {
     const t0 = Date.now();
     const err = await tight.startCore({ userID: 'no-room', platformID: 5 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'pool-full' });
-    expect(String((err as Error).message)).toMatch(/cannot start core no-room\/5: no memory for another core within 1000 ms \(no start let in meanwhile\): \d+ MiB in use .* budget \(--memory-budget\)/);
+    expect(String((err as Error).message)).toMatch(
+      /cannot start core no-room\/5: no memory for another core within 1000 ms \(no start let in meanwhile\): \d+ MiB in use .* budget \(--memory-budget\)/,
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(tight.memoryAdmission?.waiting).toBe(0);
     // With room, starts go through.
@@ -82,9 +83,7 @@ describe('CorePool with the test core', () => {
 
   it('creating many cores at once never overfills a worker', async () => {
     const p = await pool({ workers: 2, coresPerWorker: 4 });
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => p.startCore({ userID: `c${i}`, platformID: 5 })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => p.startCore({ userID: `c${i}`, platformID: 5 })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
     expect(p.workers().map((w) => w.residentCores)).toEqual([4, 4]);
   });
@@ -189,7 +188,12 @@ describe('CorePool with the test core', () => {
     expect(onSurvivor + onReplacement).toBe(6);
     // Even shares: 6 already on the survivor, so the 6 lost ones all belong on the replacement.
     expect(onReplacement).toBe(6);
-    expect(p.workers().map((w) => w.residentCores).sort()).toEqual([6, 6]);
+    expect(
+      p
+        .workers()
+        .map((w) => w.residentCores)
+        .sort(),
+    ).toEqual([6, 6]);
     expect(await Promise.all(recreated.map((s) => s.call('debugEcho', 'op', ['back'])))).toEqual(Array(6).fill('"back"'));
   });
 
@@ -227,9 +231,7 @@ describe('CorePool with the test core', () => {
 
   it('rejects invalid pool options with the option named', async () => {
     await expect(CorePool.start({ core: 'test', workers: 0, logger: silentLogger })).rejects.toThrow(/workers must be an integer/);
-    await expect(
-      CorePool.start({ core: 'test', heartbeatIntervalMs: 500, hangThresholdMs: 400, logger: silentLogger }),
-    ).rejects.toThrow(/hangThresholdMs/);
+    await expect(CorePool.start({ core: 'test', heartbeatIntervalMs: 500, hangThresholdMs: 400, logger: silentLogger })).rejects.toThrow(/hangThresholdMs/);
   });
 });
 

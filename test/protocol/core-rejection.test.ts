@@ -12,8 +12,7 @@ const OUT_OF_RANGE =
   'github.com/openimsdk/tools@v0.0.50-alpha.80/errs/coderr.go:67 -> open_im_sdk.call_() caller.go:149';
 const NO_CODE = 'error *errors.errorString not implement CodeError: keywordlist and messageTypelist all null';
 // The official core's not-logged-in answer: a 10004 wrapped twice (docs/client-protocol.md#error-codes).
-const NOT_LOGGED_IN =
-  'error *errors.withStack not implement CodeError: error *errors.withMessage not implement CodeError: 10004 Resource initialization incomplete';
+const NOT_LOGGED_IN = 'error *errors.withStack not implement CodeError: error *errors.withMessage not implement CodeError: 10004 Resource initialization incomplete';
 
 describe('normalizeCoreRejection', () => {
   it('recovers the wrapped code and message and drops the Go stack, keeping the original as detail', () => {
@@ -33,7 +32,10 @@ describe('normalizeCoreRejection', () => {
       'Internal SDK error go call json.Unmarshal error: json: cannot unmarshal bool into Go struct field MsgStruct.recvID of type string',
       'an argument does not hold what the core expects: json: cannot unmarshal bool into Go struct field MsgStruct.recvID of type string',
     ],
-    ["Internal SDK error go call json.Unmarshal error: invalid character '<' looking for beginning of value", "an argument does not hold what the core expects: invalid character '<' looking for beginning of value"],
+    [
+      "Internal SDK error go call json.Unmarshal error: invalid character '<' looking for beginning of value",
+      "an argument does not hold what the core expects: invalid character '<' looking for beginning of value",
+    ],
     ['Internal SDK error go code error: fn in args type is not match', 'an argument has a type the core does not take'],
     ['Internal SDK error go code error: fn in args num is not match', 'the core takes another number of arguments'],
   ])('an argument the core could not read is 10002, not an internal error: %s', (core, client) => {
@@ -86,9 +88,8 @@ describe('normalizeCoreRejection', () => {
     expect(normalizeCoreRejection(10005, onlyStack).errMsg).toBe(onlyStack);
   });
 
-  it('keeps the IM server\'s address out of errMsg (raw text kept as detail)', () => {
-    const raw =
-      'Network error ApiPost http.Client.Do failed Post "http://10.0.0.5:10002/user/get_users_info": dial tcp 10.0.0.5:10002: connect: connection refused';
+  it("keeps the IM server's address out of errMsg (raw text kept as detail)", () => {
+    const raw = 'Network error ApiPost http.Client.Do failed Post "http://10.0.0.5:10002/user/get_users_info": dial tcp 10.0.0.5:10002: connect: connection refused';
     expect(normalizeCoreRejection(10000, raw)).toEqual({
       errCode: 10000,
       errMsg: 'Network error ApiPost http.Client.Do failed Post "<url>": dial tcp <address>: connect: connection refused',

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  FALLBACK_RESPONSE_EVENT,
-  buildResponse,
-  parseRequestFrame,
-  responseEvent,
-  type FrameError,
-} from '../../src/protocol/envelope.ts';
+import { FALLBACK_RESPONSE_EVENT, buildResponse, parseRequestFrame, responseEvent, type FrameError } from '../../src/protocol/envelope.ts';
 import { isProtocolError, protocolError } from '../../src/protocol/error-codes.ts';
 
 function expectFrameError(frame: string, errCode: number, text: RegExp): FrameError {
@@ -38,7 +32,7 @@ describe('parseRequestFrame limits (pinned: README documents them)', () => {
     expect(e.operationID).toBe('o');
   });
 
-  it('does not hold the frame\'s data text to the string limit: its own strings are what count', () => {
+  it("does not hold the frame's data text to the string limit: its own strings are what count", () => {
     const pieces = ['a'.repeat(3 * 2 ** 20), 'b'.repeat(3 * 2 ** 20)];
     const ok = parseRequestFrame(frame({ reqFuncName: 'X', operationID: 'o', data: JSON.stringify(pieces) }));
     expect(isProtocolError(ok)).toBe(false);

@@ -12,8 +12,7 @@ import {
   translateCoreEvent,
 } from '../../src/protocol/events.ts';
 
-const coreEvent = (fields: Record<string, unknown>): string =>
-  JSON.stringify({ errCode: 0, errMsg: '', operationID: '', ...fields });
+const coreEvent = (fields: Record<string, unknown>): string => JSON.stringify({ errCode: 0, errMsg: '', operationID: '', ...fields });
 
 /** The single envelope of an event that is not a new message. */
 function one(json: string): ReturnType<typeof translateCoreEvent>[number] {
@@ -108,9 +107,7 @@ describe('new-message modes', () => {
   });
 
   it('single: the event unchanged', () => {
-    expect(translateCoreEvent(json, 'single')).toEqual([
-      { event: 'OnRecvNewMessage', errCode: 0, errMsg: '', data: message, operationID: '' },
-    ]);
+    expect(translateCoreEvent(json, 'single')).toEqual([{ event: 'OnRecvNewMessage', errCode: 0, errMsg: '', data: message, operationID: '' }]);
   });
 
   it('both: the single event, then the batch', () => {
@@ -122,15 +119,16 @@ describe('new-message modes', () => {
 
   it('wraps odd message data safely', () => {
     expect(translateCoreEvent(coreEvent({ event: 'OnRecvNewMessage' }), 'batch')[0]?.data).toBe('[]');
-    expect(translateCoreEvent(coreEvent({ event: 'OnRecvNewMessage', data: 'not json' }), 'batch')[0]?.data).toBe(
-      '["not json"]',
-    );
+    expect(translateCoreEvent(coreEvent({ event: 'OnRecvNewMessage', data: 'not json' }), 'batch')[0]?.data).toBe('["not json"]');
   });
 
   it('leaves other events alone in every mode', () => {
     for (const mode of NEW_MESSAGE_MODES) {
       const out = translateCoreEvent(coreEvent({ event: 'OnConversationChanged', data: '[]' }), mode);
-      expect(out.map((e) => e.event), mode).toEqual(['OnConversationChanged']);
+      expect(
+        out.map((e) => e.event),
+        mode,
+      ).toEqual(['OnConversationChanged']);
     }
   });
 });
@@ -209,7 +207,11 @@ describe('typing (input status reports)', () => {
   });
 
   it('an unreadable report, or one without a session, is forwarded as it is', () => {
-    for (const json of [report({ conversationID: 'xx_1', userID: 'a', platformIDs: [] }), report({ userID: 'a' }), coreEvent({ event: INPUT_STATUS_EVENT, data: 'nope' })]) {
+    for (const json of [
+      report({ conversationID: 'xx_1', userID: 'a', platformIDs: [] }),
+      report({ userID: 'a' }),
+      coreEvent({ event: INPUT_STATUS_EVENT, data: 'nope' }),
+    ]) {
       expect(translateCoreEvent(json, 'batch', { userID: 'bob' }).map((e) => e.event)).toEqual([INPUT_STATUS_EVENT]);
     }
     expect(translateCoreEvent(report({ conversationID: 'si_a_b', userID: 'a', platformIDs: [] }), 'batch').map((e) => e.event)).toEqual([INPUT_STATUS_EVENT]);

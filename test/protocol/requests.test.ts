@@ -39,9 +39,7 @@ const CLIENT_3_5_2_REQUESTS = [
 ]; // prettier-ignore
 
 const rows = Object.entries(REQUESTS) as Array<[string, RequestRule]>;
-const rowsWithParams = rows.filter(
-  (r): r is [string, Exclude<RequestRule, { kind: 'client-only' }>] => r[1].kind !== 'client-only',
-);
+const rowsWithParams = rows.filter((r): r is [string, Exclude<RequestRule, { kind: 'client-only' }>] => r[1].kind !== 'client-only');
 const tableCoreFunctions = rows.flatMap(([, rule]) => (rule.kind === 'core' ? [rule.fn] : []));
 /** What a full core registers: every table function plus extras the pass-through can reach. */
 const allFunctions: ReadonlySet<string> = new Set([
@@ -137,7 +135,10 @@ describe('the request table', () => {
     for (const [name, rule] of rowsWithParams) {
       const firstOptional = rule.params.findIndex((p) => p.whenMissing !== undefined);
       if (firstOptional < 0) continue;
-      expect(rule.params.slice(firstOptional).every((p) => p.whenMissing !== undefined), name).toBe(true);
+      expect(
+        rule.params.slice(firstOptional).every((p) => p.whenMissing !== undefined),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -155,8 +156,8 @@ describe('the request table', () => {
         const p = plan(name, valid);
         if (p.kind !== 'core') throw new Error(`${name} planned as ${p.kind}`);
         expect(p.fn).toBe(rule.fn);
-      expect(p.passThrough).toBe(false);
-      for (const arg of p.args) expect(['string', 'number', 'boolean']).toContain(typeof arg);
+        expect(p.passThrough).toBe(false);
+        for (const arg of p.args) expect(['string', 'number', 'boolean']).toContain(typeof arg);
         const sync = SYNC_FUNCTIONS[p.fn];
         expect(p.style).toBe(sync ? 'sync' : 'async');
         if (sync) expect(checkSyncArguments(p.fn, sync, p.args)).toBeUndefined();
@@ -211,32 +212,12 @@ describe('rows whose core call differs from the client request', () => {
     ['GetUsersInfoWithCache', ['["u1"]', 'g1'], 'getUsersInfo', ['["u1"]']],
     ['SetGlobalRecvMessageOpt', [2], 'setSelfInfo', ['{"globalRecvMsgOpt":2}']],
     ['GetFriendApplicationListAsApplicant', [], 'getFriendApplicationListAsApplicant', ['{"offset":0,"count":0}']],
-    [
-      'GetFriendApplicationListAsRecipient',
-      [],
-      'getFriendApplicationListAsRecipient',
-      ['{"handleResults":[],"offset":0,"count":0}'],
-    ],
+    ['GetFriendApplicationListAsRecipient', [], 'getFriendApplicationListAsRecipient', ['{"handleResults":[],"offset":0,"count":0}']],
     ['GetFriendList', [], 'getFriendList', [false]],
     ['GetSpecifiedFriendsInfo', ['["b","c"]'], 'getSpecifiedFriendsInfo', ['["b","c"]', false]],
-    [
-      'SetFriendRemark',
-      ['{"toUserID":"bob","remark":"Bobby"}'],
-      'updateFriends',
-      ['{"friendUserIDs":["bob"],"remark":"Bobby"}'],
-    ],
-    [
-      'GetGroupApplicationListAsRecipient',
-      [],
-      'getGroupApplicationListAsRecipient',
-      ['{"groupIDs":[],"handleResults":[],"offset":0,"count":0}'],
-    ],
-    [
-      'GetGroupApplicationListAsApplicant',
-      [],
-      'getGroupApplicationListAsApplicant',
-      ['{"groupIDs":[],"handleResults":[],"offset":0,"count":0}'],
-    ],
+    ['SetFriendRemark', ['{"toUserID":"bob","remark":"Bobby"}'], 'updateFriends', ['{"friendUserIDs":["bob"],"remark":"Bobby"}']],
+    ['GetGroupApplicationListAsRecipient', [], 'getGroupApplicationListAsRecipient', ['{"groupIDs":[],"handleResults":[],"offset":0,"count":0}']],
+    ['GetGroupApplicationListAsApplicant', [], 'getGroupApplicationListAsApplicant', ['{"groupIDs":[],"handleResults":[],"offset":0,"count":0}']],
     ['PinConversation', ['c1', true], 'setConversation', ['c1', '{"isPinned":true}']],
     ['SetConversationRecvMessageOpt', ['c1', 2], 'setConversation', ['c1', '{"recvMsgOpt":2}']],
     ['SetConversationPrivateChat', ['c1', false], 'setConversation', ['c1', '{"isPrivateChat":false}']],
@@ -269,16 +250,13 @@ describe('rows whose core call differs from the client request', () => {
     expect(refusal('ChangeGroupMute', ['g1', true, '[]']).errCode).toBe(10002);
   });
 
-  it.each(['SetConversationRecvMessageOpt', 'SetConversationBurnDuration'])(
-    '%s refuses integers the core decodes into an int32 field, naming the range',
-    (name) => {
-      expect(corePlan(name, ['si_a_b', 2 ** 31 - 1]).args).toHaveLength(2);
-      const r = refusal(name, ['si_a_b', 2 ** 40]);
-      expect(r.errCode).toBe(10002);
-      expect(r.errMsg).toMatch(/argument 2 \(\w+\) must be an integer from -2147483648 to 2147483647, got number 1099511627776/);
-      expect(refusal(name, ['si_a_b', -(2 ** 31) - 1]).errCode).toBe(10002);
-    },
-  );
+  it.each(['SetConversationRecvMessageOpt', 'SetConversationBurnDuration'])('%s refuses integers the core decodes into an int32 field, naming the range', (name) => {
+    expect(corePlan(name, ['si_a_b', 2 ** 31 - 1]).args).toHaveLength(2);
+    const r = refusal(name, ['si_a_b', 2 ** 40]);
+    expect(r.errCode).toBe(10002);
+    expect(r.errMsg).toMatch(/argument 2 \(\w+\) must be an integer from -2147483648 to 2147483647, got number 1099511627776/);
+    expect(refusal(name, ['si_a_b', -(2 ** 31) - 1]).errCode).toBe(10002);
+  });
 
   it.each([
     ['JoinGroup', ['g1', 'hi', 2 ** 31, ''], 3],
@@ -516,16 +494,39 @@ describe('responseData', () => {
   it('wraps public users into FullUserItemWithCache', () => {
     const user = { userID: 'bob', nickname: 'Bob', faceURL: '', ex: '', createTime: 1 };
     const out = responseData(corePlan('GetUsersInfoWithCache', ['["bob"]', '']), JSON.stringify([user]), true);
-    expect(JSON.parse((out as { data: string }).data)).toEqual([
-      { publicInfo: user, friendInfo: null, blackInfo: null, groupMemberInfo: null },
-    ]);
+    expect(JSON.parse((out as { data: string }).data)).toEqual([{ publicInfo: user, friendInfo: null, blackInfo: null, groupMemberInfo: null }]);
   });
 
   describe('companion calls fill what 3.5 answered in one call', () => {
     // LocalBlack's JSON names the blocked user `userID`.
     const black = { ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', createTime: 5, addSource: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
-    const friend = { ownerUserID: 'alice', userID: 'bob', remark: 'B', nickname: 'Bob', faceURL: '', ex: '', createTime: 1, addSource: 1, operatorUserID: 'alice', attachedInfo: '', isPinned: false };
-    const member = { groupID: 'g1', userID: 'bob', nickname: 'Bob', faceURL: '', roleLevel: 20, joinTime: 1, joinSource: 2, inviterUserID: 'alice', muteEndTime: 0, operatorUserID: 'alice', ex: '', attachedInfo: '' };
+    const friend = {
+      ownerUserID: 'alice',
+      userID: 'bob',
+      remark: 'B',
+      nickname: 'Bob',
+      faceURL: '',
+      ex: '',
+      createTime: 1,
+      addSource: 1,
+      operatorUserID: 'alice',
+      attachedInfo: '',
+      isPinned: false,
+    };
+    const member = {
+      groupID: 'g1',
+      userID: 'bob',
+      nickname: 'Bob',
+      faceURL: '',
+      roleLevel: 20,
+      joinTime: 1,
+      joinSource: 2,
+      inviterUserID: 'alice',
+      muteEndTime: 0,
+      operatorUserID: 'alice',
+      ex: '',
+      attachedInfo: '',
+    };
     const user = { userID: 'bob', nickname: 'Bob', faceURL: '', ex: '', createTime: 1 };
     const carol = { userID: 'carol', nickname: 'Carol', faceURL: '', ex: '', createTime: 1 };
 

@@ -24,7 +24,18 @@ it('fuzz: 3 000 handshakes and frames with the test core, every one answered pro
 it('fuzz: 1 000 frames with the official core, deep and wide ones included, every one answered properly, never an internal error', async () => {
   const r = await runFuzz({ runs: 1000, seed: 20_240_602, seconds: 40, core: 'official', lanes: 2, handshakePct: 0 });
   expect(r.details).toEqual([]);
-  expect(r).toMatchObject({ inputs: 1000, frames: 1000, interrupted: false, crashes: 0, coresLost: 0, workersReplaced: 0, hangs: 0, bystanderFailures: 0, healthz: 200, errorLogs: 0 });
+  expect(r).toMatchObject({
+    inputs: 1000,
+    frames: 1000,
+    interrupted: false,
+    crashes: 0,
+    coresLost: 0,
+    workersReplaced: 0,
+    hangs: 0,
+    bystanderFailures: 0,
+    healthz: 200,
+    errorLogs: 0,
+  });
   for (const category of DEEP) expect(r.frameCategories[category], category).toBeGreaterThan(0);
   // Frames reached the core's own functions, not only the gateway's refusals.
   expect(r.frameSuccesses).toBeGreaterThan(20);

@@ -114,7 +114,11 @@ describe('request handler', () => {
   it('answers once even when the fault comes after the answer', async () => {
     const { sent, conn, session, ctx } = fakes(async () => '{"userID":"alice"}');
     const calls = ctx.metrics.calls;
-    (ctx.metrics as { calls: unknown }).calls = { inc: () => { throw new Error('metrics broke'); } };
+    (ctx.metrics as { calls: unknown }).calls = {
+      inc: () => {
+        throw new Error('metrics broke');
+      },
+    };
     await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op1'));
     (ctx.metrics as { calls: unknown }).calls = calls;
     expect(sent).toEqual([expect.objectContaining({ errCode: 0, operationID: 'op1' })]);

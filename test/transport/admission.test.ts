@@ -59,7 +59,7 @@ async function metric(gw: RunningServer, line: RegExp): Promise<number> {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-describe('unverified handshakes take no one\'s places', () => {
+describe("unverified handshakes take no one's places", () => {
   it('15 handshakes as sendID=victim with slow bad tokens in flight: the victim still gets all 10 of its sockets', async () => {
     const gw = await gateway({ maxConnsPerUser: 10 });
     fx.im.delay = (token) => (token.startsWith('slow-') ? 3000 : 0);
@@ -83,9 +83,7 @@ describe('unverified handshakes take no one\'s places', () => {
   it('concurrent verified handshakes of one user: exactly --max-conns-per-user get in', async () => {
     const gw = await gateway({ maxConnsPerUser: 3 });
     fx.im.delay = () => 200;
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => rawHandshake(gw, `sendID=ursula&token=${tokenFor('ursula')}&platformID=5`)),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => rawHandshake(gw, `sendID=ursula&token=${tokenFor('ursula')}&platformID=5`)));
     expect(results.filter((r) => r.status === 101)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(5);
     expect(fx.im.callsFor(tokenFor('ursula'))).toBe(1);

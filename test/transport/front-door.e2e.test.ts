@@ -174,4 +174,3 @@ it('a handshake that never finishes its request head is cut after 10 s', async (
 it('no barrier was needed: the process caught no internal error in this file', async () => {
   expect(await gw.metric('openim_jssdk_internal_errors_total')).toBe(0);
 });
-

@@ -216,8 +216,7 @@ export const CONVERSATION_FUNCTIONS: FunctionTable = {
     tier: 'P0',
     params: [],
     returns: 'num',
-    run: (ctx) =>
-      oneNumber(ctx, `SELECT coalesce(sum(unread_count), 0) FROM ${T} WHERE recv_msg_opt < ? AND latest_msg_send_time > 0`, [RECEIVE_NOT_NOTIFY]),
+    run: (ctx) => oneNumber(ctx, `SELECT coalesce(sum(unread_count), 0) FROM ${T} WHERE recv_msg_opt < ? AND latest_msg_send_time > 0`, [RECEIVE_NOT_NOTIFY]),
   }),
   incrConversationUnreadCount: define({
     tier: 'P2',

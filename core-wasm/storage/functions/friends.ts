@@ -109,7 +109,11 @@ export const FRIEND_FUNCTIONS: FunctionTable = {
       const columns = SEARCH_COLUMNS.filter((s) => flags[s.flag]).map((s) => s.column);
       // Natively no flag means no condition at all: every friend.
       const where = columns.length === 0 ? '' : `WHERE ${columns.map((c) => `${c} LIKE '%' || ? || '%'`).join(' OR ')}`;
-      return listJson(ctx, `${SELECT} ${where} ORDER BY create_time DESC`, columns.map(() => keyword));
+      return listJson(
+        ctx,
+        `${SELECT} ${where} ORDER BY create_time DESC`,
+        columns.map(() => keyword),
+      );
     },
   }),
   getPageFriendList: define({

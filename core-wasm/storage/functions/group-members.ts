@@ -81,19 +81,14 @@ export const GROUP_MEMBER_FUNCTIONS: FunctionTable = {
       const fn = 'getGroupMemberListByUserIDs';
       const f = memberFilter(fn, filter);
       const list = expectStringList(fn, 'userIDs', ids);
-      return listJson(ctx, `${SELECT} WHERE group_id = ?${f.where} AND user_id IN (SELECT value FROM json_each(?))`, [
-        groupID,
-        ...f.params,
-        jsonList(list),
-      ]);
+      return listJson(ctx, `${SELECT} WHERE group_id = ?${f.where} AND user_id IN (SELECT value FROM json_each(?))`, [groupID, ...f.params, jsonList(list)]);
     },
   }),
   getGroupMemberOwnerAndAdminDB: define({
     tier: 'P1',
     params: [str('groupID')],
     returns: 'list',
-    run: (ctx, groupID) =>
-      listJson(ctx, `${SELECT} WHERE group_id = ? AND role_level IN (?, ?) ORDER BY join_time DESC`, [groupID, ROLE.owner, ROLE.admin]),
+    run: (ctx, groupID) => listJson(ctx, `${SELECT} WHERE group_id = ? AND role_level IN (?, ?) ORDER BY join_time DESC`, [groupID, ROLE.owner, ROLE.admin]),
   }),
   getGroupMemberListSplitByJoinTimeFilter: define({
     tier: 'P1',
@@ -149,7 +144,15 @@ export const GROUP_MEMBER_FUNCTIONS: FunctionTable = {
     run: (ctx, member) => {
       const fn = 'updateGroupMember';
       const [group, user] = memberKey(fn, member);
-      updateExisting(ctx, fn, T, allColumns(fn, GROUP_MEMBER, member), 'group_id = ? AND user_id = ?', [group, user], `member ${JSON.stringify(user)} of group ${JSON.stringify(group)}`);
+      updateExisting(
+        ctx,
+        fn,
+        T,
+        allColumns(fn, GROUP_MEMBER, member),
+        'group_id = ? AND user_id = ?',
+        [group, user],
+        `member ${JSON.stringify(user)} of group ${JSON.stringify(group)}`,
+      );
     },
   }),
   deleteGroupMember: define({

@@ -51,4 +51,3 @@ export const SENDING_FUNCTIONS: FunctionTable = {
     run: (ctx, conv, sendTime) => run(ctx, `DELETE FROM ${UNREAD} WHERE conversation_id = ? AND send_time <= ?`, [conv, sendTime]),
   }),
 };
-

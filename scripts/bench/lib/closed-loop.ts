@@ -44,7 +44,7 @@ export async function closedLoopRate(calls: readonly LoopCall[], inFlight: numbe
   const yielder = new Yielder();
   let done = 0;
   const loop = async (call: LoopCall): Promise<void> => {
-    for (let now = performance.now(); now < to; ) {
+    for (let now = performance.now(); now < to;) {
       await call();
       now = performance.now();
       if (now >= from && now < to) done++;
@@ -63,7 +63,7 @@ export async function sequentialLatencies(calls: readonly LoopCall[], warmupMs: 
   const yielder = new Yielder();
   const samples: number[] = [];
   let i = 0;
-  for (let now = performance.now(); now < to; ) {
+  for (let now = performance.now(); now < to;) {
     const call = calls[i++ % calls.length] as LoopCall;
     const t = performance.now();
     await call();

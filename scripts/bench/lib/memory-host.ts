@@ -179,7 +179,8 @@ async function startBareHost(config: HostConfig): Promise<Host> {
 const [role, configText] = process.argv.slice(2);
 const config = JSON.parse(configText ?? '{}') as HostConfig;
 // Listening before the host is up: a request sent meanwhile would otherwise be dropped.
-const host = role === 'gateway' ? startGatewayHost(config) : role === 'bare' ? startBareHost(config) : Promise.reject(new Error(`memory-host: unknown role ${String(role)}`));
+const host =
+  role === 'gateway' ? startGatewayHost(config) : role === 'bare' ? startBareHost(config) : Promise.reject(new Error(`memory-host: unknown role ${String(role)}`));
 host.catch((err: unknown) => {
   process.stderr.write(`memory-host ${String(role)} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

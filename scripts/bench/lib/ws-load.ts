@@ -78,7 +78,6 @@ export function threadCpuMs(): number | undefined {
 
 const WORKER_ROLE = 'bench-ws-load';
 
-
 /** Main-thread handle: one command at a time, each answered by the worker. */
 export class LoadGenerator {
   #worker: Worker;

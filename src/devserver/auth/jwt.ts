@@ -25,13 +25,7 @@ export interface TokenClaims {
 /** The real server subtracts this from `iat` so that slightly slow clocks accept new tokens. */
 const IAT_BACKDATE_SECONDS = 5;
 
-export async function signToken(
-  secret: string,
-  userID: string,
-  platformID: number,
-  ttlSeconds: number,
-  nowMs: number,
-): Promise<{ token: string; exp: number }> {
+export async function signToken(secret: string, userID: string, platformID: number, ttlSeconds: number, nowMs: number): Promise<{ token: string; exp: number }> {
   const now = Math.floor(nowMs / 1000);
   const exp = now + ttlSeconds;
   const token = await new SignJWT({ UserID: userID, PlatformID: platformID })

@@ -11,16 +11,7 @@
 import { FIRST_USER_TYPE_ID, builtinType, readFields, readWireType, type GobType } from './types.ts';
 import { GobError, GobReader } from './wire.ts';
 
-export type GobValue =
-  | bigint
-  | number
-  | boolean
-  | string
-  | Uint8Array
-  | readonly [number, number]
-  | readonly GobValue[]
-  | ReadonlyMap<GobValue, GobValue>
-  | GobStruct;
+export type GobValue = bigint | number | boolean | string | Uint8Array | readonly [number, number] | readonly GobValue[] | ReadonlyMap<GobValue, GobValue> | GobStruct;
 
 export interface GobFieldValue {
   readonly typeId: number;

@@ -34,9 +34,7 @@ export type GobType =
   /** GobEncoder / BinaryMarshaler / TextMarshaler types: their value is a byte string. */
   | { readonly kind: 'marshaler'; readonly name: string };
 
-const BUILTINS: ReadonlyMap<number, GobType> = new Map(
-  (Object.entries(BuiltinTypeId) as [BuiltinKind, number][]).map(([kind, id]) => [id, { kind }]),
-);
+const BUILTINS: ReadonlyMap<number, GobType> = new Map((Object.entries(BuiltinTypeId) as [BuiltinKind, number][]).map(([kind, id]) => [id, { kind }]));
 
 export function builtinType(id: number): GobType | undefined {
   return BUILTINS.get(id);

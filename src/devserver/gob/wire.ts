@@ -19,7 +19,7 @@ export function toUnsignedWire(n: bigint): bigint {
 
 /** Signed → the unsigned form gob writes: v<<1 for v ≥ 0, (~v<<1)|1 otherwise. */
 export function zigzag(v: bigint): bigint {
-  return v < 0n ? ((~v) << 1n) | 1n : v << 1n;
+  return v < 0n ? (~v << 1n) | 1n : v << 1n;
 }
 
 export function unzigzag(u: bigint): bigint {

@@ -35,7 +35,13 @@ function memberVersion(state: DevState, groupID: string): { groupMemberVersion: 
   return { groupMemberVersion: log.version, groupMemberVersionID: log.id };
 }
 
-function toGroup(ctx: GroupOpContext, groupID: string, contentType: number, tips: unknown, extra: { sendMessage?: boolean | undefined; alsoTo?: readonly string[] } = {}): Push[] {
+function toGroup(
+  ctx: GroupOpContext,
+  groupID: string,
+  contentType: number,
+  tips: unknown,
+  extra: { sendMessage?: boolean | undefined; alsoTo?: readonly string[] } = {},
+): Push[] {
   return notify(ctx, { contentType, sendID: ctx.opUserID, recvID: groupID, tips, withSenderName: true, ...extra });
 }
 
@@ -70,7 +76,13 @@ export function memberQuit(ctx: GroupOpContext, quitter: MemberRecord): Push[] {
 }
 
 /** kick_group: to the members and those kicked. */
-export function memberKicked(ctx: GroupOpContext, groupID: string, kicked: readonly MemberRecord[], opMember: MemberRecord | undefined, sendMessage: boolean | undefined): Push[] {
+export function memberKicked(
+  ctx: GroupOpContext,
+  groupID: string,
+  kicked: readonly MemberRecord[],
+  opMember: MemberRecord | undefined,
+  sendMessage: boolean | undefined,
+): Push[] {
   const tips = {
     group: groupOf(ctx.state, groupID),
     opUser: opMember === undefined ? operatorView(ctx.state, groupID, ctx.opUserID) : memberView(ctx.state, opMember),
@@ -180,9 +192,7 @@ export function joinApplication(ctx: GroupOpContext, request: GroupRequestRecord
   };
   const receivers = new Set([...ctx.state.groups.managers(request.groupID).map((m) => m.userID), request.userID, ctx.opUserID]);
   if (request.inviterUserID !== '') receivers.add(request.inviterUserID);
-  return [...receivers].flatMap((userID) =>
-    notify(ctx, { contentType: ContentType.joinGroupApplicationNotification, sendID: ctx.opUserID, recvID: userID, tips }),
-  );
+  return [...receivers].flatMap((userID) => notify(ctx, { contentType: ContentType.joinGroupApplicationNotification, sendID: ctx.opUserID, recvID: userID, tips }));
 }
 
 /** group_application_response: to the group's owner and admins (as admins) and the applicant. */
@@ -196,7 +206,10 @@ export function applicationAnswered(ctx: GroupOpContext, request: GroupRequestRe
     request: view,
   };
   const contentType = accepted ? ContentType.groupApplicationAcceptedNotification : ContentType.groupApplicationRejectedNotification;
-  const managers = ctx.state.groups.managers(request.groupID).map((m) => m.userID).filter((id) => id !== request.userID);
+  const managers = ctx.state.groups
+    .managers(request.groupID)
+    .map((m) => m.userID)
+    .filter((id) => id !== request.userID);
   return [
     ...managers.flatMap((userID) => notify(ctx, { contentType, sendID: ctx.opUserID, recvID: userID, tips: { ...base, receiverAs: ReceiverAs.admin } })),
     ...notify(ctx, { contentType, sendID: ctx.opUserID, recvID: request.userID, tips: { ...base, receiverAs: ReceiverAs.applicant } }),

@@ -37,11 +37,7 @@ export class Fields {
   }
 
   #mismatch(name: string, value: unknown, goType: string): ImError {
-    return new ImError(
-      'ArgsError',
-      '',
-      `json: cannot unmarshal ${jsonType(value)} into Go struct field ${this.#path}.${name} of type ${goType}`,
-    );
+    return new ImError('ArgsError', '', `json: cannot unmarshal ${jsonType(value)} into Go struct field ${this.#path}.${name} of type ${goType}`);
   }
 
   has(name: string): boolean {

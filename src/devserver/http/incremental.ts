@@ -31,7 +31,11 @@ export function answerFromPlan<T>(plan: IncrementalPlan, find: (ids: readonly st
 }
 
 /** The answer of the `get_full_*_ids` endpoints; `idHash` is never matched, so the IDs always come. */
-export function fullIDsAnswer<K extends string>(log: VersionLog, key: K, ids: readonly string[]): { version: number; versionID: string; equal: boolean } & Record<K, string[]> {
+export function fullIDsAnswer<K extends string>(
+  log: VersionLog,
+  key: K,
+  ids: readonly string[],
+): { version: number; versionID: string; equal: boolean } & Record<K, string[]> {
   log.markRead();
   return { version: log.version, versionID: log.id, equal: false, [key]: [...ids] } as { version: number; versionID: string; equal: boolean } & Record<K, string[]>;
 }

@@ -2,7 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 export function newMsgID(seed: string, nowMs: number): string {
-  return createHash('md5').update(`${nowMs}-${seed}-${randomBytes(8).toString('hex')}`).digest('hex');
+  return createHash('md5')
+    .update(`${nowMs}-${seed}-${randomBytes(8).toString('hex')}`)
+    .digest('hex');
 }
 
 /** A push or server-side operation needs a non-empty operationID (docs/im-server.md#push). */

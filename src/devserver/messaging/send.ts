@@ -8,15 +8,7 @@
  * an admin). The real service does not check, which lets one user file messages under
  * another's name; nothing legitimate relies on that.
  */
-import {
-  ContentType,
-  GroupRole,
-  GroupStatus,
-  MsgOption,
-  RecvMsgOpt,
-  SessionType,
-  type MsgOptionKey,
-} from '../protocol/constants.ts';
+import { ContentType, GroupRole, GroupStatus, MsgOption, RecvMsgOpt, SessionType, type MsgOptionKey } from '../protocol/constants.ts';
 import { conversationIDOf, isNotificationMsg } from '../protocol/conversation-id.ts';
 import { ImError } from '../protocol/im-error-codes.ts';
 import type { MsgData } from '../protocol/proto-schema.ts';
@@ -39,12 +31,7 @@ export interface SendOutcome {
 
 const OPTIONS_OFF_BY_CONTENT: Readonly<Record<number, readonly MsgOptionKey[]>> = {
   [ContentType.revoke]: [MsgOption.unreadCount, MsgOption.offlinePush],
-  [ContentType.hasReadReceipt]: [
-    MsgOption.conversationUpdate,
-    MsgOption.senderConversationUpdate,
-    MsgOption.unreadCount,
-    MsgOption.offlinePush,
-  ],
+  [ContentType.hasReadReceipt]: [MsgOption.conversationUpdate, MsgOption.senderConversationUpdate, MsgOption.unreadCount, MsgOption.offlinePush],
   [ContentType.typing]: [
     MsgOption.history,
     MsgOption.persistent,

@@ -7,19 +7,8 @@
  * placeholder for seq 0 to a pull starting at 0.
  */
 import { ContentType, MsgStatus } from '../protocol/constants.ts';
-import {
-  isNotificationConversationID,
-  notificationTwin,
-  selfNotificationConversationID,
-} from '../protocol/conversation-id.ts';
-import {
-  PullOrder,
-  type HasReadAndMaxSeq,
-  type MsgData,
-  type MsgsByConversation,
-  type ProtoTypes,
-  type PullMsgs,
-} from '../protocol/proto-schema.ts';
+import { isNotificationConversationID, notificationTwin, selfNotificationConversationID } from '../protocol/conversation-id.ts';
+import { PullOrder, type HasReadAndMaxSeq, type MsgData, type MsgsByConversation, type ProtoTypes, type PullMsgs } from '../protocol/proto-schema.ts';
 import type { DevState } from '../store/state.ts';
 
 const MIN_SEQ = 1;

@@ -36,8 +36,7 @@ interface Upload {
 }
 
 export type InitiateResult =
-  | { readonly done: StoredObject }
-  | { readonly uploadID: string; readonly partSize: number; readonly partCount: number; readonly expiresAt: number };
+  { readonly done: StoredObject } | { readonly uploadID: string; readonly partSize: number; readonly partCount: number; readonly expiresAt: number };
 
 /** A part PUT refused: an HTTP status and why. */
 export class PartRejected extends Error {
@@ -216,7 +215,9 @@ export class ObjectStore {
       if (stored === undefined) throw new ImError('ArgsError', `part ${i + 1} was not uploaded`);
       if (stored !== hash.toLowerCase()) throw new ImError('ArgsError', `part ${i + 1} does not match its hash`);
     }
-    const partsHash = createHash('md5').update(req.parts.map((h) => h.toLowerCase()).join(',')).digest('hex');
+    const partsHash = createHash('md5')
+      .update(req.parts.map((h) => h.toLowerCase()).join(','))
+      .digest('hex');
     if (partsHash !== upload.hash) throw new ImError('ArgsError', 'the parts do not make up the file announced at initiate (hash mismatch)');
     this.#uploads.delete(upload.uploadID);
     const partsDir = join(this.#dir, 'parts', upload.uploadID);

@@ -47,7 +47,10 @@ export const NOTIFICATIONS: Readonly<Record<number, NotificationKind>> = {
   [ContentType.conversationChangeNotification]: toUser({ isSendMsg: false, offlinePush: push('conversation changed') }),
   [ContentType.conversationPrivateChatNotification]: toUser({ isSendMsg: true, offlinePush: push('burn after reading') }),
   // groups
-  [ContentType.groupCreatedNotification]: toGroup({ isSendMsg: true, offlinePush: { enable: false, title: 'create group title', desc: 'create group desc', ex: 'create group ext' } }),
+  [ContentType.groupCreatedNotification]: toGroup({
+    isSendMsg: true,
+    offlinePush: { enable: false, title: 'create group title', desc: 'create group desc', ex: 'create group ext' },
+  }),
   [ContentType.groupInfoSetNotification]: toGroup({ isSendMsg: false, offlinePush: groupPush('groupInfoSet') }),
   [ContentType.joinGroupApplicationNotification]: toUser({ isSendMsg: false, offlinePush: groupPush('joinGroupApplication', true) }),
   [ContentType.memberQuitNotification]: toGroup({ isSendMsg: true, offlinePush: groupPush('memberQuit') }),

@@ -7,9 +7,7 @@
  * unset sub-messages null, int64 as JS numbers).
  */
 
-type Field =
-  | { readonly type: string; readonly id: number; readonly rule?: 'repeated' }
-  | { readonly keyType: string; readonly type: string; readonly id: number };
+type Field = { readonly type: string; readonly id: number; readonly rule?: 'repeated' } | { readonly keyType: string; readonly type: string; readonly id: number };
 
 interface MessageSpec {
   readonly fields: Readonly<Record<string, Field>>;

@@ -17,7 +17,10 @@ const SYNC_LIMIT = 200;
 
 /** A Mongo-ObjectID-shaped ID (24 hex): time, then randomness. */
 export function newVersionID(nowMs: number): string {
-  const time = Math.floor(nowMs / 1000).toString(16).padStart(8, '0').slice(-8);
+  const time = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0')
+    .slice(-8);
   return time + randomBytes(8).toString('hex');
 }
 

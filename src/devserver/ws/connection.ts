@@ -128,9 +128,7 @@ export class GatewayConnection {
 
   /** 2002, then the connection ends (the client logs out and does not reconnect). */
   kick(): void {
-    this.send({ reqIdentifier: 2002, msgIncr: '', operationID: '', errCode: 0, errMsg: '', data: new Uint8Array(0) }, () =>
-      this.close('kicked'),
-    );
+    this.send({ reqIdentifier: 2002, msgIncr: '', operationID: '', errCode: 0, errMsg: '', data: new Uint8Array(0) }, () => this.close('kicked'));
     // Marked at once so that nothing else is written after the kick.
     this.#markClosed('kicked');
   }

@@ -34,7 +34,11 @@ describe('function catalogue', () => {
     expect(count('P1')).toBe(68); // 65 storage + wasmOpen/wasmRead/wasmClose
     expect(count('P2')).toBe(18);
     expect(count('X')).toBe(21);
-    expect(Object.keys(tiers).filter((n) => tiers[n] === 'P0').sort()).toEqual([...P0].sort());
+    expect(
+      Object.keys(tiers)
+        .filter((n) => tiers[n] === 'P0')
+        .sort(),
+    ).toEqual([...P0].sort());
   });
 
   it('installs exactly those names as functions returning Promises, none under worker-side names', async () => {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { CONVERSATION, UPDATE_CONVERSATION_U3, conversation } from './fixtures.ts';
-import {
-  NOW,
-  call,
-  expectBool,
-  expectFailure,
-  expectList,
-  expectNotFound,
-  expectNum,
-  expectObj,
-  expectRows,
-  expectVoid,
-  freshBridgePerTest,
-} from './helpers.ts';
+import { NOW, call, expectBool, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, freshBridgePerTest } from './helpers.ts';
 
 let b: StorageBridge;
 freshBridgePerTest((fresh) => (b = fresh.bridge));

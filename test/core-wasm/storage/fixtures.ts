@@ -78,7 +78,6 @@ export function message(over: Partial<typeof SENT_MESSAGE>): typeof SENT_MESSAGE
   return { ...SENT_MESSAGE, serverMsgID: `srv-${over.clientMsgID ?? 'x'}`, status: 2, ...over };
 }
 
-export const UPDATE_CONVERSATION_U3 =
-  '{"conversationType":1,"userID":"u3","showName":"nick_u3","unreadCount":1,"latestMsg":"{}","latestMsgSendTime":1795497151364}';
+export const UPDATE_CONVERSATION_U3 = '{"conversationType":1,"userID":"u3","showName":"nick_u3","unreadCount":1,"latestMsg":"{}","latestMsgSendTime":1795497151364}';
 
 export const RECEIVED_ATTACHED_INFO = '{"groupHasReadInfo":{"hasReadCount":0,"groupMemberCount":0},"hasReadTime":0,"isPrivateChat":false}';

@@ -22,11 +22,7 @@ export function tempDir(prefix = 'storage-'): { dir: string; remove(): void } {
 }
 
 /** A bridge for `userID` (platform 5) under `dataDir`, already past initDB unless `open` is false. */
-export async function openBridge(
-  dataDir: string,
-  userID = 'u1',
-  extra: Partial<StorageBridgeOptions> & { open?: boolean } = {},
-): Promise<StorageBridge> {
+export async function openBridge(dataDir: string, userID = 'u1', extra: Partial<StorageBridgeOptions> & { open?: boolean } = {}): Promise<StorageBridge> {
   const { open = true, ...rest } = extra;
   const b = createStorageBridge({ dataDir, userID, platformID: 5, logger: silentLogger, now: () => NOW, ...rest });
   if (open) expectVoid(await call(b, 'initDB', userID, './ignored'));

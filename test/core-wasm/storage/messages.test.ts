@@ -2,19 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { RECEIVED_ATTACHED_INFO, SENT_MESSAGE, message } from './fixtures.ts';
-import {
-  NOW,
-  call,
-  expectFailure,
-  expectList,
-  expectNotFound,
-  expectNum,
-  expectObj,
-  expectRows,
-  expectVoid,
-  freshBridgePerTest,
-  tableNames,
-} from './helpers.ts';
+import { NOW, call, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, freshBridgePerTest, tableNames } from './helpers.ts';
 
 let b: StorageBridge;
 freshBridgePerTest((fresh) => (b = fresh.bridge));

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { BATCH_INSERT_FRIEND, INSERT_LOGIN_USER } from './fixtures.ts';
-import {
-  call,
-  expectFailure,
-  expectList,
-  expectNotFound,
-  expectNum,
-  expectObj,
-  expectRows,
-  expectVoid,
-  freshBridgePerTest,
-} from './helpers.ts';
+import { call, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, freshBridgePerTest } from './helpers.ts';
 
 let b: StorageBridge;
 freshBridgePerTest((fresh) => (b = fresh.bridge));
@@ -81,7 +71,11 @@ describe('friends', () => {
 
   it('getFriendInfoList takes a list or null', async () => {
     expectVoid(await call(b, 'batchInsertFriend', JSON.stringify([friend('u2'), friend('u3'), friend('u4')])));
-    expect(expectRows(await call(b, 'getFriendInfoList', '["u3","u4","nobody"]')).map((f) => f.userID).sort()).toEqual(['u3', 'u4']);
+    expect(
+      expectRows(await call(b, 'getFriendInfoList', '["u3","u4","nobody"]'))
+        .map((f) => f.userID)
+        .sort(),
+    ).toEqual(['u3', 'u4']);
     expect(expectList(await call(b, 'getFriendInfoList', 'null'))).toEqual([]);
     expect(expectList(await call(b, 'getFriendInfoList', '[]'))).toEqual([]);
     expectVoid(await call(b, 'batchInsertFriend', 'null'));
@@ -94,7 +88,11 @@ describe('friends', () => {
     expect(expectNum(await call(b, 'getFriendListCount'))).toBe(3);
     expect(expectRows(await call(b, 'getPageFriendList', 1, 2, 'u1')).map((f) => f.nickname)).toEqual(['b', 'c']);
     expectVoid(await call(b, 'deleteFriendDB', 'u3', 'u1'));
-    expect(expectRows(await call(b, 'getAllFriendList', 'u1')).map((f) => f.userID).sort()).toEqual(['u2', 'u4']);
+    expect(
+      expectRows(await call(b, 'getAllFriendList', 'u1'))
+        .map((f) => f.userID)
+        .sort(),
+    ).toEqual(['u2', 'u4']);
     expectVoid(await call(b, 'deleteAllFriend'));
     expect(expectNum(await call(b, 'getFriendListCount'))).toBe(0);
   });
@@ -149,7 +147,18 @@ describe('friends', () => {
 
 describe('black list', () => {
   const black = (userID: string, over: Record<string, unknown> = {}): string =>
-    JSON.stringify({ ownerUserID: 'u1', userID, nickname: `n_${userID}`, faceURL: '', createTime: 1, addSource: 0, operatorUserID: 'u1', ex: '', attachedInfo: '', ...over });
+    JSON.stringify({
+      ownerUserID: 'u1',
+      userID,
+      nickname: `n_${userID}`,
+      faceURL: '',
+      createTime: 1,
+      addSource: 0,
+      operatorUserID: 'u1',
+      ex: '',
+      attachedInfo: '',
+      ...over,
+    });
 
   it('insert, list, lookups by user ID (userID key), delete', async () => {
     expect(expectList(await call(b, 'getBlackListDB'))).toEqual([]);

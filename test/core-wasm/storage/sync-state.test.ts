@@ -3,18 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { INSERT_SENDING_MESSAGE, SET_APP_SDK_VERSION, SET_VERSION_SYNC } from './fixtures.ts';
-import {
-  call,
-  expectFailure,
-  expectList,
-  expectNotFound,
-  expectNum,
-  expectObj,
-  expectRows,
-  expectVoid,
-  freshBridgePerTest,
-  openBridge,
-} from './helpers.ts';
+import { call, expectFailure, expectList, expectNotFound, expectNum, expectObj, expectRows, expectVoid, freshBridgePerTest, openBridge } from './helpers.ts';
 
 let b: StorageBridge;
 let dir: string;

@@ -19,12 +19,7 @@ export interface ApiResult {
 
 let opCounter = 0;
 
-export async function callApi(
-  apiUrl: string,
-  path: string,
-  body: unknown,
-  headers: { token?: string; operationID?: string | null } = {},
-): Promise<ApiResult> {
+export async function callApi(apiUrl: string, path: string, body: unknown, headers: { token?: string; operationID?: string | null } = {}): Promise<ApiResult> {
   const h: Record<string, string> = { 'Content-Type': 'application/json' };
   if (headers.operationID !== null) h['operationID'] = headers.operationID ?? `test-op-${++opCounter}`;
   if (headers.token !== undefined) h['token'] = headers.token;

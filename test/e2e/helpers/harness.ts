@@ -196,10 +196,7 @@ export class E2eClient {
   /** Resolves with the Login response (rejects with it when errCode ≠ 0, as the client does). */
   login(env: { wsAddr: string; dev: Pick<DevServer, 'apiUrl'> }): Promise<WsResponse> {
     this.#url = `${env.wsAddr}?sendID=${this.userID}&token=${this.token}&platformID=${WEB}&operationID=${this.#loginOperationID}`;
-    return this.sdk.login(
-      { userID: this.userID, token: this.token, platformID: WEB, wsAddr: env.wsAddr, apiAddr: env.dev.apiUrl },
-      this.#loginOperationID,
-    );
+    return this.sdk.login({ userID: this.userID, token: this.token, platformID: WEB, wsAddr: env.wsAddr, apiAddr: env.dev.apiUrl }, this.#loginOperationID);
   }
 
   /** Every socket this tab opened, oldest first. */
@@ -266,10 +263,7 @@ export async function openTabs(env: E2eEnv, clients: E2eClient[], userID: string
 /** Creates and sends a text message; resolves with the sent message as the core returns it. */
 export async function sendText(from: E2eClient, text: string, to: { recvID?: string; groupID?: string }): Promise<MessageItem> {
   const created = await within(from.sdk.createTextMessage(text), `${from.name} createTextMessage`);
-  const sent = await within(
-    from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created.data }),
-    `${from.name} sendMessage`,
-  );
+  const sent = await within(from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created.data }), `${from.name} sendMessage`);
   return sent.data;
 }
 

@@ -37,7 +37,10 @@ describe('goal lines and fields', () => {
   });
 
   it('give goalsMet false when one goal is missed, true when none is set', () => {
-    expect(goalFields([met!, missed!])).toMatchObject({ goalsMet: false, goals: { ratio: { met: true }, p50AddedMs: { value: 0.7941, op: '<=', limit: 0.3, met: false } } });
+    expect(goalFields([met!, missed!])).toMatchObject({
+      goalsMet: false,
+      goals: { ratio: { met: true }, p50AddedMs: { value: 0.7941, op: '<=', limit: 0.3, met: false } },
+    });
     expect(goalFields([])).toEqual({ goalsMet: true, goals: {} });
   });
 });

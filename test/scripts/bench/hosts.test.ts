@@ -6,7 +6,9 @@ const LIB = new URL('../../../scripts/bench/lib/', import.meta.url);
 describe('bench host processes', () => {
   it('no module imports a helper-process host (it starts serving when loaded: importing one runs it)', () => {
     // Hosts run as child processes (lib/helper-process.ts) and serve from their top level.
-    const hosts = readdirSync(LIB).filter((f) => /^serveRequests\(/m.test(readFileSync(new URL(f, LIB), 'utf8'))).map((f) => f.replace(/\.ts$/, ''));
+    const hosts = readdirSync(LIB)
+      .filter((f) => /^serveRequests\(/m.test(readFileSync(new URL(f, LIB), 'utf8')))
+      .map((f) => f.replace(/\.ts$/, ''));
     expect(hosts).toEqual(expect.arrayContaining(['density-host', 'memory-host']));
     const dirs = [LIB, new URL('../../../scripts/bench/', import.meta.url)];
     const offenders: string[] = [];

@@ -3,7 +3,13 @@ import { runOne, tsxLoader, verdict, type Outcome } from '../../../scripts/bench
 
 const FIXTURE = new URL('./fixtures/goal-bench.ts', import.meta.url).pathname;
 
-const outcome = (over: Partial<Outcome>): Outcome => ({ name: 'x', code: 0, signal: null, summary: { bench: 'x', goalsMet: true, goals: { ratio: { value: 0.9, op: '>=', limit: 0.8, met: true } } }, ...over });
+const outcome = (over: Partial<Outcome>): Outcome => ({
+  name: 'x',
+  code: 0,
+  signal: null,
+  summary: { bench: 'x', goalsMet: true, goals: { ratio: { value: 0.9, op: '>=', limit: 0.8, met: true } } },
+  ...over,
+});
 
 describe('bench runner verdict', () => {
   it('passes only exit 0 with goalsMet true', () => {

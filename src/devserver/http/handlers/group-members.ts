@@ -27,7 +27,10 @@ function pendingApplications(ctx: ApiContext, groupID: string): number {
   return ctx.state.groups.requests((r) => r.groupID === groupID && r.handleResult === GroupResponse.pending).length;
 }
 
-function putApplication(ctx: ApiContext, request: Omit<GroupRequestRecord, 'handleResult' | 'handledMsg' | 'handleUserID' | 'handledTime' | 'reqTime'>): GroupRequestRecord {
+function putApplication(
+  ctx: ApiContext,
+  request: Omit<GroupRequestRecord, 'handleResult' | 'handledMsg' | 'handleUserID' | 'handledTime' | 'reqTime'>,
+): GroupRequestRecord {
   const existing = ctx.state.groups.request(request.groupID, request.userID);
   if (existing?.handleResult !== GroupResponse.pending && pendingApplications(ctx, request.groupID) >= MAX_PENDING_APPLICATIONS_PER_GROUP) {
     throw new ImError('ArgsError', `group ${request.groupID} has ${MAX_PENDING_APPLICATIONS_PER_GROUP} applications waiting already`);
@@ -48,7 +51,9 @@ function joinGroup(ctx: ApiContext): unknown {
   if (state.groups.member(groupID, applicant) !== undefined) throw new ImError('ArgsError', 'already in the group');
   if (group.needVerification === GroupVerification.directly) {
     requireRoom(state, groupID, 1);
-    enterGroup(state, groupID, [newMember(groupID, applicant, { joinTime: state.now(), operatorUserID: ctx.opUserID, inviterUserID: applicant, joinSource: body.int('joinSource') })]);
+    enterGroup(state, groupID, [
+      newMember(groupID, applicant, { joinTime: state.now(), operatorUserID: ctx.opUserID, inviterUserID: applicant, joinSource: body.int('joinSource') }),
+    ]);
     pushAfterReply(ctx, memberEnter(ctx, groupID, applicant));
     return undefined;
   }
@@ -181,11 +186,7 @@ function groupApplicationResponse(ctx: ApiContext): unknown {
       operatorUserID: ctx.opUserID,
     });
     enterGroup(state, groupID, [member]);
-    pushes.push(
-      ...(request.inviterUserID === ''
-        ? memberEnter(ctx, groupID, fromUserID)
-        : memberInvited(ctx, groupID, [fromUserID], request.inviterUserID, undefined)),
-    );
+    pushes.push(...(request.inviterUserID === '' ? memberEnter(ctx, groupID, fromUserID) : memberInvited(ctx, groupID, [fromUserID], request.inviterUserID, undefined)));
   }
   pushAfterReply(ctx, pushes);
   return undefined;

@@ -10,11 +10,7 @@ import { createStorageBridge } from '../../../../core-wasm/storage/bridge.ts';
 import { silentLogger, startCore } from '../../../helpers/cores.ts';
 
 export type ToWorker = { type: 'call'; id: number; fn: string; args: unknown[] };
-export type FromWorker =
-  | { type: 'tick' }
-  | { type: 'started' }
-  | { type: 'event'; json: string }
-  | { type: 'answer'; id: number; result: CallResult };
+export type FromWorker = { type: 'tick' } | { type: 'started' } | { type: 'event'; json: string } | { type: 'answer'; id: number; result: CallResult };
 
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
