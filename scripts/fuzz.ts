@@ -192,7 +192,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
               }),
               checkParams(handshakeRuns, seed),
             )
-            .then((d) => note('handshakes', d as fc.RunDetails<unknown>));
+            .then((d) => note('handshakes', d));
 
     // (b) frames, one property per lane
     const frameRunsPerLane = (i: number): number => Math.floor(frameRuns / lanes.length) + (i < frameRuns % lanes.length ? 1 : 0);
@@ -208,7 +208,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         }),
         checkParams(runs, seed + 1 + i),
       );
-      note(`frame lane ${i}`, d as fc.RunDetails<unknown>);
+      note(`frame lane ${i}`, d);
     });
 
     const progress = setInterval(() => {

@@ -85,7 +85,7 @@ describe('command line', () => {
     const tokenRun = await finish(runCli(['token', '--user', 'alice', '--api', 'http://127.0.0.1:10002']));
     expect(tokenRun.code).toBe(0);
     const token = tokenRun.stdout.trim();
-    const c = await TestClient.connect({ url: `ws://127.0.0.1:${port}` } as RunningServer, 'alice', 5, token);
+    const c = await TestClient.connect({ url: `ws://127.0.0.1:${port}` }, 'alice', 5, token);
     expect((await c.login('alice', token)).errCode).toBe(0);
     child.kill('SIGTERM');
     const r = await done;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handshakeStatus, startGateway, TestClient, tokenFor, useGatewayFixture } from './helpers/gateway.ts';
+import { handshakeStatus, startGateway, type TestClient, tokenFor, useGatewayFixture } from './helpers/gateway.ts';
 import { sleep, until } from './helpers/cores.ts';
 
 const fx = useGatewayFixture();
@@ -132,17 +132,17 @@ describe('sessions', () => {
   it('new messages reach every socket as OnRecvNewMessages (batch mode)', async () => {
     const gw = await gateway();
     const [a, b] = await Promise.all([client(gw, 'frank'), client(gw, 'frank')]);
-    await a!.login('frank');
-    await b!.login('frank');
-    const msg = JSON.parse((await a!.request('CreateTextMessage', ['hello'])).data) as object;
-    const sent = await a!.request('SendMessageNotOss', [JSON.stringify(msg), 'bob', '', JSON.stringify({}), false]);
+    await a.login('frank');
+    await b.login('frank');
+    const msg = JSON.parse((await a.request('CreateTextMessage', ['hello'])).data) as object;
+    const sent = await a.request('SendMessageNotOss', [JSON.stringify(msg), 'bob', '', JSON.stringify({}), false]);
     expect(sent.errCode).toBe(0);
-    for (const s of [a!, b!]) {
+    for (const s of [a, b]) {
       const ev = await s.event('OnRecvNewMessages');
       expect(JSON.parse(ev.data)).toHaveLength(1);
       expect(ev.operationID).toBe('');
     }
-    expect(a!.events.some((e) => e.event === 'OnRecvNewMessage')).toBe(false);
+    expect(a.events.some((e) => e.event === 'OnRecvNewMessage')).toBe(false);
   });
 
   it('Logout logs the core out, tells the other sockets, closes them and frees the core', async () => {

@@ -127,7 +127,7 @@ export class GoHost {
   async start(module: WebAssembly.Module, abi: 'gojs' | 'go'): Promise<void> {
     const instance = await WebAssembly.instantiate(module, {
       [abi]: this.#imports(),
-    } as WebAssembly.Imports);
+    });
     const exports = instance.exports as unknown as GoExports;
     this.#exports = exports;
     this.#mem = new DataView(exports.mem.buffer);

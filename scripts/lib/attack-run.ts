@@ -21,7 +21,7 @@ import type { ImProxy } from './attack-im-proxy.ts';
 import { expectationText, judgeAnswer } from './attack-judge.ts';
 import { AttackLane, PLATFORM_ID, type LaneOutcome } from './attack-lane.ts';
 import { LANE_STATES, ValuePicker, functionInputs, functionTargets, positionsOf, type AttackInput, type LaneState, type Self } from './attack-plan.ts';
-import { DevServerProcess, GatewayCli, type ProcFigures } from './attack-target.ts';
+import { type DevServerProcess, GatewayCli, type ProcFigures } from './attack-target.ts';
 import { GatewayWatch } from './attack-watch.ts';
 import type { Findings } from './findings.ts';
 import { ImSocket, type Received } from './im-socket.ts';
@@ -394,7 +394,7 @@ export class CoreAttack {
     let found = false;
     for (const suspect of inFlight) {
       if (this.#cutShort) return;
-      const r = await this.#drain({ 'before-login': [], 'after-login': [], [suspect.state]: [suspect] } as Record<LaneState, AttackInput[]>);
+      const r = await this.#drain({ 'before-login': [], 'after-login': [], [suspect.state]: [suspect] });
       if (r) {
         found = true;
         this.#deaths++;

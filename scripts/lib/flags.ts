@@ -40,7 +40,7 @@ export function parseFlags<T extends Record<string, FlagDef>>(table: T, argv: re
   for (const [name, def] of Object.entries(table)) options[name] = { type: def.type === 'bool' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as typeof values;
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new FlagError(errorText(err));
   }

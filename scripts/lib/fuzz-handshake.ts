@@ -229,7 +229,7 @@ export function expectedStatus(c: HandshakeCase, r: RenderedHandshake, ctx: Hand
   if (single('operationID') === 'many') return 400;
   const sendID = single('sendID') as string;
   const token = single('token') as string;
-  const operationID = single('operationID') as string | undefined;
+  const operationID = single('operationID');
   if (token.length > AUTH_LIMITS.tokenChars) return 400;
   if (Buffer.byteLength(sendID, 'utf8') > AUTH_LIMITS.userIDBytes) return 400;
   if (operationID !== undefined && operationID.length > AUTH_LIMITS.operationIDChars) return 400;

@@ -211,7 +211,7 @@ export class GatewayProcess {
     if (this.#exit) throw new Error(`gateway process has exited (code ${this.#exit.code}, signal ${this.#exit.signal})`);
     const id = ++this.#seq;
     const reply = new Promise<ChildMessage>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.#child.send({ ...req, id } as ParentRequest);
+    this.#child.send({ ...req, id });
     const m = await withTimeout(reply, REQUEST_TIMEOUT_MS, `gateway ${req.type}`).finally(() => this.#pending.delete(id));
     if (m.type !== 'reply') throw new Error(`unexpected answer ${m.type}`);
     if (m.error !== undefined) throw new Error(`gateway ${req.type}: ${m.error}`);

@@ -49,7 +49,7 @@ export class ClusterBus {
   }
 
   on<K extends BusKind>(kind: K, handler: Handler<K>): void {
-    this.#handlers.set(kind, handler as (message: never) => void);
+    this.#handlers.set(kind, handler);
   }
 
   /** Publishes to one node; false when Redis could not take it (the caller's time bound covers that). */
@@ -90,7 +90,7 @@ export class ClusterBus {
       // Our own broadcasts come back to us too.
       if (message.from === this.#options.nodeId) return;
       const handler = this.#handlers.get(message.t) as Handler<typeof message.t> | undefined;
-      handler?.(message as never);
+      handler?.(message);
     } catch (err) {
       this.#options.onInternalError();
       this.#options.logger.error({ err }, 'internal error while handling a cluster message');

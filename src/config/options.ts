@@ -341,5 +341,5 @@ export const HELP_FLAG = { flag: 'help', short: 'h', help: 'Print this help and 
 export function defaultServerOptions(): ServerOptions {
   const entries = Object.entries(SERVER_FLAGS).map(([key, spec]: [string, FlagSpec<unknown>]) => [key, spec.default]);
   // Object.fromEntries loses the key/value pairing; the table's mapped type guarantees it.
-  return Object.fromEntries(entries) as unknown as ServerOptions;
+  return Object.fromEntries(entries);
 }

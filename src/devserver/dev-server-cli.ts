@@ -80,7 +80,7 @@ function parse(argv: readonly string[], names: readonly string[]): Values {
   for (const name of names) options[name] = { type: 'string' };
   try {
     // Without `multiple`, every value is a string or a boolean.
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Values;
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err));
   }

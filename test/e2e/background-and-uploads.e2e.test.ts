@@ -103,7 +103,7 @@ describe('e2e: pictures through the client upload path', () => {
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
-    const snapshot = await fetch(received.pictureElem!.snapshotPicture.url);
+    const snapshot = await fetch(received.pictureElem.snapshotPicture.url);
     expect(snapshot.status).toBe(200);
   }, 60_000);
 });

@@ -59,8 +59,8 @@ export class CliGateway {
         const m = /"port":(\d+)[^\n]*gateway listening/.exec(out);
         if (!m) return;
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stderr!.off('data', onData);
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
         child.off('exit', onExit);
         resolve(new CliGateway(child, Number(m[1]), out, logChars));
       };
@@ -70,8 +70,8 @@ export class CliGateway {
         child.kill('SIGKILL');
         reject(err);
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', onExit);
     });
   }

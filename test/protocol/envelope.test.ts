@@ -8,7 +8,7 @@ function expectFrameError(frame: string, errCode: number, text: RegExp): FrameEr
   if (!isProtocolError(result)) throw new Error(`expected an error for ${frame}`);
   expect(result.errCode).toBe(errCode);
   expect(result.errMsg).toMatch(text);
-  return result as FrameError;
+  return result;
 }
 
 const frame = (fields: Record<string, unknown>): string => JSON.stringify(fields);

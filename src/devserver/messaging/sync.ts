@@ -106,7 +106,7 @@ export function pullByRanges(state: DevState, req: ProtoTypes['PullMessageBySeqs
     const notification = isNotificationConversationID(id);
     let maxSeq = state.messages.maxSeq(id);
     const minSeq = firstSeqFor(state, req.userID, id);
-    let seqs: number[] = [];
+    const seqs: number[] = [];
     if (!notification) {
       // Chat conversations are only served to users who have them.
       const conversation = state.conversations.get(req.userID, id);

@@ -34,7 +34,7 @@ export type ProtoInput<T> = T extends Uint8Array
 
 export function encodeProto<N extends ProtoName>(name: N, value: ProtoInput<ProtoTypes[N]>): Uint8Array {
   const type = typeOf(name);
-  return type.encode(type.fromObject(value as Record<string, unknown>)).finish();
+  return type.encode(type.fromObject(value)).finish();
 }
 
 export class ProtoDecodeError extends Error {
