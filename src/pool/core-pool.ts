@@ -18,7 +18,7 @@ import { CoreHandle, type CoreEnd, type CoreHandlers } from './worker/core-handl
 import { Placement, type TaskRoute } from './placement.ts';
 import { WorkerMonitor, type WorkerHealth } from './worker-monitor.ts';
 import { coreWorkerEntry } from './worker/entry.ts';
-import { hangCeilingMs, resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
+import { HANG_ALLOWANCE_PER_CORE_MS, hangCeilingMs, resolvePoolOptions, type PoolConfig, type PoolOptions } from './pool-options.ts';
 import { errorText } from '../shared/error-text.ts';
 import { MemoryAdmission, MemoryFullError, readOwnUsedBytes, type AdmissionTicket } from '../memory/memory-admission.ts';
 
@@ -299,6 +299,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
       {
         intervalMs: this.options.heartbeatIntervalMs,
         hangThresholdMs: this.options.hangThresholdMs,
+        hangAllowancePerCoreMs: HANG_ALLOWANCE_PER_CORE_MS,
         hangCeilingMs: hangCeilingMs(this.options.hangThresholdMs),
         tid: attached.tid,
       },

@@ -64,6 +64,15 @@ export function resolvePoolOptions(config: PoolConfig): PoolOptions {
 }
 
 /**
+ * CPU time added to the hang threshold per core a worker holds. Each official core keeps
+ * ≈ 2 MB of V8 heap in its worker (mostly the wasm instance's function table: ≈ 24 000 small
+ * objects), so a full GC of a worker holding 250 cores marks ≈ 6 million objects — about a
+ * second on a loaded 2-vCPU machine, in one turn of its event loop. Measured: workers with
+ * ≈ 250 cores declared hung at 1.0–1.1 s of CPU under a login storm with a flat 1 s threshold.
+ */
+export const HANG_ALLOWANCE_PER_CORE_MS = 5;
+
+/**
  * Silence after which a worker is hung however little CPU it got: long enough that an
  * overloaded machine does not cost a worker's sessions, short enough that a thread blocked
  * for ever does not hold them for long.

@@ -5,8 +5,10 @@
  *
  * Silence alone does not make a worker hung: on an overloaded machine (a login storm, or
  * other processes) a healthy worker can wait seconds for the scheduler. Where the worker's
- * thread CPU time is readable (Linux), it is hung once it has *run* for `hangThresholdMs`
- * without answering; a worker silent for long but barely running is only overloaded (reported
+ * thread CPU time is readable (Linux), it is hung once it has *run* for the threshold
+ * without answering; the threshold grows with the cores the worker holds, because one turn of
+ * a dense worker's event loop (a full GC of its heap, which grows ≈ 2 MB per core) legitimately
+ * takes longer; a worker silent for long but barely running is only overloaded (reported
  * once per silence). A silence past `hangCeilingMs` is a hang whatever the CPU says (a thread
  * blocked in a system call for ever).
  */
@@ -17,6 +19,8 @@ import { threadCpuMs } from './thread-cpu.ts';
 export interface MonitorOptions {
   intervalMs: number;
   hangThresholdMs: number;
+  /** Added to the threshold per core the worker holds (see HANG_ALLOWANCE_PER_CORE_MS). */
+  hangAllowancePerCoreMs: number;
   hangCeilingMs: number;
   /** The worker's kernel thread id; without it, hangs are judged by wall time. */
   tid: number | undefined;
@@ -73,10 +77,11 @@ export class WorkerMonitor {
       // no ping was outstanding (or its reply is read first, see setImmediate below), so a
       // busy main thread never gets healthy workers declared hung.
       const silentMs = this.#waitingSince === undefined ? 0 : now - this.#waitingSince;
-      if (silentMs > opts.hangThresholdMs) {
+      const thresholdMs = opts.hangThresholdMs + opts.hangAllowancePerCoreMs * (this.#last?.cores ?? 0);
+      if (silentMs > thresholdMs) {
         const cpuNow = readCpu();
         const ranMs = cpuNow === undefined || this.#cpuAtWaitStart === undefined ? undefined : cpuNow - this.#cpuAtWaitStart;
-        if (ranMs === undefined || ranMs > opts.hangThresholdMs || silentMs > opts.hangCeilingMs) {
+        if (ranMs === undefined || ranMs > thresholdMs || silentMs > opts.hangCeilingMs) {
           this.stop();
           callbacks.onHang(silentMs, ranMs);
           return;

@@ -13,19 +13,19 @@ afterEach(async () => {
 });
 
 /** The worker's end of a control port, answering pings only while `answering`. */
-function fakeWorker(): { port: MessagePort; state: { answering: boolean } } {
+function fakeWorker(cores: number): { port: MessagePort; state: { answering: boolean } } {
   const { port1, port2 } = new MessageChannel();
   const state = { answering: true };
   port2.on('message', (msg: ControlRequest) => {
     if (!state.answering) return;
-    const reply: ControlReply = { type: 'pong', seq: msg.seq, cores: 0, coreMemoryBytes: 0, coreHeldValues: 0, heapUsedBytes: 0 };
+    const reply: ControlReply = { type: 'pong', seq: msg.seq, cores, coreMemoryBytes: 0, coreHeldValues: 0, heapUsedBytes: 0 };
     port2.postMessage(reply);
   });
   return { port: port1, state };
 }
 
-function watch(cpu: { ms: number } | undefined, ceilingMs = 5000) {
-  const w = fakeWorker();
+function watch(cpu: { ms: number } | undefined, ceilingMs = 5000, cores = 0) {
+  const w = fakeWorker(cores);
   const seen = { hangs: [] as Array<{ silentMs: number; ranMs: number | undefined }>, overloads: 0 };
   const callbacks: MonitorCallbacks = {
     onHang: (silentMs, ranMs) => seen.hangs.push({ silentMs, ranMs }),
@@ -34,7 +34,7 @@ function watch(cpu: { ms: number } | undefined, ceilingMs = 5000) {
   const m = new WorkerMonitor(
     1,
     w.port,
-    { intervalMs: 20, hangThresholdMs: 200, hangCeilingMs: ceilingMs, tid: cpu ? 1234 : undefined, readThreadCpuMs: () => cpu?.ms },
+    { intervalMs: 20, hangThresholdMs: 200, hangAllowancePerCoreMs: 5, hangCeilingMs: ceilingMs, tid: cpu ? 1234 : undefined, readThreadCpuMs: () => cpu?.ms },
     callbacks,
   );
   monitors.push(m);
@@ -53,6 +53,20 @@ describe('WorkerMonitor', () => {
     expect(seen.hangs).toHaveLength(1);
     expect(seen.hangs[0]!.ranMs).toBeGreaterThan(200);
     expect(seen.overloads).toBe(0);
+  });
+
+  it('a worker holding many cores may run longer without answering (a full GC of a big heap): 200 ms + 5 ms per core', async () => {
+    const cpu = { ms: 0 };
+    const { state, seen } = watch(cpu, 5000, 100); // 200 + 100 × 5 = 700 ms
+    await sleep(100); // a pong tells how many cores it holds
+    state.answering = false;
+    const spin = setInterval(() => (cpu.ms += 20), 20);
+    await sleep(500);
+    expect(seen.hangs).toEqual([]);
+    await sleep(500);
+    clearInterval(spin);
+    expect(seen.hangs).toHaveLength(1);
+    expect(seen.hangs[0]!.ranMs).toBeGreaterThan(700);
   });
 
   it('a silent worker that barely runs (an overloaded machine) is kept, reported once, and healthy again when it answers', async () => {
