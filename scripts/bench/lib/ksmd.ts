@@ -4,6 +4,7 @@
  * the CPU time its thread has used.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseThreadStatCpuMs } from '../../../src/pool/thread-cpu.ts';
 
 const KSM_DIR = '/sys/kernel/mm/ksm';
 
@@ -87,12 +88,11 @@ function findKsmdPid(): number | undefined {
   return undefined;
 }
 
-/** utime + stime of a process or thread, in seconds (USER_HZ = 100 on Linux). */
+/** utime + stime of a process or thread, in seconds. */
 export function threadCpuSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const ms = parseThreadStatCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return ms === undefined ? undefined : ms / 1000;
   } catch {
     return undefined;
   }
