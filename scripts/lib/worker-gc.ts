@@ -14,11 +14,6 @@ interface AttachedParams {
   sessionId: string;
 }
 
-interface WorkerMessageParams {
-  sessionId: string;
-  message: string;
-}
-
 const ANSWER_TIMEOUT_MS = 10_000;
 
 export class WorkerGc {

@@ -6,7 +6,7 @@
  * operator reading them usually cannot see this source.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultServerOptions, HELP_FLAG, SERVER_FLAGS, type FlagSpec, type FlagTable, type ServerOptions } from './options.ts';
+import { defaultServerOptions, HELP_FLAG, SERVER_FLAGS, type FlagSpec, type ServerOptions } from './options.ts';
 import { errorText } from '../shared/error-text.ts';
 
 export type ParseServerArgsResult =
