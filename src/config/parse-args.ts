@@ -80,7 +80,7 @@ function firstLine(err: unknown): string {
 }
 
 function applyFlag<K extends keyof ServerOptions>(options: ServerOptions, key: K, fromArgs: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const spec: FlagSpec<ServerOptions[K]> = (SERVER_FLAGS)[key];
+  const spec: FlagSpec<ServerOptions[K]> = SERVER_FLAGS[key];
   let text: string;
   let source: string;
   if (fromArgs !== undefined) {

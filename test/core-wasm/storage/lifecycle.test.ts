@@ -8,7 +8,20 @@ import { FIXED_MODELS } from '../../../core-wasm/storage/models.ts';
 import { SCHEMA_VERSION } from '../../../core-wasm/storage/schema.ts';
 import { silentLogger } from '../../helpers/cores.ts';
 import { BATCH_INSERT_FRIEND, INSERT_LOGIN_USER, SENT_MESSAGE } from './fixtures.ts';
-import { type Envelope, call, captureLogger, dumpDatabase, expectFailure, expectList, expectNotFound, expectObj, expectRows, expectVoid, openBridge, tempDir } from './helpers.ts';
+import {
+  type Envelope,
+  call,
+  captureLogger,
+  dumpDatabase,
+  expectFailure,
+  expectList,
+  expectNotFound,
+  expectObj,
+  expectRows,
+  expectVoid,
+  openBridge,
+  tempDir,
+} from './helpers.ts';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {

@@ -64,7 +64,12 @@ describe('official core with the storage bridge', () => {
 
   it('login opens this user’s database through initDB and reads it as a fresh install', async () => {
     const port = (blackHole.address() as AddressInfo).port;
-    const config = { ...(JSON.parse(TEST_SDK_CONFIG) as Record<string, unknown>), dataDir: dir.dir, apiAddr: `http://127.0.0.1:${port}`, wsAddr: `ws://127.0.0.1:${port}` };
+    const config = {
+      ...(JSON.parse(TEST_SDK_CONFIG) as Record<string, unknown>),
+      dataDir: dir.dir,
+      apiAddr: `http://127.0.0.1:${port}`,
+      wsAddr: `ws://127.0.0.1:${port}`,
+    };
     expect(value(await core.call('initSDK', 'op-init', [JSON.stringify(config)]))).toEqual([true]);
     expect(calls).toEqual([]);
     expect(value(await core.call('login', 'op-login', ['u1', 'token']))).toBe('""');
