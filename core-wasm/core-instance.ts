@@ -96,7 +96,8 @@ export class CoreInstance {
     if (core.#exitInfo) throw new Error(`core ${core.name} exited during start: ${core.#exitInfo.message}`);
     const register = core.#scope.scope.commonEventFunc;
     if (typeof register === 'function') {
-      register((json: unknown) => {
+      // The core registers `commonEventFunc(listener)`: it calls the listener with each event's JSON.
+      (register as (listener: (json: unknown) => void) => void)((json: unknown) => {
         // Runs inside a Go callback: an exception here would crash the core.
         try {
           if (typeof json === 'string') opts.onEvent?.(json);
@@ -234,7 +235,7 @@ function rejection(core: string, fn: string, reason: unknown): CallResult {
   if (typeof reason === 'object' && reason !== null && 'errCode' in reason) {
     const { errCode, errMsg } = reason as { errCode: unknown; errMsg: unknown };
     const code = Number(errCode);
-    const msg = typeof errMsg === 'string' ? errMsg : String(errMsg ?? '');
+    const msg = typeof errMsg === 'string' ? errMsg : errMsg === undefined || errMsg === null ? '' : errorText(errMsg);
     return fail('core-error', `core ${core} ${fn} failed: ${code} ${msg}`, { errCode: code, errMsg: msg });
   }
   return fail('core-error', `core ${core} ${fn} failed: ${errorText(reason)}`);
@@ -248,7 +249,8 @@ function toCoreValue(v: unknown): CoreValue {
   try {
     return JSON.stringify(v) ?? null;
   } catch {
-    return String(v);
+    // A value JSON cannot hold (a BigInt, a cycle): its text is the best we can pass on.
+    return errorText(v);
   }
 }
 

@@ -19,7 +19,7 @@ export interface MetricsSources {
   /** Token verdicts remembered (accepted and refused). */
   tokenCacheEntries?(): number;
   /** Real memory, page merging and admission (read once per scrape). */
-  memory?(): Promise<MemoryReport>;
+  memory?(this: void): Promise<MemoryReport>;
 }
 
 /** Memory gauges: name, help, and the figure of the report each shows. */

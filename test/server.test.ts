@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { handshakeStatus, startGateway, type TestClient, tokenFor, useGatewayFixture } from './helpers/gateway.ts';
 import { sleep, until } from './helpers/cores.ts';
 
+/** The JSON body of a refused handshake. */
+interface Refusal {
+  errCode: number;
+  errMsg: string;
+}
+
 const fx = useGatewayFixture();
 const { gateway, client } = fx;
 
@@ -26,7 +32,7 @@ describe('handshake', () => {
     const result = await handshakeStatus(gw, query);
     expect(result.status).toBe(status);
     if (status === 401) expect(JSON.parse(result.body)).toMatchObject({ errCode: expect.any(Number), errMsg: expect.any(String) });
-    if (status === 400) expect(JSON.parse(result.body).errMsg).toMatch(/sendID|token|platformID/);
+    if (status === 400) expect((JSON.parse(result.body) as Refusal).errMsg).toMatch(/sendID|token|platformID/);
   });
 
   it('an expired or kicked token is 401 carrying the IM errCode', async () => {
@@ -35,9 +41,9 @@ describe('handshake', () => {
     fx.im.tokens.set('kicked-token', { errCode: 1506 });
     const expired = await handshakeStatus(gw, 'sendID=alice&token=expired-token&platformID=5');
     expect(expired.status).toBe(401);
-    expect(JSON.parse(expired.body).errCode).toBe(1501);
+    expect((JSON.parse(expired.body) as Refusal).errCode).toBe(1501);
     const kicked = await handshakeStatus(gw, 'sendID=alice&token=kicked-token&platformID=5');
-    expect(JSON.parse(kicked.body).errCode).toBe(1506);
+    expect((JSON.parse(kicked.body) as Refusal).errCode).toBe(1506);
   });
 
   it('an unreachable IM API is 503, never 401', async () => {
@@ -46,7 +52,7 @@ describe('handshake', () => {
     expect(r.status).toBe(503);
     // The client learns to retry; the IM server's internal address stays in our log.
     expect(r.body).not.toContain('127.0.0.1');
-    expect(JSON.parse(r.body).errMsg).toMatch(/retry/);
+    expect((JSON.parse(r.body) as Refusal).errMsg).toMatch(/retry/);
   });
 
   it('caches a verified token: a second socket makes no IM call', async () => {

@@ -9,7 +9,7 @@ import { WebSocket as WsWebSocket } from 'ws';
 
 export interface CoreScopeOptions {
   /** Lines written by the core to stdout (fd 1) or stderr (fd 2), or through console. */
-  output(fd: 1 | 2, text: string): void;
+  output(this: void, fd: 1 | 2, text: string): void;
   /** Extra per-core globals (the storage bridge installs its functions here). */
   globals?: Readonly<Record<string, unknown>>;
 }
@@ -19,7 +19,7 @@ export interface CoreScope {
   /** Names of the host-installed globals (never callable as core API). */
   readonly hostNames: ReadonlySet<string>;
   /** Clears timers, aborts fetches, closes sockets. Idempotent. */
-  teardown(): void;
+  teardown(this: void): void;
   readonly openSockets: number;
 }
 
@@ -44,7 +44,7 @@ function makeFs(output: CoreScopeOptions['output']): Record<string, unknown> {
     else throw enosys();
     return buf.length;
   };
-  return new Proxy(
+  return new Proxy<Record<string, unknown>>(
     {
       // Go only needs the flag values to exist; every open fails with ENOSYS anyway.
       constants: { O_WRONLY: -1, O_RDWR: -1, O_CREAT: -1, O_TRUNC: -1, O_APPEND: -1, O_EXCL: -1, O_DIRECTORY: -1 },
@@ -63,7 +63,7 @@ function makeFs(output: CoreScopeOptions['output']): Record<string, unknown> {
       fsync(_fd: number, callback: NodeCallback) {
         callback(null);
       },
-    } as Record<string, unknown>,
+    },
     {
       // Any other fs call Go makes (stat, mkdir, open...) answers ENOSYS through its callback.
       get: (target, key) => (typeof key === 'string' && !(key in target) ? unsupported : target[key as string]),
@@ -315,6 +315,7 @@ function browserClose(code: unknown, reason: unknown): { code?: number; error?: 
       return { code: c, error: new DOMException(message, 'InvalidAccessError') };
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- WebIDL converts the reason with ToString, as a browser does
   if (reason !== undefined && Buffer.byteLength(String(reason)) > 123) {
     const message = "Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes.";
     return { code: c, error: new DOMException(message, 'SyntaxError') };

@@ -83,16 +83,19 @@ export class GoHost {
 
   constructor(opts: GoHostOptions) {
     this.#opts = opts;
-    const host = this;
+    // Go calls a wrapper with its own `this`, so the wrapper is a plain function; it hands the
+    // event to this arrow, which has the host's `this`.
+    const runEvent = (event: PendingEvent): unknown => {
+      this.#goObject._pendingEvent = event;
+      this.#resume();
+      return event.result;
+    };
     this.#goObject = {
       _pendingEvent: null,
       _makeFuncWrapper(id: number) {
         return function goFunc(this: unknown) {
           // eslint-disable-next-line prefer-rest-params -- Go indexes the arguments object itself
-          const event: PendingEvent = { id, this: this, args: arguments };
-          host.#goObject._pendingEvent = event;
-          host.#resume();
-          return event.result;
+          return runEvent({ id, this: this, args: arguments });
         };
       },
     };
@@ -327,148 +330,147 @@ export class GoHost {
   }
 
   #imports(): Record<string, (sp: number) => void> {
-    const h = this;
     return {
       'runtime.wasmExit': (sp) => {
-        h.#finish({ kind: 'exit', code: h.#mem.getInt32((sp >>> 0) + 8, true) });
+        this.#finish({ kind: 'exit', code: this.#mem.getInt32((sp >>> 0) + 8, true) });
       },
       'runtime.wasmWrite': (sp) => {
         sp >>>= 0;
-        const fd = h.#getInt64(sp + 8);
-        const p = h.#getInt64(sp + 16);
-        const n = h.#mem.getInt32(sp + 24, true);
+        const fd = this.#getInt64(sp + 8);
+        const p = this.#getInt64(sp + 16);
+        const n = this.#mem.getInt32(sp + 24, true);
         // Copy: the view into linear memory is only valid until Go runs again.
-        h.#opts.write(fd, new Uint8Array(h.#mem.buffer, p, n).slice());
+        this.#opts.write(fd, new Uint8Array(this.#mem.buffer, p, n).slice());
       },
       'runtime.resetMemoryDataView': () => {
-        if (h.#exports) h.#mem = new DataView(h.#exports.mem.buffer);
+        if (this.#exports) this.#mem = new DataView(this.#exports.mem.buffer);
       },
       'runtime.nanotime1': (sp) => {
-        h.#setInt64((sp >>> 0) + 8, (timeOrigin + performance.now()) * 1_000_000);
+        this.#setInt64((sp >>> 0) + 8, (timeOrigin + performance.now()) * 1_000_000);
       },
       'runtime.walltime': (sp) => {
         sp >>>= 0;
         const msec = Date.now();
-        h.#setInt64(sp + 8, msec / 1000);
-        h.#mem.setInt32(sp + 16, (msec % 1000) * 1_000_000, true);
+        this.#setInt64(sp + 8, msec / 1000);
+        this.#mem.setInt32(sp + 16, (msec % 1000) * 1_000_000, true);
       },
       'runtime.scheduleTimeoutEvent': (sp) => {
         sp >>>= 0;
-        const id = h.#nextTimeoutId++;
+        const id = this.#nextTimeoutId++;
         const fire = (): void => {
-          h.#resume();
+          this.#resume();
           // Go occasionally has not registered the event yet when the timer fires; resuming
           // again lets it catch up (the stock glue does the same). Bounded so a dead or
           // confused instance cannot spin the thread.
-          for (let i = 0; i < 8 && h.#timeouts.has(id) && !h.#exited; i++) h.#resume();
+          for (let i = 0; i < 8 && this.#timeouts.has(id) && !this.#exited; i++) this.#resume();
         };
         // Go 1.19 timers were seen firing up to 1 ms early; +1 keeps Go from rescheduling.
-        h.#timeouts.set(id, setTimeout(fire, h.#getInt64(sp + 8) + 1));
-        h.#mem.setInt32(sp + 16, id, true);
+        this.#timeouts.set(id, setTimeout(fire, this.#getInt64(sp + 8) + 1));
+        this.#mem.setInt32(sp + 16, id, true);
       },
       'runtime.clearTimeoutEvent': (sp) => {
-        const id = h.#mem.getInt32((sp >>> 0) + 8, true);
-        clearTimeout(h.#timeouts.get(id));
-        h.#timeouts.delete(id);
+        const id = this.#mem.getInt32((sp >>> 0) + 8, true);
+        clearTimeout(this.#timeouts.get(id));
+        this.#timeouts.delete(id);
       },
       'runtime.getRandomData': (sp) => {
-        crypto.getRandomValues(h.#loadSlice((sp >>> 0) + 8));
+        crypto.getRandomValues(this.#loadSlice((sp >>> 0) + 8));
       },
       'syscall/js.finalizeRef': (sp) => {
-        const id = h.#mem.getUint32((sp >>> 0) + 8, true);
-        const count = (h.#refCounts[id] ?? 0) - 1;
-        h.#refCounts[id] = count;
+        const id = this.#mem.getUint32((sp >>> 0) + 8, true);
+        const count = (this.#refCounts[id] ?? 0) - 1;
+        this.#refCounts[id] = count;
         if (count === 0) {
-          const v = h.#values[id];
-          h.#values[id] = null;
-          h.#ids.delete(v);
-          h.#idPool.push(id);
+          const v = this.#values[id];
+          this.#values[id] = null;
+          this.#ids.delete(v);
+          this.#idPool.push(id);
         }
       },
       'syscall/js.stringVal': (sp) => {
         sp >>>= 0;
-        h.#storeValue(sp + 24, h.#loadString(sp + 8));
+        this.#storeValue(sp + 24, this.#loadString(sp + 8));
       },
       'syscall/js.valueGet': (sp) => {
         sp >>>= 0;
-        const result = Reflect.get(h.#loadValue(sp + 8) as object, h.#loadString(sp + 16));
-        h.#storeValue(h.#afterJs() + 32, result);
+        const result: unknown = Reflect.get(this.#loadValue(sp + 8) as object, this.#loadString(sp + 16));
+        this.#storeValue(this.#afterJs() + 32, result);
       },
       'syscall/js.valueSet': (sp) => {
         sp >>>= 0;
-        Reflect.set(h.#loadValue(sp + 8) as object, h.#loadString(sp + 16), h.#loadValue(sp + 32));
-        h.#afterJs();
+        Reflect.set(this.#loadValue(sp + 8) as object, this.#loadString(sp + 16), this.#loadValue(sp + 32));
+        this.#afterJs();
       },
       'syscall/js.valueDelete': (sp) => {
         sp >>>= 0;
-        Reflect.deleteProperty(h.#loadValue(sp + 8) as object, h.#loadString(sp + 16));
-        h.#afterJs();
+        Reflect.deleteProperty(this.#loadValue(sp + 8) as object, this.#loadString(sp + 16));
+        this.#afterJs();
       },
       'syscall/js.valueIndex': (sp) => {
         sp >>>= 0;
-        const result = Reflect.get(h.#loadValue(sp + 8) as object, h.#getInt64(sp + 16));
-        h.#storeValue(h.#afterJs() + 24, result);
+        const result: unknown = Reflect.get(this.#loadValue(sp + 8) as object, this.#getInt64(sp + 16));
+        this.#storeValue(this.#afterJs() + 24, result);
       },
       'syscall/js.valueSetIndex': (sp) => {
         sp >>>= 0;
-        Reflect.set(h.#loadValue(sp + 8) as object, h.#getInt64(sp + 16), h.#loadValue(sp + 24));
-        h.#afterJs();
+        Reflect.set(this.#loadValue(sp + 8) as object, this.#getInt64(sp + 16), this.#loadValue(sp + 24));
+        this.#afterJs();
       },
       'syscall/js.valueCall': (sp) => {
         sp >>>= 0;
-        const target = h.#loadValue(sp + 8) as object;
-        const name = h.#loadString(sp + 16);
-        const args = h.#loadValues(sp + 32);
-        h.#storeOutcome(56, () => {
+        const target = this.#loadValue(sp + 8) as object;
+        const name = this.#loadString(sp + 16);
+        const args = this.#loadValues(sp + 32);
+        this.#storeOutcome(56, () => {
           const method = Reflect.get(target, name) as (...a: unknown[]) => unknown;
           return Reflect.apply(method, target, args);
         });
       },
       'syscall/js.valueInvoke': (sp) => {
         sp >>>= 0;
-        const fn = h.#loadValue(sp + 8) as (...a: unknown[]) => unknown;
-        const args = h.#loadValues(sp + 16);
-        h.#storeOutcome(40, () => Reflect.apply(fn, undefined, args));
+        const fn = this.#loadValue(sp + 8) as (...a: unknown[]) => unknown;
+        const args = this.#loadValues(sp + 16);
+        this.#storeOutcome(40, () => Reflect.apply(fn, undefined, args));
       },
       'syscall/js.valueNew': (sp) => {
         sp >>>= 0;
-        const ctor = h.#loadValue(sp + 8) as new (...a: unknown[]) => unknown;
-        const args = h.#loadValues(sp + 16);
-        h.#storeOutcome(40, () => Reflect.construct(ctor, args));
+        const ctor = this.#loadValue(sp + 8) as new (...a: unknown[]) => unknown;
+        const args = this.#loadValues(sp + 16);
+        this.#storeOutcome(40, () => Reflect.construct(ctor, args));
       },
       'syscall/js.valueLength': (sp) => {
         sp >>>= 0;
-        const length = Number.parseInt(String((h.#loadValue(sp + 8) as { length: unknown }).length), 10);
-        h.#setInt64(h.#afterJs() + 16, length);
+        const length = Number.parseInt(String((this.#loadValue(sp + 8) as { length: unknown }).length), 10);
+        this.#setInt64(this.#afterJs() + 16, length);
       },
       'syscall/js.valuePrepareString': (sp) => {
         sp >>>= 0;
-        const bytes = encoder.encode(String(h.#loadValue(sp + 8)));
-        sp = h.#afterJs();
-        h.#storeValue(sp + 16, bytes);
-        h.#setInt64(sp + 24, bytes.length);
+        const bytes = encoder.encode(String(this.#loadValue(sp + 8)));
+        sp = this.#afterJs();
+        this.#storeValue(sp + 16, bytes);
+        this.#setInt64(sp + 24, bytes.length);
       },
       'syscall/js.valueLoadString': (sp) => {
         sp >>>= 0;
-        h.#loadSlice(sp + 16).set(h.#loadValue(sp + 8) as Uint8Array);
+        this.#loadSlice(sp + 16).set(this.#loadValue(sp + 8) as Uint8Array);
       },
       'syscall/js.valueInstanceOf': (sp) => {
         sp >>>= 0;
-        const v = h.#loadValue(sp + 8);
-        const ctor = h.#loadValue(sp + 16) as abstract new (...a: never[]) => unknown;
+        const v = this.#loadValue(sp + 8);
+        const ctor = this.#loadValue(sp + 16) as abstract new (...a: never[]) => unknown;
         const isInstance = v instanceof ctor;
-        h.#mem.setUint8(h.#afterJs() + 24, isInstance ? 1 : 0);
+        this.#mem.setUint8(this.#afterJs() + 24, isInstance ? 1 : 0);
       },
       'syscall/js.copyBytesToGo': (sp) => {
         sp >>>= 0;
-        h.#copyBytes(sp + 40, h.#loadSlice(sp + 8), h.#loadValue(sp + 32));
+        this.#copyBytes(sp + 40, this.#loadSlice(sp + 8), this.#loadValue(sp + 32));
       },
       'syscall/js.copyBytesToJS': (sp) => {
         sp >>>= 0;
-        h.#copyBytes(sp + 40, h.#loadValue(sp + 8), h.#loadSlice(sp + 16));
+        this.#copyBytes(sp + 40, this.#loadValue(sp + 8), this.#loadSlice(sp + 16));
       },
       debug: (value) => {
-        h.#opts.write(2, encoder.encode(`go debug: ${value}\n`));
+        this.#opts.write(2, encoder.encode(`go debug: ${value}\n`));
       },
     };
   }

@@ -26,11 +26,11 @@ export class ChatLogTables {
   exists(id: string): boolean {
     if (this.#known.has(id)) return true;
     const name = CHAT_LOG_TABLE_PREFIX + id;
-    const found = this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck().get(name);
+    const found = this.#db.prepare<[string], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck().get(name);
     if (found === undefined) return false;
     if (found !== name) {
       throw new StorageError(
-        `conversation ${JSON.stringify(id)} differs only in letter case from ${JSON.stringify(String(found).slice(CHAT_LOG_TABLE_PREFIX.length))}, which has messages here; SQLite cannot keep both`,
+        `conversation ${JSON.stringify(id)} differs only in letter case from ${JSON.stringify(found.slice(CHAT_LOG_TABLE_PREFIX.length))}, which has messages here; SQLite cannot keep both`,
       );
     }
     // A table from an older layout (or another tool) gets the columns it lacks.

@@ -5,7 +5,7 @@
  */
 import { CODES, type Expectation, type SentFrame } from './attack-judge.ts';
 import { newInputId, type AttackInput, type LaneState, type Self } from './attack-plan.ts';
-import { DOCUMENTED_LIMITS, deepArray, deepObject, wideArray } from './attack-values.ts';
+import { DOCUMENTED_LIMITS, deepArray, deepObject } from './attack-values.ts';
 import { responseEventFor } from './fuzz-frames.ts';
 import type { Rng } from './timing.ts';
 

@@ -534,11 +534,12 @@ export class CoreAttack {
   }
 
   async #handshakes(): Promise<HandshakeFigures> {
-    const self = this;
+    // HandshakeAttack reads the port at each dial: the target may have been restarted since.
+    const currentPort = (): number => this.#target.port;
     let next = 0;
     const hs = new HandshakeAttack({
       get port() {
-        return self.#target.port;
+        return currentPort();
       },
       imHosts: [new URL(this.o.dev.apiUrl).host, new URL(this.o.proxy.url).host, new URL(this.o.dev.wsUrl).host],
       proxy: this.o.proxy,

@@ -740,7 +740,7 @@ export class FrameLane {
       r = await answer;
     } catch (err) {
       report(err instanceof StepTimeout ? `no response within ${FRAME_TIMEOUT_MS} ms` : 'socket closed instead of answering', String(err));
-      await this.#checkLostCores(frame.shown);
+      this.#checkLostCores(frame.shown);
       await this.#reopen();
       return;
     }
@@ -774,14 +774,14 @@ export class FrameLane {
     const probe = await s.request('GetLoginStatus', [], { timeoutMs: FRAME_TIMEOUT_MS }).catch((err: unknown) => String(err));
     if (typeof probe === 'string' || probe.env.errCode !== 0 || probe.env.data !== '3') {
       report('socket unusable or logged out after this frame (GetLoginStatus is not "3")', typeof probe === 'string' ? probe : probe.raw);
-      await this.#checkLostCores(frame.shown);
+      this.#checkLostCores(frame.shown);
       await this.#reopen();
       return;
     }
-    await this.#checkLostCores(frame.shown);
+    this.#checkLostCores(frame.shown);
   }
 
-  async #checkLostCores(shown: string): Promise<void> {
+  #checkLostCores(shown: string): void {
     const lost = this.gw.lostCores.filter((l) => l.userID === this.user.userID);
     if (lost.length === this.#seen) return;
     for (const l of lost.slice(this.#seen)) this.findings.add('frame', `core lost (${l.reason}) right after this frame`, shown, l.message);

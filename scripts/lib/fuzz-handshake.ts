@@ -216,20 +216,23 @@ export function renderHandshake(c: HandshakeCase, n: number, ctx: HandshakeConte
   return { target, params };
 }
 
+/** A parameter given more than once (a symbol: any string could be a parameter's value). */
+const REPEATED = Symbol('repeated');
+
 /** The status the README's rules give for a case without a raw tail. */
 export function expectedStatus(c: HandshakeCase, r: RenderedHandshake, ctx: HandshakeContext): number {
-  const single = (name: ParamName): string | undefined | 'many' => {
+  const single = (name: ParamName): string | undefined | typeof REPEATED => {
     const all = r.params.filter((p) => p.name === name);
-    return all.length > 1 ? 'many' : all[0]?.value;
+    return all.length > 1 ? REPEATED : all[0]?.value;
   };
   for (const name of ['sendID', 'token', 'platformID'] as const) {
     const v = single(name);
-    if (v === undefined || v === 'many' || v === '') return 400;
+    if (v === undefined || v === REPEATED || v === '') return 400;
   }
-  if (single('operationID') === 'many') return 400;
+  const operationID = single('operationID');
+  if (operationID === REPEATED) return 400;
   const sendID = single('sendID') as string;
   const token = single('token') as string;
-  const operationID = single('operationID');
   if (token.length > AUTH_LIMITS.tokenChars) return 400;
   if (Buffer.byteLength(sendID, 'utf8') > AUTH_LIMITS.userIDBytes) return 400;
   if (operationID !== undefined && operationID.length > AUTH_LIMITS.operationIDChars) return 400;

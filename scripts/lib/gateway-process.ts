@@ -79,13 +79,12 @@ export class GatewayProcess {
     const early: string[] = [];
     const lines = createInterface({ input: child.stderr! });
     const stdoutLines = createInterface({ input: child.stdout! });
-    let handle: GatewayProcess | undefined;
-    const onLine = (line: string): void => {
-      if (handle) handle.#onStderr(line);
-      else early.push(line);
+    // Lines wait in `early` until the handle exists.
+    let onLine = (line: string): void => {
+      early.push(line);
     };
-    lines.on('line', onLine);
-    stdoutLines.on('line', onLine);
+    lines.on('line', (line) => onLine(line));
+    stdoutLines.on('line', (line) => onLine(line));
 
     const ready = await withTimeout(
       new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
@@ -102,8 +101,9 @@ export class GatewayProcess {
       rmSync(dataDir, { recursive: true, force: true });
       throw err;
     });
-    handle = new GatewayProcess(child, dataDir, ready);
+    const handle = new GatewayProcess(child, dataDir, ready);
     for (const l of early) handle.#onStderr(l);
+    onLine = (line) => handle.#onStderr(line);
     return handle;
   }
 

@@ -19,7 +19,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function tempDir(name: string): { dir: string; remove(): void } {
+export function tempDir(name: string): { dir: string; remove(this: void): void } {
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

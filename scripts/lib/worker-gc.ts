@@ -14,11 +14,6 @@ interface AttachedParams {
   sessionId: string;
 }
 
-interface WorkerMessageParams {
-  sessionId: string;
-  message: string;
-}
-
 const ANSWER_TIMEOUT_MS = 10_000;
 
 export class WorkerGc {
@@ -37,7 +32,7 @@ export class WorkerGc {
     s.connect();
     s.on('NodeWorker.attachedToWorker', (m) => gc.#workers.add((m.params as AttachedParams).sessionId));
     s.on('NodeWorker.detachedFromWorker', (m) => {
-      const gone = (m.params).sessionId;
+      const gone = m.params.sessionId;
       gc.#workers.delete(gone);
       // A worker that ended (replaced, pool closing) has nothing left to collect.
       for (const [key, answered] of gc.#waiting) if (key.startsWith(`${gone}:`)) answered();

@@ -29,7 +29,7 @@ export interface ClusterOptions {
   leaseTtlMs: number;
   logger: Logger;
   /** A barrier caught an unexpected error (already logged). */
-  onInternalError(): void;
+  onInternalError(this: void): void;
 }
 
 /** What each node answered to a cluster-wide query. */

@@ -450,7 +450,7 @@ export function parseAcquireReply(reply: unknown): { kind: 'acquired'; fence: nu
     case 'acquired':
       return { kind: 'acquired', fence: fenceOf(reply[1]) };
     case 'owned': {
-      const nodeId = reply[1];
+      const nodeId: unknown = reply[1];
       if (typeof nodeId !== 'string' || !NODE_ID_PATTERN.test(nodeId)) throw new Error('unexpected owner in the directory');
       return { kind: 'owned', nodeId, fence: fenceOf(reply[2]) };
     }

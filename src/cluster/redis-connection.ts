@@ -70,14 +70,16 @@ export async function connectRedis(url: string, logger: Logger, name: string): P
   };
   const commands = make('commands');
   const listener = make('listener');
-  const close = async (): Promise<void> => {
+  // Returns a Promise for the RedisConnection interface, though disconnecting does not wait.
+  const close = (): Promise<void> => {
     for (const client of [commands, listener]) client.disconnect(false);
+    return Promise.resolve();
   };
   try {
     await Promise.all([commands.connect(), listener.connect()]);
   } catch (err) {
     await close();
-    throw new Error(`cannot reach Redis at ${where}: ${errorText(err)}`);
+    throw new Error(`cannot reach Redis at ${where}: ${errorText(err)}`, { cause: err });
   }
   // Closing does not wait for Redis: a node stopping because Redis is gone must not hang on it.
   return { commands, listener, close };

@@ -339,7 +339,12 @@ export const SERVER_FLAGS: FlagTable = {
 export const HELP_FLAG = { flag: 'help', short: 'h', help: 'Print this help and exit.' } as const;
 
 export function defaultServerOptions(): ServerOptions {
-  const entries = Object.entries(SERVER_FLAGS).map(([key, spec]: [string, FlagSpec<unknown>]) => [key, spec.default]);
-  // Object.fromEntries loses the key/value pairing; the table's mapped type guarantees it.
-  return Object.fromEntries(entries);
+  // Filled key by key below: every key of the table is a key of ServerOptions, with its type.
+  const options = {} as ServerOptions;
+  for (const key of Object.keys(SERVER_FLAGS) as Array<keyof ServerOptions>) setDefault(options, key);
+  return options;
+}
+
+function setDefault<K extends keyof ServerOptions>(options: ServerOptions, key: K): void {
+  options[key] = SERVER_FLAGS[key].default;
 }

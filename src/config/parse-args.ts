@@ -6,7 +6,7 @@
  * operator reading them usually cannot see this source.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultServerOptions, HELP_FLAG, SERVER_FLAGS, type FlagSpec, type FlagTable, type ServerOptions } from './options.ts';
+import { defaultServerOptions, HELP_FLAG, SERVER_FLAGS, type FlagSpec, type ServerOptions } from './options.ts';
 import { errorText } from '../shared/error-text.ts';
 
 export type ParseServerArgsResult =
@@ -80,7 +80,7 @@ function firstLine(err: unknown): string {
 }
 
 function applyFlag<K extends keyof ServerOptions>(options: ServerOptions, key: K, fromArgs: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const spec: FlagSpec<ServerOptions[K]> = (SERVER_FLAGS)[key];
+  const spec: FlagSpec<ServerOptions[K]> = SERVER_FLAGS[key];
   let text: string;
   let source: string;
   if (fromArgs !== undefined) {

@@ -38,10 +38,16 @@ export interface TokenRequest {
 
 export async function issueUserToken(api: string, req: TokenRequest): Promise<string> {
   const adminData = requireOk('/auth/get_admin_token', await post(api, '/auth/get_admin_token', { secret: req.secret, userID: req.adminUserID }));
-  const admin = String(adminData['token'] ?? '');
+  const admin = tokenIn('/auth/get_admin_token', adminData);
   const registered = await post(api, '/user/user_register', { users: [{ userID: req.userID, nickname: req.userID, faceURL: '' }] }, admin);
   // 1102: already registered, which is fine.
   if (registered.errCode !== 1102) requireOk('/user/user_register', registered);
   const data = requireOk('/auth/get_user_token', await post(api, '/auth/get_user_token', { userID: req.userID, platformID: req.platformID }, admin));
-  return String(data['token'] ?? '');
+  return tokenIn('/auth/get_user_token', data);
+}
+
+function tokenIn(path: string, data: Record<string, unknown>): string {
+  const token = data['token'];
+  if (typeof token !== 'string') throw new Error(`${path}: the answer has no token`);
+  return token;
 }

@@ -29,7 +29,7 @@ export interface AdminDeps {
   pool: CorePool;
   logger: Logger;
   /** Drops cached token verdicts of a kicked user, live session or not (all platforms when undefined). */
-  forgetTokens?(userID: string, platformID: number | undefined): void;
+  forgetTokens?(this: void, userID: string, platformID: number | undefined): void;
   /** The process's memory report. */
   memory?(): Promise<MemoryReport>;
   /** Several nodes: sessions and kick are answered cluster-wide. */

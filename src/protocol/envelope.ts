@@ -92,8 +92,10 @@ function decodeData(data: unknown, budget: JsonBudget): unknown[] | string | { l
   if (typeof data !== 'string') return `must be JSON text of an array, got ${kindOf(data)}`;
   const decoded = parseBoundedJson(data, budget, 'request data');
   if (!decoded.ok) return 'limit' in decoded ? { limit: decoded.limit.message } : `is not valid JSON: ${decoded.syntax}`;
-  if (!Array.isArray(decoded.value)) return `must be JSON text of an array, got JSON text of ${kindOf(decoded.value)}`;
-  return decoded.value;
+  const value = decoded.value;
+  if (!Array.isArray(value)) return `must be JSON text of an array, got JSON text of ${kindOf(value)}`;
+  const items: unknown[] = value;
+  return items;
 }
 
 function frameError(name: ErrorName, errMsg: string, reqFuncName: string, operationID: string): FrameError {

@@ -188,7 +188,6 @@ describe('when Redis cannot be reached', () => {
     const kept = await loggedIn(a!, 'gus');
     const newcomer = await fx.client(a!, 'hana');
     redis.pause();
-    const pausedAt = performance.now();
     try {
       // Within the lease the logged-in session goes on.
       expect((await kept.request('GetLoginStatus')).data).toBe('3');

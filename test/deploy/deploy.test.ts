@@ -35,7 +35,7 @@ describe('deploy/nginx/nginx.conf', () => {
     } catch (err) {
       const e = err as { stderr?: string };
       // nginx -t reports success on stderr too; only a failure throws.
-      throw new Error(`nginx -t failed: ${e.stderr ?? String(err)}`);
+      throw new Error(`nginx -t failed: ${e.stderr ?? String(err)}`, { cause: err });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,7 +35,7 @@ describe('gob wire primitives', () => {
     expect([...new GobWriter().uint(127).finish()]).toEqual([0x7f]);
     expect([...new GobWriter().uint(128).finish()]).toEqual([0xff, 0x80]);
     expect([...new GobWriter().uint(256).finish()]).toEqual([0xfe, 0x01, 0x00]);
-    expect([...new GobWriter().uint(2n ** 64n - 1n).finish()]).toEqual([0xf8, ...Array(8).fill(0xff)]);
+    expect([...new GobWriter().uint(2n ** 64n - 1n).finish()]).toEqual([0xf8, ...new Array<number>(8).fill(0xff)]);
   });
 
   it('zig-zags signed ints (1001 → fe07d2, -65 → ff81)', () => {

@@ -248,7 +248,7 @@ describe('sdkType=js uses JSON frames', () => {
     const token = await server.userToken('json1');
     const ws = new WebSocket(ImTestClient.url(server.wsUrl, { userID: 'json1', token, sdkType: 'js', gzip: false }));
     const frames: string[] = [];
-    ws.on('message', (d) => frames.push(String(d)));
+    ws.on('message', (d: Buffer) => frames.push(d.toString()));
     await new Promise((r) => ws.once('open', r));
     await new Promise((r) => setTimeout(r, 20));
     // Requests still travel as binary frames; text frames are only ping/pong.

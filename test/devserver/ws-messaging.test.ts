@@ -156,9 +156,9 @@ describe('(b) one-to-one messages', () => {
 
   it('a user logging in after messages arrived finds the conversation in the incremental sync', async () => {
     const i = await login('ivy_b');
-    let token = await server.userToken('jack_b', 5); // registered, never connected
+    await server.userToken('jack_b', 5); // registered, never connected
     await i.call(1003, 'MsgData', textMsg('ivy_b', { recvID: 'jack_b' }, 'are you there?'), 'SendMsgResp');
-    token = await server.userToken('jack_b', 5);
+    const token = await server.userToken('jack_b', 5);
     const incr = await callApi(server.apiUrl, '/conversation/get_incremental_conversations', { userID: 'jack_b', versionID: '', version: 0 }, { token });
     expect(incr.json?.data).toMatchObject({ full: true });
     const list = await callApi(server.apiUrl, '/conversation/get_owner_conversation', { userID: 'jack_b', pagination: { pageNumber: 1, showNumber: 300 } }, { token });

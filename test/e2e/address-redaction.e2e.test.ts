@@ -66,7 +66,7 @@ describe('official core, IM server unreachable', () => {
       expect(frame.errMsg).not.toContain(token);
     }
     // The operator still sees what the core said.
-    const details = log.lines.map((l) => String(l['detail'] ?? ''));
+    const details = log.lines.map((l) => (typeof l['detail'] === 'string' ? l['detail'] : ''));
     expect(details.some((d) => d.includes(`${UNREACHABLE_API}/user/get_users_info`))).toBe(true);
     expect(details.some((d) => d.includes(`failed to WebSocket dial "${UNREACHABLE_WS}`))).toBe(true);
   });

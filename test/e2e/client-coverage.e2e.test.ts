@@ -10,7 +10,7 @@
 import { CbEvents, type GroupItem, type MessageItem, type WsResponse } from 'open-im-sdk';
 import { describe, expect, it } from 'vitest';
 import { CORE_EVENTS, CoverageLog, HTTP_METHODS, NEVER_EMITTED, clientMethods, isResponse } from './helpers/coverage.ts';
-import { e2eEnvForFile, imApi, openTabs, sleep, until, within, type E2eClient, type E2eEnv, type MessageLike } from './helpers/harness.ts';
+import { e2eEnvForFile, imApi, openTabs, sleep, within, type E2eClient, type E2eEnv, type MessageLike } from './helpers/harness.ts';
 import { gradientPng } from './helpers/png.ts';
 
 let env: E2eEnv;
@@ -30,7 +30,7 @@ async function call<T = unknown>(tab: E2eClient, method: string, args: unknown[]
     log.method(method, { result: 'ok', by: tab.name, note });
     return res.data as T;
   } catch (err) {
-    throw new Error(`${tab.name} ${method} failed: ${isResponse(err) ? `${err.errCode} ${err.errMsg}` : String(err)}`);
+    throw new Error(`${tab.name} ${method} failed: ${isResponse(err) ? `${err.errCode} ${err.errMsg}` : String(err)}`, { cause: err });
   }
 }
 

@@ -106,8 +106,8 @@ export class CliGateway {
     for (const line of text.split('\n')) {
       const m = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
       if (!m || m[1] !== name) continue;
-      const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-      if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+      const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) sum += Number(m[3]);
     }
     return sum;
   }

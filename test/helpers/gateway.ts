@@ -35,9 +35,9 @@ export interface GatewayFixture {
   /** The file's IM stand-in; its token table and delays are reset after each test. */
   readonly im: FakeIm;
   /** A gateway in front of `im`, closed after the test. */
-  gateway(extra?: Partial<StartOptions>): Promise<RunningServer>;
+  gateway(this: void, extra?: Partial<StartOptions>): Promise<RunningServer>;
   /** A connected client socket, closed after the test. */
-  client(gw: RunningServer, userID: string, platformID?: number, token?: string): Promise<TestClient>;
+  client(this: void, gw: RunningServer, userID: string, platformID?: number, token?: string): Promise<TestClient>;
 }
 
 /** Registers the hooks of a file whose tests start gateways and clients against one IM stand-in. */

@@ -245,7 +245,7 @@ describe('CorePool start-up with an unusable core file', () => {
   });
 
   it.each([
-    ['missing', async () => join(dir, 'nope.wasm'), /nope\.wasm.*(not found|no such|does not exist)/i],
+    ['missing', () => Promise.resolve(join(dir, 'nope.wasm')), /nope\.wasm.*(not found|no such|does not exist)/i],
     [
       'not wasm',
       async () => {

@@ -38,7 +38,7 @@ const CLIENT_3_5_2_REQUESTS = [
   'InsertGroupMessageToLocalStorage', 'InsertSingleMessageToLocalStorage', 'SetMessageLocalEx',
 ]; // prettier-ignore
 
-const rows = Object.entries(REQUESTS) as Array<[string, RequestRule]>;
+const rows = Object.entries<RequestRule>(REQUESTS);
 const rowsWithParams = rows.filter((r): r is [string, Exclude<RequestRule, { kind: 'client-only' }>] => r[1].kind !== 'client-only');
 const tableCoreFunctions = rows.flatMap(([, rule]) => (rule.kind === 'core' ? [rule.fn] : []));
 /** What a full core registers: every table function plus extras the pass-through can reach. */
@@ -559,7 +559,7 @@ describe('responseData', () => {
     it('reads a black record under the Go field name too', () => {
       const { userID: _omit, ...rest } = black;
       const out = responseData(corePlan('GetFriendList', []), JSON.stringify([friend]), true, [JSON.stringify([{ ...rest, blockUserID: 'bob' }])]);
-      expect(JSON.parse((out as { data: string }).data)[0].blackInfo).toMatchObject({ userID: 'bob' });
+      expect((JSON.parse((out as { data: string }).data) as Array<{ blackInfo: unknown }>)[0]?.blackInfo).toMatchObject({ userID: 'bob' });
     });
 
     it('a failed or unreadable companion leaves its part null, not the request failed', () => {

@@ -14,9 +14,9 @@ describe('UserSession event barrier', () => {
   it('survives a fault in one event and delivers the next', async () => {
     let emit: ((json: string) => void) | undefined;
     const pool = {
-      startCore: async (s: { onEvent(json: string): void }) => {
+      startCore: (s: { onEvent(this: void, json: string): void }) => {
         emit = s.onEvent;
-        return { id: 'c1', workerId: 1, call: async (fn: string) => (fn === 'initSDK' ? [true] : '""'), dispose: async () => {} };
+        return Promise.resolve({ id: 'c1', workerId: 1, call: (fn: string) => Promise.resolve(fn === 'initSDK' ? [true] : '""'), dispose: async () => {} });
       },
     } as unknown as CorePool;
     const internal: string[] = [];

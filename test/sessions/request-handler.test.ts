@@ -28,7 +28,7 @@ function fakes(call: (fn: string, op: string, args: unknown[]) => Promise<unknow
       coresPerWorker: () => [],
     }),
     logger: silentLogger,
-    verifier: { verify: async () => ({ ok: true, expiresAt: Date.now() + 60_000 }) },
+    verifier: { verify: () => Promise.resolve({ ok: true, expiresAt: Date.now() + 60_000 }) },
   } as unknown as RequestContext;
   return { sent, conn, session, ctx };
 }
@@ -46,9 +46,9 @@ describe('request handler', () => {
 
   it('calls the core with a generated operationID when the client sent an empty one', async () => {
     const seen: string[] = [];
-    const { sent, conn, session, ctx } = fakes(async (_fn, op) => {
+    const { sent, conn, session, ctx } = fakes((_fn, op) => {
       seen.push(op);
-      return ['{"clientMsgID":"x"}'];
+      return Promise.resolve(['{"clientMsgID":"x"}']);
     });
     await handleFrame(ctx, conn, session, frame('CreateTextMessage', '', ['hi']));
     expect(seen[0]).toMatch(/^gw-/);
@@ -57,9 +57,9 @@ describe('request handler', () => {
 
   it('never uses the userID of the request body', async () => {
     const calls: unknown[][] = [];
-    const { sent, conn, session, ctx } = fakes(async (fn, _op, args) => {
+    const { sent, conn, session, ctx } = fakes((fn, _op, args) => {
       calls.push([fn, ...args]);
-      return '{"userID":"alice"}';
+      return Promise.resolve('{"userID":"alice"}');
     });
     await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op1'));
     expect(calls).toEqual([['getSelfUserInfo']]);
@@ -69,10 +69,10 @@ describe('request handler', () => {
 
   it('makes the companion calls a reshape needs beside the main call; a failed one only empties its part', async () => {
     const called: string[] = [];
-    const { sent, conn, session, ctx } = fakes(async (fn) => {
+    const { sent, conn, session, ctx } = fakes((fn) => {
       called.push(fn);
-      if (fn === 'getBlackList') throw new Error('core lost');
-      return JSON.stringify([{ ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', ex: '' }]);
+      if (fn === 'getBlackList') return Promise.reject(new Error('core lost'));
+      return Promise.resolve(JSON.stringify([{ ownerUserID: 'alice', userID: 'bob', nickname: 'Bob', faceURL: '', ex: '' }]));
     });
     (ctx.pool as unknown as { coreFunctions: Set<string> }).coreFunctions.add('getFriendList');
     await handleFrame(ctx, conn, session, frame('GetFriendList', 'op-f'));
@@ -82,12 +82,11 @@ describe('request handler', () => {
   });
 
   it('hands SetAppBackgroundStatus to the session with the socket (background is per socket), not to the core', async () => {
-    const { sent, conn, session, ctx } = fakes(async () => {
-      throw new Error('the core must not be called directly');
-    });
+    const { sent, conn, session, ctx } = fakes(() => Promise.reject(new Error('the core must not be called directly')));
     const asked: unknown[][] = [];
-    (session as unknown as { setBackground: (...a: unknown[]) => Promise<void> }).setBackground = async (...a) => {
+    (session as unknown as { setBackground: (...a: unknown[]) => Promise<void> }).setBackground = (...a) => {
       asked.push(a);
+      return Promise.resolve();
     };
     await handleFrame(ctx, conn, session, frame('SetAppBackgroundStatus', 'op-bg', [true]));
     expect(asked).toEqual([[conn, true, 'op-bg']]);
@@ -96,9 +95,9 @@ describe('request handler', () => {
 
   it('answers an unexpected fault with 20007, counts it, and keeps answering', async () => {
     let fail = true;
-    const { sent, conn, session, ctx } = fakes(async () => {
-      if (fail) throw new TypeError('boom in a reshape');
-      return '{"userID":"alice"}';
+    const { sent, conn, session, ctx } = fakes(() => {
+      if (fail) return Promise.reject(new TypeError('boom in a reshape'));
+      return Promise.resolve('{"userID":"alice"}');
     });
     await handleFrame(ctx, conn, session, frame('GetSelfUserInfo', 'op1'));
     expect(sent[0]).toMatchObject({ event: 'GetSelfUserInfo', errCode: 20007, operationID: 'op1' });
@@ -112,7 +111,7 @@ describe('request handler', () => {
   });
 
   it('answers once even when the fault comes after the answer', async () => {
-    const { sent, conn, session, ctx } = fakes(async () => '{"userID":"alice"}');
+    const { sent, conn, session, ctx } = fakes(() => Promise.resolve('{"userID":"alice"}'));
     const calls = ctx.metrics.calls;
     (ctx.metrics as { calls: unknown }).calls = {
       inc: () => {
@@ -127,9 +126,9 @@ describe('request handler', () => {
 
   it('refuses a request beyond the JSON limits with 20006 naming the limit, before any core call', async () => {
     const calls: string[] = [];
-    const { sent, conn, session, ctx } = fakes(async (fn) => {
+    const { sent, conn, session, ctx } = fakes((fn) => {
       calls.push(fn);
-      return '""';
+      return Promise.resolve('""');
     });
     const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
     await handleFrame(ctx, conn, session, JSON.stringify({ reqFuncName: 'CreateTextMessage', operationID: 'op1', data: `[${deep}]` }));
@@ -143,16 +142,17 @@ describe('request handler', () => {
 
   it('a request sent right behind a Login waits for it, token check included, instead of getting 10004', async () => {
     let loggedIn = false;
-    const { sent, conn, ctx } = fakes(async () => '{"userID":"alice"}');
+    const { sent, conn, ctx } = fakes(() => Promise.resolve('{"userID":"alice"}'));
     const session = {
       isLoggedIn: () => loggedIn,
       loginStatus: () => (loggedIn ? 3 : 1),
-      login: async () => {
+      login: () => {
         loggedIn = true;
+        return Promise.resolve();
       },
-      call: async () => {
-        if (!loggedIn) throw new Error('called before login');
-        return '{"userID":"alice"}';
+      call: () => {
+        if (!loggedIn) return Promise.reject(new Error('called before login'));
+        return Promise.resolve('{"userID":"alice"}');
       },
     } as unknown as UserSession;
     let release!: () => void;

@@ -129,7 +129,7 @@ describe('floods', () => {
     const results = await Promise.all(Array.from({ length: 200 }, () => rawHandshake(gw, query)));
     for (const r of results) {
       expect(r.status).toBe(401);
-      expect(JSON.parse(r.body).errCode).toBe(1503);
+      expect((JSON.parse(r.body) as { errCode: number }).errCode).toBe(1503);
     }
     const again = await Promise.all(Array.from({ length: 50 }, () => rawHandshake(gw, query)));
     expect(again.every((r) => r.status === 401)).toBe(true);

@@ -9,7 +9,6 @@
  * One module, two sides: `LoadGenerator` (used by the bench) starts this same file as a
  * worker, and the code at the bottom runs only inside that worker.
  */
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';

@@ -105,6 +105,7 @@ export class ObjectStore {
     if (name.startsWith('/')) throw new ImError('ArgsError', 'name cannot start with `/`');
     if (name.length > this.#limits.maxNameLength) throw new ImError('ArgsError', `object name cannot be longer than ${this.#limits.maxNameLength} characters`);
     if (name.split('/').some((segment) => segment === '..' || segment === '.')) throw new ImError('ArgsError', 'object name cannot contain `.` or `..` segments');
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this check refuses
     if (/[\u0000-\u001f\\]/.test(name)) throw new ImError('ArgsError', 'object name cannot contain control characters or `\\`');
     if (!isAdmin && !name.startsWith(`${userID}/`)) throw new ImError('NoPermissionError', `name must start with \`${userID}/\``);
   }

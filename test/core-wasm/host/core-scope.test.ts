@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { type WebSocket as PeerSocket, WebSocketServer } from 'ws';
 import { createCoreScope } from '../../../core-wasm/host/core-scope.ts';
 import { sleep } from '../../helpers/cores.ts';
 
@@ -43,7 +43,7 @@ describe('core scope', () => {
     const { scope } = scopeHandle;
     const Ws = scope.WebSocket as typeof WebSocket;
     const ws = new Ws(`ws://127.0.0.1:${port}`);
-    const [peer] = (await serverSide) as [import('ws').WebSocket];
+    const [peer] = (await serverSide) as [PeerSocket];
     expect(scopeHandle.openSockets).toBe(1);
     const peerClosed = once(peer, 'close');
     let fired = 0;

@@ -163,7 +163,7 @@ describe('official core against a refused IM server port', () => {
 
   it('keeps its thread: timers fire and calls are answered while it redials', async () => {
     // TEST_SDK_CONFIG points apiAddr and wsAddr at port 1, which refuses connections.
-    const config = { ...JSON.parse(TEST_SDK_CONFIG), dataDir: dir.dir, logFilePath: dir.dir };
+    const config = { ...(JSON.parse(TEST_SDK_CONFIG) as Record<string, unknown>), dataDir: dir.dir, logFilePath: dir.dir };
     expect(value(await call('initSDK', [JSON.stringify(config)], 10_000))).toEqual([true]);
     expect(value(await call('login', ['u1', 'token'], 10_000))).toBe('""');
 

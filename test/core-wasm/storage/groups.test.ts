@@ -6,10 +6,10 @@ import { call, expectFailure, expectList, expectNotFound, expectNum, expectObj, 
 let b: StorageBridge;
 freshBridgePerTest((fresh) => (b = fresh.bridge));
 
-const GROUP = JSON.parse(BATCH_INSERT_GROUP)[0] as Record<string, unknown>;
+const GROUP = (JSON.parse(BATCH_INSERT_GROUP) as Array<Record<string, unknown>>)[0];
 const group = (over: Record<string, unknown>): Record<string, unknown> => ({ ...GROUP, ...over });
 
-const MEMBER = JSON.parse(BATCH_INSERT_GROUP_MEMBER)[0] as Record<string, unknown>;
+const MEMBER = (JSON.parse(BATCH_INSERT_GROUP_MEMBER) as Array<Record<string, unknown>>)[0];
 const member = (userID: string, roleLevel: number, joinTime: number, over: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...MEMBER,
   userID,

@@ -16,7 +16,7 @@ export interface Envelope {
   data: unknown;
 }
 
-export function tempDir(prefix = 'storage-'): { dir: string; remove(): void } {
+export function tempDir(prefix = 'storage-'): { dir: string; remove(this: void): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -8,7 +8,20 @@ import { FIXED_MODELS } from '../../../core-wasm/storage/models.ts';
 import { SCHEMA_VERSION } from '../../../core-wasm/storage/schema.ts';
 import { silentLogger } from '../../helpers/cores.ts';
 import { BATCH_INSERT_FRIEND, INSERT_LOGIN_USER, SENT_MESSAGE } from './fixtures.ts';
-import { call, captureLogger, dumpDatabase, expectFailure, expectList, expectNotFound, expectObj, expectRows, expectVoid, openBridge, tempDir } from './helpers.ts';
+import {
+  type Envelope,
+  call,
+  captureLogger,
+  dumpDatabase,
+  expectFailure,
+  expectList,
+  expectNotFound,
+  expectObj,
+  expectRows,
+  expectVoid,
+  openBridge,
+  tempDir,
+} from './helpers.ts';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -104,7 +117,7 @@ describe('storage bridge lifecycle', () => {
     }
     const answers = (await Promise.all(pending)) as string[];
     expect(seenAtSettle).toEqual(Array(50).fill(true));
-    expect(answers.every((a) => JSON.parse(a).errCode === 0)).toBe(true);
+    expect(answers.every((a) => (JSON.parse(a) as Envelope).errCode === 0)).toBe(true);
     const db = dumpDatabase(b);
     expect(db['chat_logs_sg_g1']).toHaveLength(50);
     expect(db['local_conversations']![0]).toMatchObject({ unread_count: 50 });

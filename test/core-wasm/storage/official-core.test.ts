@@ -11,7 +11,7 @@ import type { CoreInstance } from '../../../core-wasm/core-instance.ts';
 import type { CallResult } from '../../../core-wasm/call-result.ts';
 import { createStorageBridge, type StorageBridge } from '../../../core-wasm/storage/bridge.ts';
 import { silentLogger, startCore, TEST_SDK_CONFIG } from '../../helpers/cores.ts';
-import { tempDir } from './helpers.ts';
+import { type Envelope, tempDir } from './helpers.ts';
 
 function value(r: CallResult): unknown {
   if (!r.ok) throw new Error(`call failed: ${r.error.kind}: ${r.error.message}`);
@@ -64,7 +64,12 @@ describe('official core with the storage bridge', () => {
 
   it('login opens this user’s database through initDB and reads it as a fresh install', async () => {
     const port = (blackHole.address() as AddressInfo).port;
-    const config = { ...JSON.parse(TEST_SDK_CONFIG), dataDir: dir.dir, apiAddr: `http://127.0.0.1:${port}`, wsAddr: `ws://127.0.0.1:${port}` };
+    const config = {
+      ...(JSON.parse(TEST_SDK_CONFIG) as Record<string, unknown>),
+      dataDir: dir.dir,
+      apiAddr: `http://127.0.0.1:${port}`,
+      wsAddr: `ws://127.0.0.1:${port}`,
+    };
     expect(value(await core.call('initSDK', 'op-init', [JSON.stringify(config)]))).toEqual([true]);
     expect(calls).toEqual([]);
     expect(value(await core.call('login', 'op-login', ['u1', 'token']))).toBe('""');
@@ -76,6 +81,6 @@ describe('official core with the storage bridge', () => {
     // docs/core-storage.md#login-sequence step 1: what login reads before it resolves.
     expect(calls.map((c) => c.fn)).toEqual(['initDB', 'getAllSendingMessages', 'getAllConversationIDList', 'getAppSDKVersion', 'getNotificationAllSeqs']);
     expect(JSON.parse(calls.find((c) => c.fn === 'getAppSDKVersion')!.answer)).toMatchObject({ errCode: 10002 });
-    for (const c of calls) expect(JSON.parse(c.answer).errCode, c.fn).not.toBe(10001);
+    for (const c of calls) expect((JSON.parse(c.answer) as Envelope).errCode, c.fn).not.toBe(10001);
   });
 });

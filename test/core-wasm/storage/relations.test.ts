@@ -63,7 +63,7 @@ describe('friends', () => {
   it('stores the appendix payload and maps userID/nickname/isPinned back', async () => {
     expectVoid(await call(b, 'batchInsertFriend', BATCH_INSERT_FRIEND));
     const [f] = expectRows(await call(b, 'getAllFriendList', 'u1'));
-    expect(f).toEqual(JSON.parse(BATCH_INSERT_FRIEND)[0]);
+    expect(f).toEqual((JSON.parse(BATCH_INSERT_FRIEND) as unknown[])[0]);
     expect(expectObj(await call(b, 'getFriendInfoByFriendUserID', 'u2', 'u1'))).toMatchObject({ userID: 'u2', nickname: 'nick_u2', isPinned: false });
     expectNotFound(await call(b, 'getFriendInfoByFriendUserID', 'u3', 'u1'), 'getFriendInfoByFriendUserID');
     expect(expectList(await call(b, 'getAllFriendList', 'someone-else'))).toEqual([]);

@@ -108,7 +108,7 @@ export class ImTestClient {
   static async connect(wsUrl: string, o: ConnectOptions): Promise<{ client: ImTestClient; handshake: Handshake }> {
     const ws = new WebSocket(ImTestClient.url(wsUrl, o), { perMessageDeflate: false });
     const handshake = await new Promise<Handshake>((resolve, reject) => {
-      ws.once('message', (data) => resolve(JSON.parse(String(data)) as Handshake));
+      ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()) as Handshake));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
@@ -220,9 +220,9 @@ export function contentText(msg: MsgData): string {
  * fresh token each time). What a test connects is closed after it.
  */
 export function devServerForFile(): {
-  online(userID: string): Promise<ImTestClient>;
+  online(this: void, userID: string): Promise<ImTestClient>;
   /** An API call with the token `as` last went online with. */
-  api(as: string, path: string, body: unknown): Promise<ApiResult>;
+  api(this: void, as: string, path: string, body: unknown): Promise<ApiResult>;
 } {
   let server: DevServer | undefined;
   const clients: ImTestClient[] = [];

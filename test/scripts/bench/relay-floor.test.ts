@@ -26,7 +26,17 @@ describe('relay floor', () => {
 describe('pacedLatencies', () => {
   it('serves about rate × window calls and returns their latencies ascending', async () => {
     let calls = 0;
-    const samples = await pacedLatencies([async () => void calls++], 2000, 50, 200);
+    const samples = await pacedLatencies(
+      [
+        () => {
+          calls++;
+          return Promise.resolve();
+        },
+      ],
+      2000,
+      50,
+      200,
+    );
     // Counted by due time: never more than the nominal 400; late ticks (a busy CI) lose the tail.
     expect(samples.length).toBeGreaterThan(100);
     expect(samples.length).toBeLessThanOrEqual(400);
