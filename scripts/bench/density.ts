@@ -92,7 +92,7 @@ function startHost(dev: DevServer, dataDir: string, workers: number, sessions: n
 /** Logs `users` in with at most `inFlight` logins under way; resolves with the sessions and the seconds it took. */
 async function loginStorm(dev: DevServer, url: string, users: readonly string[], inFlight: number): Promise<{ sessions: Session[]; seconds: number }> {
   const tokens = await Promise.all(users.map((u) => dev.userToken(u, PLATFORM_ID)));
-  const sessions: Session[] = new Array(users.length);
+  const sessions = new Array<Session>(users.length);
   let next = 0;
   const t0 = performance.now();
   const lane = async (): Promise<void> => {
@@ -166,8 +166,7 @@ async function settleMerging(host: Host): Promise<{ reading: DensityReading; sec
     const grew = now.ksmMergingPages - last.ksmMergingPages;
     last = now;
     const scans = Ksmd.fullScans();
-    const settled =
-      scans0 !== undefined && scans !== undefined ? scans - scans0 >= 2 : now.ksmMergingPages > 0 && grew <= now.ksmMergingPages * 0.01;
+    const settled = scans0 !== undefined && scans !== undefined ? scans - scans0 >= 2 : now.ksmMergingPages > 0 && grew <= now.ksmMergingPages * 0.01;
     if (settled || performance.now() - t0 > MERGE_SETTLE_MAX_MS) {
       return { reading: now, seconds: (performance.now() - t0) / 1000 };
     }
@@ -211,7 +210,7 @@ async function main(): Promise<void> {
   console.log(`${BENCH}: ${machineLine()}`);
   const ksmdOrWhy = Ksmd.take(KSMD_FAST);
   const ksmd = typeof ksmdOrWhy === 'string' ? undefined : ksmdOrWhy;
-  if (ksmd === undefined) console.log(`${BENCH}: running with the host's ksmd settings (${String(ksmdOrWhy)})`);
+  if (typeof ksmdOrWhy === 'string') console.log(`${BENCH}: running with the host's ksmd settings (${ksmdOrWhy})`);
   const dev = await startDevServer({ apiPort: 0, wsPort: 0, logger: silent });
   const dataDir = mkdtempSync(join(tmpdir(), 'openim-jssdk-density-'));
   try {

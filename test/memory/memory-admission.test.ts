@@ -12,9 +12,9 @@ function admission(budgetMiB: number, maxWaitMs = 2000) {
     startCostBytes: 30 * MiB,
     maxWaitMs,
     sampleEveryMs: 20,
-    readUsedBytes: async () => {
+    readUsedBytes: () => {
       memory.reads++;
-      return memory.used;
+      return Promise.resolve(memory.used);
     },
   });
   return { a, memory };
@@ -105,7 +105,7 @@ describe('MemoryAdmission', () => {
   });
 
   it('admits everything where memory cannot be read (the counts still cap)', async () => {
-    const a = new MemoryAdmission({ budgetBytes: MiB, startCostBytes: 30 * MiB, maxWaitMs: 100, readUsedBytes: async () => undefined });
+    const a = new MemoryAdmission({ budgetBytes: MiB, startCostBytes: 30 * MiB, maxWaitMs: 100, readUsedBytes: () => Promise.resolve(undefined) });
     await a.admit();
     await a.admit();
     a.close();
