@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { DevServer } from './devserver/dev-server.ts';
 import { claimDataDir, createTemporaryDataDir } from './config/data-dir.ts';
 import { errorText } from './shared/error-text.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './shared/logger.ts';
 import { playgroundSiteFor, playgroundUrl } from './playground/playground-site.ts';
 
 /**

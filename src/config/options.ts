@@ -11,7 +11,7 @@ import { MEMORY_MERGE_MODES, type MemoryMergeMode } from '../memory/memory-merge
 import { AUTH_LIMITS } from '../auth/auth-limits.ts';
 import { CLUSTER_LIMITS, NODE_ID_PATTERN, PREFIX_PATTERN } from '../cluster/cluster-limits.ts';
 import { parseRedisUrl } from '../cluster/redis-connection.ts';
-import { LOG_FORMATS, type LogFormat } from '../logger.ts';
+import { LOG_FORMATS, type LogFormat } from '../shared/logger.ts';
 import { PLAYGROUND_MODES, type PlaygroundMode } from '../playground/playground-mode.ts';
 
 export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;

@@ -8,7 +8,7 @@
  * through the ordinary API: admin token, register the user if new, user token.
  */
 import { parseArgs } from 'node:util';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../shared/logger.ts';
 import { DEFAULT_API_PORT, DEFAULT_SECRET, DEFAULT_WS_PORT, startDevServer, type DevServer } from './dev-server.ts';
 import { issueUserToken } from './token-client.ts';
 import { join } from 'node:path';

@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveLogFormat } from '../src/logger.ts';
-import { tsxLoaderUrl } from '../src/tsx-loader.ts';
-import { startFakeIm, type FakeIm } from './helpers/gateway.ts';
+import { resolveLogFormat } from '../../src/shared/logger.ts';
+import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
+import { startFakeIm, type FakeIm } from '../helpers/gateway.ts';
 
-const cliPath = new URL('../src/cli.ts', import.meta.url).pathname;
+const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 const LISTENING = /gateway listening/;
 const START_TIMEOUT_MS = 30_000;
 
