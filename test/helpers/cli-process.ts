@@ -12,6 +12,11 @@ const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 const START_TIMEOUT_MS = 60_000;
 const LOG_TAIL_CHARS = 20_000;
 
+/** Flags for a small gateway in front of a fake IM server: one worker of test cores, no merging, its own data dir. */
+export function testCoreFlags(imUrl: string, dataDir: string): string[] {
+  return ['--core', 'test', '--workers', '1', '--memory-merge', 'off', '--openim-api', imUrl, '--openim-ws', 'ws://127.0.0.1:1', '--data-dir', dataDir];
+}
+
 export class CliGateway {
   readonly port: number;
   readonly url: string;

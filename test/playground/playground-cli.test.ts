@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CliGateway } from '../helpers/cli-process.ts';
+import { CliGateway, testCoreFlags } from '../helpers/cli-process.ts';
 import { startFakeIm, type FakeIm } from '../helpers/gateway.ts';
 
 let im: FakeIm;
@@ -26,21 +26,7 @@ afterAll(async () => {
 });
 
 async function start(flags: readonly string[]): Promise<CliGateway> {
-  const gw = await CliGateway.start([
-    '--core',
-    'test',
-    '--workers',
-    '1',
-    '--memory-merge',
-    'off',
-    '--openim-api',
-    im.url,
-    '--openim-ws',
-    'ws://127.0.0.1:1',
-    '--data-dir',
-    dataDir,
-    ...flags,
-  ]);
+  const gw = await CliGateway.start([...testCoreFlags(im.url, dataDir), ...flags]);
   running.push(gw);
   return gw;
 }

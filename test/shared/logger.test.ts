@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveLogFormat } from '../../src/shared/logger.ts';
 import { tsxLoaderUrl } from '../../src/tsx-loader.ts';
 import { startFakeIm, type FakeIm } from '../helpers/gateway.ts';
+import { testCoreFlags } from '../helpers/cli-process.ts';
 
 const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 const LISTENING = /gateway listening/;
@@ -37,28 +38,7 @@ function quote(arg: string): string {
  * it with SIGTERM. `terminal`: stdout is a pseudo-terminal, as when someone runs it by hand.
  */
 async function outputUntilListening(flags: readonly string[], terminal: boolean): Promise<string> {
-  const argv = [
-    '--import',
-    tsxLoaderUrl(),
-    cliPath,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--core',
-    'test',
-    '--workers',
-    '1',
-    '--memory-merge',
-    'off',
-    '--openim-api',
-    im.url,
-    '--openim-ws',
-    'ws://127.0.0.1:1',
-    '--data-dir',
-    dataDir,
-    ...flags,
-  ];
+  const argv = ['--import', tsxLoaderUrl(), cliPath, '--host', '127.0.0.1', '--port', '0', ...testCoreFlags(im.url, dataDir), ...flags];
   const child = terminal
     ? spawn('script', ['-qec', [process.execPath, ...argv].map(quote).join(' '), '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
