@@ -173,8 +173,20 @@ function readOfficialVersion(wasmFile: string): string | undefined {
   }
 }
 
-export async function loadCoreBuild(spec: CoreBuildSpec, opts: { memoryLimitMiB: number }): Promise<LoadedCoreBuild> {
-  const { memoryLimitMiB } = opts;
+export interface CoreBuildOptions {
+  memoryLimitMiB: number;
+  /**
+   * Declare each instance's linear memory shared (default true). V8 counts an unshared
+   * wasm memory as external memory of its isolate, and a worker holding hundreds of cores
+   * then runs a GC for every few cores that start or grow: measured, 200 logins into one
+   * worker cost 163 ms of CPU each unshared and 65 ms shared (docs/runtime.md, "Many cores
+   * in one worker"). `false` exists so benches can measure that difference.
+   */
+  sharedMemory?: boolean;
+}
+
+export async function loadCoreBuild(spec: CoreBuildSpec, opts: CoreBuildOptions): Promise<LoadedCoreBuild> {
+  const { memoryLimitMiB, sharedMemory = true } = opts;
   checkMemoryLimit(memoryLimitMiB);
   const { kind, file } = resolveCoreFile(spec);
   const bytes = await readBuildFile(file);
@@ -215,7 +227,7 @@ export async function loadCoreBuild(spec: CoreBuildSpec, opts: { memoryLimitMiB:
 
   let rewritten;
   try {
-    rewritten = withMemoryMaximum(bytes, limitPages);
+    rewritten = withMemoryMaximum(bytes, limitPages, { shared: sharedMemory });
   } catch (err) {
     if (err instanceof WasmFormatError) {
       throw new CoreBuildError(file, `cannot set the memory limit (${err.message})`, { cause: err });

@@ -313,13 +313,23 @@ export function encodeU32(value: number): number[] {
   return out;
 }
 
+export interface MemoryRewrite {
+  /**
+   * Declare the memory shared. Nothing changes for code that runs in one thread (a Go js/wasm
+   * program has no atomics); what changes is V8's bookkeeping: a shared memory is left out of
+   * the isolate's external-memory accounting (see docs/runtime.md, "Many cores in one
+   * worker"). A module's own shared bit is always kept.
+   */
+  shared?: boolean;
+}
+
 /**
  * Returns a copy of the module whose single module-defined memory declares
  * `maximumPages` as its maximum. V8 reserves address space according to the
  * maximum, and `memory.grow` past it fails, which is how per-core memory caps
  * are enforced.
  */
-export function withMemoryMaximum(bytes: Uint8Array, maximumPages: number): Uint8Array<ArrayBuffer> {
+export function withMemoryMaximum(bytes: Uint8Array, maximumPages: number, rewrite: MemoryRewrite = {}): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(maximumPages) || maximumPages < 0) {
     throw new WasmFormatError(`memory maximum must be a non-negative integer number of pages, got ${maximumPages}`);
   }
@@ -347,7 +357,7 @@ export function withMemoryMaximum(bytes: Uint8Array, maximumPages: number): Uint
 
   // Keep the shared bit: dropping it would change the memory's type and
   // break any atomics in the code.
-  const flags = (mem.flags & LIMITS_SHARED) | LIMITS_HAS_MAX;
+  const flags = (rewrite.shared === true ? LIMITS_SHARED : mem.flags & LIMITS_SHARED) | LIMITS_HAS_MAX;
   const content = [...encodeU32(1), flags, ...encodeU32(mem.min), ...encodeU32(maximumPages)];
   const header = [SECTION_MEMORY, ...encodeU32(content.length)];
 

@@ -43,6 +43,8 @@ export interface StartOptions extends ServerOptions {
   silenceLimitMs?: number;
   /** The browser playground's page and routes, when the CLI decided to serve them. */
   playgroundSite?: PlaygroundSite;
+  /** Unshared core memories, as before they were shared (benches measure the difference). */
+  coreMemoryShared?: boolean;
 }
 
 export interface RunningServer {
@@ -69,6 +71,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     coresPerWorker: options.coresPerWorker,
     coreMemoryLimitMiB: options.coreMemoryLimitMiB,
     coreGcPercent: options.coreGcPercent,
+    coreMemoryShared: options.coreMemoryShared,
     logLevel: options.logLevel,
     dataDir: join(options.dataDir, 'users'),
     logger,

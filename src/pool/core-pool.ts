@@ -147,7 +147,7 @@ export class CorePool extends EventEmitter<PoolEvents> {
   static async start(config: PoolConfig = {}): Promise<CorePool> {
     const options = resolvePoolOptions(config);
     const logger = config.logger ?? pino({ level: options.logLevel });
-    const loaded = await loadCoreBuild(options.core, { memoryLimitMiB: options.coreMemoryLimitMiB });
+    const loaded = await loadCoreBuild(options.core, { memoryLimitMiB: options.coreMemoryLimitMiB, sharedMemory: options.coreMemoryShared });
     const build = await warmUp(loaded, logger);
     logger.info({ core: { ...build, functions: build.functions.length } }, 'core build loaded');
     const pool = new CorePool(options, loaded, build, logger);

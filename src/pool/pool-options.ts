@@ -13,6 +13,8 @@ export interface PoolOptions {
   coreMemoryLimitMiB: number;
   /** Go's GOGC for every core (see DEFAULT_CORE_GOGC). */
   coreGcPercent: number;
+  /** Cores' linear memories declared shared, which keeps V8's GC out of core starts (see CoreBuildOptions); false only to measure that. */
+  coreMemoryShared: boolean;
   heartbeatIntervalMs: number;
   /**
    * A worker that has run this long (CPU time of its thread, where Linux shows it; else wall
@@ -35,6 +37,7 @@ export const POOL_DEFAULTS: Readonly<PoolOptions> = {
   coresPerWorker: 50,
   coreMemoryLimitMiB: 256,
   coreGcPercent: DEFAULT_CORE_GOGC,
+  coreMemoryShared: true,
   heartbeatIntervalMs: 250,
   hangThresholdMs: 1000,
   coreStartTimeoutMs: 15_000,

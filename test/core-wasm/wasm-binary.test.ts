@@ -214,6 +214,25 @@ describe('withMemoryMaximum', () => {
     expect(() => mem.grow(3)).toThrow(RangeError);
   });
 
+  it('declares the memory shared when asked, and grows it the same way', async () => {
+    const original = buildGoLikeModule({ memory: { min: 2 } });
+    const out = withMemoryMaximum(original, 6, { shared: true });
+    const { start: memAt } = findSection(out, 5);
+    // id, size, count, flags (shared | has max), min, max
+    expect([...out.subarray(memAt, memAt + 6)]).toEqual([5, 4, 1, 0x03, 2, 6]);
+    const { mem } = await instantiate(out);
+    expect(mem.buffer).toBeInstanceOf(SharedArrayBuffer);
+    new Uint8Array(mem.buffer)[100] = 7;
+    expect(mem.grow(4)).toBe(2);
+    // A grown shared memory hands out a new, longer buffer over the same bytes.
+    expect(mem.buffer.byteLength).toBe(6 * 65536);
+    expect(new Uint8Array(mem.buffer)[100]).toBe(7);
+    expect(() => mem.grow(1)).toThrow(RangeError);
+
+    const { mem: plain } = await instantiate(withMemoryMaximum(original, 6));
+    expect(plain.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('keeps the exports and ABI intact', () => {
     const out = withMemoryMaximum(buildGoLikeModule({ importModule: 'go', memory: { min: 4 } }), 64);
     const info = inspectWasm(out);

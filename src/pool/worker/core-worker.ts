@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import { CoreInstance } from '../../../core-wasm/core-instance.ts';
 import { closeAllStorageBridges, createStorageBridge } from '../../../core-wasm/storage/index.ts';
 import { ownThreadTid } from '../thread-cpu.ts';
+import { EndedCoreReclaimer, fullGc } from './ended-core-reclaimer.ts';
 import type {
   AttachControlResult,
   ControlReply,
@@ -26,6 +27,7 @@ import type {
 const data = Piscina.workerData as CoreWorkerData;
 const logger = pino({ level: data.logLevel, base: { worker: threadId } });
 const cores = new Map<string, CoreInstance>();
+const reclaimer = new EndedCoreReclaimer(fullGc());
 
 function attachControl(port: MessagePort): void {
   port.on('message', (msg: ControlRequest) => {
@@ -84,6 +86,7 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
       onExit: (info) => {
         storage.close();
         cores.delete(coreId);
+        reclaimer.coreEnded();
         notify({ type: 'core-exit', info });
       },
     });
