@@ -179,8 +179,8 @@ export interface CoreBuildOptions {
    * Declare each instance's linear memory shared (default true). V8 counts an unshared
    * wasm memory as external memory of its isolate, and a worker holding hundreds of cores
    * then runs a GC for every few cores that start or grow: measured, 200 logins into one
-   * worker cost 163 ms of CPU each unshared and 65 ms shared (docs/runtime.md, "Many cores
-   * in one worker"). `false` exists so benches can measure that difference.
+   * worker cost 163 ms of CPU each unshared and 65 ms shared
+   * (docs/runtime.md#many-cores-in-one-worker). `false` exists so benches can measure that.
    */
   sharedMemory?: boolean;
 }

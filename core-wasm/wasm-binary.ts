@@ -317,8 +317,8 @@ export interface MemoryRewrite {
   /**
    * Declare the memory shared. Nothing changes for code that runs in one thread (a Go js/wasm
    * program has no atomics); what changes is V8's bookkeeping: a shared memory is left out of
-   * the isolate's external-memory accounting (see docs/runtime.md, "Many cores in one
-   * worker"). A module's own shared bit is always kept.
+   * the isolate's external-memory accounting (docs/runtime.md#many-cores-in-one-worker).
+   * A module's own shared bit is always kept.
    */
   shared?: boolean;
 }

@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
 import { scriptFlags } from '../lib/flags.ts';
-import { GwClient } from './lib/gw-client.ts';
+import { loginStorm, type StormSession } from './lib/login-storm.ts';
 import { HelperProcess } from './lib/helper-process.ts';
 import type { DensityHostConfig, DensityReading, DensityReply, DensityRequest } from './lib/density-host.ts';
 import { finishBench, type Goal } from './lib/goals.ts';
@@ -47,7 +47,6 @@ const FLAGS = {
 
 /** Phase 1 size: what fits unmerged on any machine this runs on. */
 const PHASE1_MAX = 200;
-const PLATFORM_ID = 5;
 /** Fast scanning while cores arrive (ksmd is single-threaded: at most one CPU). */
 const KSMD_FAST = { run: '1', pages_to_scan: '20000', sleep_millisecs: '20' } as const;
 /** Steady state: a full pass over a few thousand cores in minutes, for a few % of a CPU. */
@@ -62,10 +61,7 @@ const silent = pino({ level: 'silent' });
 
 type Host = HelperProcess<DensityRequest, DensityReply>;
 
-interface Session {
-  client: GwClient;
-  token: string;
-}
+type Session = StormSession;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -87,23 +83,6 @@ function startHost(dev: DevServer, dataDir: string, workers: number, sessions: n
     merge,
   };
   return HelperProcess.start<DensityRequest, DensityReply>(HOST_URL, [JSON.stringify(config)]);
-}
-
-/** Logs `users` in with at most `inFlight` logins under way; resolves with the sessions and the seconds it took. */
-async function loginStorm(dev: DevServer, url: string, users: readonly string[], inFlight: number): Promise<{ sessions: Session[]; seconds: number }> {
-  const tokens = await Promise.all(users.map((u) => dev.userToken(u, PLATFORM_ID)));
-  const sessions = new Array<Session>(users.length);
-  let next = 0;
-  const t0 = performance.now();
-  const lane = async (): Promise<void> => {
-    for (let i = next++; i < users.length; i = next++) {
-      const client = await GwClient.connect(url, users[i]!, tokens[i]!, PLATFORM_ID);
-      await client.login(tokens[i]!);
-      sessions[i] = { client, token: tokens[i]! };
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  return { sessions, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Each session sends one text to the next one; resolves once every message was answered as sent. */

@@ -94,6 +94,14 @@ describe('loadCoreBuild with custom files', () => {
     expect(() => mem.grow(1)).toThrow(RangeError);
   });
 
+  it('declares the memory shared unless told not to', async () => {
+    const file = path.join(tmp, 'shared.wasm');
+    await writeFile(file, buildGoLikeModule({ memory: { min: 4 } }));
+    expect(memoryOf(await loadCoreBuild(file, { memoryLimitMiB: 16 }), 'gojs').buffer).toBeInstanceOf(SharedArrayBuffer);
+    const unshared = memoryOf(await loadCoreBuild(file, { memoryLimitMiB: 16, sharedMemory: false }), 'gojs');
+    expect(unshared.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('accepts the Go 1.19 ABI', async () => {
     const file = path.join(tmp, 'go119.wasm');
     await writeFile(file, buildGoLikeModule({ importModule: 'go' }));

@@ -17,6 +17,8 @@ import { hostServerOptions, type HostConfig } from './host-options.ts';
 export interface DensityHostConfig extends HostConfig {
   /** Whether the process starts opted in to page merging. */
   merge: boolean;
+  /** Cores' memories shared (the default) or not, as before (the storm bench compares). */
+  coreMemoryShared?: boolean;
 }
 
 export type DensityRequest = { type: 'measure' } | { type: 'merge'; on: boolean } | { type: 'close' };
@@ -42,6 +44,7 @@ async function startHost(config: DensityHostConfig): Promise<(req: DensityReques
   const gw = await startServer({
     ...hostServerOptions(config),
     memoryMerge: config.merge ? 'on' : 'off',
+    coreMemoryShared: config.coreMemoryShared,
     logLevel: 'warn',
     logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: false })),
   });

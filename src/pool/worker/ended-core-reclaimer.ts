@@ -1,6 +1,6 @@
 /**
  * Frees the linear memory of cores that ended. Cores' memories are shared WebAssembly
- * memories (core-wasm/core-build.ts says why), and V8 leaves shared memories out of the
+ * memories (docs/runtime.md#many-cores-in-one-worker says why), and V8 leaves shared memories out of the
  * external-memory accounting that would otherwise prompt a GC: nothing tells it that an
  * ended core's tens of MB are garbage, and a quiet worker may not collect for minutes
  * (measured: 60 logged-out cores still held 1.7 GB 20 s later). So the worker asks for a
