@@ -65,18 +65,16 @@ export class EndedCoreReclaimer {
 }
 
 /**
- * This isolate's full GC, without asking operators to start Node with --expose-gc: the flag
- * is turned on just long enough for a fresh context to hand out its `gc` (it collects the
- * whole isolate, not just that context), then off again so no other context gets one.
+ * This isolate's full GC, without asking operators to start Node with --expose-gc: with the
+ * flag on, a fresh context hands out its `gc`, which collects the whole isolate. The flag is
+ * process-wide and stays on: workers start at the same time, and one turning it off again
+ * could leave another's context without `gc`. All it changes elsewhere is that contexts
+ * created later (`node:vm`) have a `gc` function too.
  */
 export function fullGc(): () => void {
   const exposed = globalThis.gc;
   if (typeof exposed === 'function') return () => void exposed();
   setFlagsFromString('--expose-gc');
-  try {
-    const gc = runInNewContext('gc') as NodeJS.GCFunction;
-    return () => void gc();
-  } finally {
-    setFlagsFromString('--no-expose-gc');
-  }
+  const gc = runInNewContext('gc') as NodeJS.GCFunction;
+  return () => void gc();
 }

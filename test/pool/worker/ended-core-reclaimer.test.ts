@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CorePool } from '../../../src/pool/core-pool.ts';
 import { EndedCoreReclaimer, fullGc } from '../../../src/pool/worker/ended-core-reclaimer.ts';
@@ -55,7 +54,7 @@ describe('EndedCoreReclaimer', () => {
 });
 
 describe('fullGc', () => {
-  it('collects garbage without --expose-gc, and leaves no gc in other contexts', async () => {
+  it('collects garbage without --expose-gc', async () => {
     expect(typeof globalThis.gc).toBe('undefined');
     const collect = fullGc();
     const ref = new WeakRef({ big: new Array<number>(1000).fill(1) });
@@ -63,7 +62,6 @@ describe('fullGc', () => {
     await new Promise((r) => setImmediate(r));
     collect();
     expect(ref.deref()).toBeUndefined();
-    expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 });
 
