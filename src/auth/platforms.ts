@@ -49,10 +49,6 @@ export function parsePlatformID(s: string): PlatformID | undefined {
   return isPlatformID(n) ? n : undefined;
 }
 
-export function platformInfo(id: number): PlatformInfo | undefined {
-  return BY_ID.get(id);
-}
-
 /** For logs and connection keys; unknown IDs are shown as numbers rather than throwing. */
 export function platformName(id: number): string {
   return BY_ID.get(id)?.name ?? `platform ${id}`;

@@ -13,9 +13,7 @@ import { CLUSTER_LIMITS, NODE_ID_PATTERN, PREFIX_PATTERN } from '../cluster/clus
 import { parseRedisUrl } from '../cluster/redis-connection.ts';
 import { LOG_FORMATS, type LogFormat } from '../shared/logger.ts';
 import { PLAYGROUND_MODES, type PlaygroundMode } from '../playground/playground-mode.ts';
-
-export const NEW_MESSAGE_EVENT_MODES = ['batch', 'single', 'both'] as const;
-export type NewMessageEvents = (typeof NEW_MESSAGE_EVENT_MODES)[number];
+import { NEW_MESSAGE_MODES, type NewMessageMode } from '../protocol/events.ts';
 
 export const AUTH_MODES = ['openim', 'jwt'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -48,7 +46,7 @@ export interface ServerOptions {
   heartbeatIntervalMs: number;
   /** A worker silent this long (a core in a busy loop) is replaced; its sessions move. */
   hangThresholdMs: number;
-  newMessageEvents: NewMessageEvents;
+  newMessageEvents: NewMessageMode;
   auth: AuthMode;
   jwtSecret: string | undefined;
   /** Longest an accepted token is taken on trust before the IM is asked again (0: always ask). */
@@ -263,7 +261,7 @@ export const SERVER_FLAGS: FlagTable = {
   ),
   newMessageEvents: choiceFlag(
     'new-message-events',
-    NEW_MESSAGE_EVENT_MODES,
+    NEW_MESSAGE_MODES,
     'batch',
     'How new messages reach clients: one OnRecvNewMessages per batch, one OnRecvNewMessage each, or both.',
   ),

@@ -5,10 +5,9 @@
 import type { ClientEnvelope } from './envelope.ts';
 import { kindOfConversationID } from '../shared/conversation-id.ts';
 
-/** How a core `OnRecvNewMessage` reaches clients (docs/client-protocol.md#new-message-events). */
-export type NewMessageMode = 'batch' | 'single' | 'both';
-
-export const NEW_MESSAGE_MODES: readonly NewMessageMode[] = ['batch', 'single', 'both'];
+/** How a core `OnRecvNewMessage` reaches clients (docs/client-protocol.md#new-message-events; `--new-message-events`). */
+export const NEW_MESSAGE_MODES = ['batch', 'single', 'both'] as const;
+export type NewMessageMode = (typeof NEW_MESSAGE_MODES)[number];
 
 /** Client 3.5.2 `CbEvents`: names the client emits to listeners instead of settling a request. */
 export const CLIENT_EVENTS: ReadonlySet<string> = new Set([

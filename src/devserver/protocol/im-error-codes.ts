@@ -68,10 +68,6 @@ export class ImError extends Error {
   }
 }
 
-export function imError(name: ImErrorName, detail = ''): ImError {
-  return new ImError(name, detail);
-}
-
 /** What an envelope or a WS reply carries for an error. */
 export interface ErrorFields {
   errCode: number;
