@@ -5,7 +5,7 @@
  */
 import { CbEvents, type MessageItem } from 'open-im-sdk';
 import { WebSocket } from 'ws';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { E2eClient, WEB, coresOf, e2eEnvForFile, imApi, logoutAll, sleep, textOf, until, within, type E2eEnv } from './helpers/harness.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -166,16 +166,33 @@ describe('e2e: sessions with open-im-sdk 3.5.2 → gateway (official core) → d
 
   it('a second login of the same user while the first is still logging in: both succeed, one core', async () => {
     const [first, second] = tabs('e2e_ola', await env.dev.userToken('e2e_ola'), 2);
-    const firstLogin = within(first!.login(env), 'first login');
-    await until(() => sessionOf('e2e_ola')?.state === 'logging-in', 'the first login under way', 5000);
-    const secondLogin = within(second!.login(env), 'second login');
-    await until(() => second!.connected, 'the second socket open', 5000);
-    // the second Login goes out right after its socket opens: the first is still running
-    expect(sessionOf('e2e_ola')?.state).toBe('logging-in');
+    // A login takes tens of ms: the first one's core start is held until the second Login
+    // has reached the session, so the two overlap on any machine.
+    let releaseCoreStart!: () => void;
+    const coreStartHeld = new Promise<void>((resolve) => (releaseCoreStart = resolve));
+    const startCore = env.gw.pool.startCore.bind(env.gw.pool);
+    const heldStart = vi.spyOn(env.gw.pool, 'startCore').mockImplementation(async (req) => {
+      if (req.userID === 'e2e_ola') await coreStartHeld;
+      return startCore(req);
+    });
+    try {
+      const firstLogin = within(first!.login(env), 'first login');
+      await until(() => sessionOf('e2e_ola')?.state === 'logging-in', 'the first login under way', 5000);
+      const session = sessionOf('e2e_ola')!;
+      const logins = vi.spyOn(session, 'login');
+      const secondLogin = within(second!.login(env), 'second login');
+      await until(() => logins.mock.calls.length === 1, 'the second Login at the session', 5000);
+      expect(session.state).toBe('logging-in');
+      releaseCoreStart();
 
-    const [r1, r2] = await Promise.all([firstLogin, secondLogin]);
-    expect(r1.errCode).toBe(0);
-    expect(r2.errCode).toBe(0);
+      const [r1, r2] = await Promise.all([firstLogin, secondLogin]);
+      expect(r1.errCode).toBe(0);
+      expect(r2.errCode).toBe(0);
+      logins.mockRestore();
+    } finally {
+      releaseCoreStart();
+      heldStart.mockRestore();
+    }
     expect(coresOf(env, 'e2e_ola')).toBe(1);
     expect(sessionOf('e2e_ola')).toMatchObject({ state: 'logged-in', connections: 2 });
 
