@@ -97,8 +97,12 @@ async function startCore(task: CreateCoreTask): Promise<CreateCoreResult> {
   }
   cores.set(coreId, core);
   // The main thread closes its end when it is done with the core (or gave up waiting
-  // for this start): the core must not outlive its only caller.
-  port.on('close', () => core.dispose());
+  // for this start): the core must not outlive its only caller. A core that ended on its
+  // own (a panic) stays reachable through this port until then, so collect again after.
+  port.on('close', () => {
+    core.dispose();
+    reclaimer.coreEnded();
+  });
   const api: CoreApi = {
     call: (fn, operationID, args) => core.call(fn, operationID, args),
     dispose: () => core.dispose(),
