@@ -29,11 +29,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { startDevServer, type DevServer } from '../../src/devserver/dev-server.ts';
+import { startDevServer } from '../../src/devserver/dev-server.ts';
 import { scriptFlags } from '../lib/flags.ts';
 import { loginStorm, type StormSession } from './lib/login-storm.ts';
-import { HelperProcess } from './lib/helper-process.ts';
-import type { DensityHostConfig, DensityReading, DensityReply, DensityRequest } from './lib/density-host.ts';
+import type { DensityReading } from './lib/density-host.ts';
+import { closeHost, measureHost, startDensityHost, type DensityHost } from './lib/density-host-client.ts';
 import { finishBench, type Goal } from './lib/goals.ts';
 import { Ksmd } from './lib/ksmd.ts';
 import { fmt, loadNow, machineLine, median, mib, round, runBench, table } from './lib/report.ts';
@@ -70,37 +70,12 @@ const RATE_WINDOWS = 3;
 const RATE_SOCKETS = 16;
 const MERGE_SETTLE_MAX_MS = 600_000;
 
-const HOST_URL = new URL('./lib/density-host.ts', import.meta.url).href;
 const silent = pino({ level: 'silent' });
-
-type Host = HelperProcess<DensityRequest, DensityReply>;
-
-type Session = StormSession;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function measure(host: Host): Promise<DensityReading & { url: string }> {
-  const reply = await host.request({ type: 'measure' });
-  if (!reply.reading) throw new Error('density host sent no reading');
-  return { ...reply.reading, url: reply.url };
-}
-
-function startHost(dev: DevServer, dataDir: string, workers: number, sessions: number, merge: boolean): Host {
-  const config: DensityHostConfig = {
-    apiUrl: dev.apiUrl,
-    wsUrl: dev.wsUrl,
-    dataDir,
-    workers,
-    coresPerWorker: Math.ceil((sessions * 1.2) / workers) + 10,
-    // The default: a login storm must not get a healthy worker declared hung.
-    hangThresholdMs: 1000,
-    merge,
-  };
-  return HelperProcess.start<DensityRequest, DensityReply>(HOST_URL, [JSON.stringify(config)]);
-}
-
 /** Each session sends one text to the next one; resolves once every message was answered as sent. */
-async function traffic(sessions: readonly Session[]): Promise<{ sent: number; failures: string }> {
+async function traffic(sessions: readonly StormSession[]): Promise<{ sent: number; failures: string }> {
   let sent = 0;
   const failed = new Map<string, number>();
   await Promise.all(
@@ -119,7 +94,7 @@ async function traffic(sessions: readonly Session[]): Promise<{ sent: number; fa
 }
 
 /** GetLoginStatus round trips per second, `RATE_SOCKETS` sockets each with one in flight. */
-async function callRateOnce(sessions: readonly Session[]): Promise<number> {
+async function callRateOnce(sessions: readonly StormSession[]): Promise<number> {
   const end = performance.now() + RATE_MS;
   let calls = 0;
   await Promise.all(
@@ -133,13 +108,13 @@ async function callRateOnce(sessions: readonly Session[]): Promise<number> {
   return calls / (RATE_MS / 1000);
 }
 
-async function callRate(sessions: readonly Session[]): Promise<number> {
+async function callRate(sessions: readonly StormSession[]): Promise<number> {
   const rates: number[] = [];
   for (let i = 0; i < RATE_WINDOWS; i++) rates.push(await callRateOnce(sessions));
   return median(rates);
 }
 
-async function allAnswer(sessions: readonly Session[]): Promise<boolean> {
+async function allAnswer(sessions: readonly StormSession[]): Promise<boolean> {
   const answers = await Promise.all(
     sessions.map((s) =>
       s.client.request('GetLoginStatus').then(
@@ -152,16 +127,16 @@ async function allAnswer(sessions: readonly Session[]): Promise<boolean> {
 }
 
 /** Waits until ksmd stops finding more to merge (the merged pages grow < 1 % over 6 s). */
-async function settleMerging(host: Host): Promise<{ reading: DensityReading; seconds: number }> {
+async function settleMerging(host: DensityHost): Promise<{ reading: DensityReading; seconds: number }> {
   const t0 = performance.now();
   // A page merges once ksmd saw it unchanged in two passes: two full scans after the last core
   // arrived are enough. (Merged pages growing by under 1 % in 6 s, the older rule, declared
   // 2 000 cores settled while a pass over their 13 million pages was still under way.)
   const scans0 = Ksmd.fullScans();
-  let last = await measure(host);
+  let last = await measureHost(host);
   for (;;) {
     await sleep(6000);
-    const now = await measure(host);
+    const now = await measureHost(host);
     const grew = now.ksmMergingPages - last.ksmMergingPages;
     last = now;
     const scans = Ksmd.fullScans();
@@ -173,27 +148,18 @@ async function settleMerging(host: Host): Promise<{ reading: DensityReading; sec
 }
 
 /** CPU of the gateway process and of ksmd over a quiet window, in % of one CPU. */
-async function quietCpu(host: Host, ksmd: Ksmd | undefined): Promise<{ gatewayPct: number; ksmdPct: number }> {
-  const a = await measure(host);
+async function quietCpu(host: DensityHost, ksmd: Ksmd | undefined): Promise<{ gatewayPct: number; ksmdPct: number }> {
+  const a = await measureHost(host);
   const k0 = ksmd?.cpuSeconds();
   const t0 = performance.now();
   await sleep(WINDOW_MS);
-  const b = await measure(host);
+  const b = await measureHost(host);
   const k1 = ksmd?.cpuSeconds();
   const seconds = (performance.now() - t0) / 1000;
   return {
     gatewayPct: ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100,
     ksmdPct: k0 === undefined || k1 === undefined ? NaN : ((k1 - k0) / seconds) * 100,
   };
-}
-
-async function closeAll(host: Host, sessions: readonly Session[]): Promise<void> {
-  await Promise.all(sessions.map((s) => s.client.close()));
-  try {
-    await host.request({ type: 'close' });
-  } finally {
-    await host.exited();
-  }
 }
 
 const perSessionMB = (r: DensityReading, n: number): number => mib(r.pssBytes) / n;
@@ -214,8 +180,8 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openim-jssdk-density-'));
   try {
     // Phase 1: merging off, then on, in one process.
-    const p1 = startHost(dev, join(dataDir, 'p1'), flags.workers, n0, false);
-    const base1 = await measure(p1);
+    const p1 = startDensityHost(dev, { dataDir: join(dataDir, 'p1'), workers: flags.workers, sessions: n0, merge: false });
+    const base1 = await measureHost(p1);
     const storm1 = await loginStorm(
       dev,
       base1.url,
@@ -224,7 +190,7 @@ async function main(): Promise<void> {
     );
     await traffic(storm1.sessions);
     await sleep(5000);
-    const off = await measure(p1);
+    const off = await measureHost(p1);
     const rateOff = await callRate(storm1.sessions);
     await p1.request({ type: 'merge', on: true });
     const merged1 = await settleMerging(p1);
@@ -235,11 +201,11 @@ async function main(): Promise<void> {
     await sleep(5000);
     const rateOn = await callRate(storm1.sessions);
     ksmd?.apply(KSMD_FAST);
-    await closeAll(p1, storm1.sessions);
+    await closeHost(p1, storm1.sessions);
 
     // Phase 2: merging on from the start, N sessions logging in together.
-    const p2 = startHost(dev, join(dataDir, 'p2'), flags.workers, n, true);
-    const base2 = await measure(p2);
+    const p2 = startDensityHost(dev, { dataDir: join(dataDir, 'p2'), workers: flags.workers, sessions: n, merge: true });
+    const base2 = await measureHost(p2);
     const ownCpu0 = process.cpuUsage();
     const storm2 = await loginStorm(
       dev,
@@ -248,7 +214,7 @@ async function main(): Promise<void> {
       flags['in-flight'],
     );
     const ownCpu = process.cpuUsage(ownCpu0);
-    const afterStorm = await measure(p2);
+    const afterStorm = await measureHost(p2);
     // Where a login's CPU goes: the gateway (cores included) and this process (dev server, client sockets).
     const loginCpuMs = {
       gateway: ((afterStorm.cpuSeconds - base2.cpuSeconds) * 1000) / n,
@@ -260,8 +226,8 @@ async function main(): Promise<void> {
     await sleep(5000);
     const cpu = await quietCpu(p2, ksmd);
     const answered = await allAnswer(storm2.sessions);
-    const final = await measure(p2);
-    await closeAll(p2, storm2.sessions);
+    const final = await measureHost(p2);
+    await closeHost(p2, storm2.sessions);
 
     const unmerged = perSessionMB(off, n0);
     const mergedSmall = perSessionMB(merged1.reading, n0);

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startDevServer } from '../../src/devserver/dev-server.ts';
 import { scriptFlags } from '../lib/flags.ts';
-import { HelperProcess } from './lib/helper-process.ts';
-import type { DensityHostConfig, DensityReply, DensityRequest } from './lib/density-host.ts';
+import { closeHost, measureHost, startDensityHost } from './lib/density-host-client.ts';
 import { finishBench } from './lib/goals.ts';
 import { loginStorm } from './lib/login-storm.ts';
 import { fmt, loadNow, machineLine, median, round, runBench, table } from './lib/report.ts';
@@ -33,7 +32,6 @@ const FLAGS = {
   help: { type: 'bool', help: 'show this help' },
 } as const;
 
-const HOST_URL = new URL('./lib/density-host.ts', import.meta.url).href;
 const silent = pino({ level: 'silent' });
 
 type Side = 'unshared' | 'shared';
@@ -56,28 +54,19 @@ async function main(): Promise<void> {
   const storms: Record<Side, Storm[]> = { unshared: [], shared: [] };
   try {
     const stormOnce = async (side: Side, roundNo: number): Promise<void> => {
-      const config: DensityHostConfig = {
-        apiUrl: dev.apiUrl,
-        wsUrl: dev.wsUrl,
+      const host = startDensityHost(dev, {
         dataDir: join(dataDir, `${side}-${roundNo}`),
         workers: flags.workers,
-        coresPerWorker: Math.ceil(n / flags.workers) + 10,
-        hangThresholdMs: 1000,
+        sessions: n,
         merge: false,
         coreMemoryShared: side === 'shared',
-      };
-      const host = HelperProcess.start<DensityRequest, DensityReply>(HOST_URL, [JSON.stringify(config)]);
-      const before = await host.request({ type: 'measure' });
+      });
+      const before = await measureHost(host);
       const users = Array.from({ length: n }, (_, i) => `storm-${side}-${roundNo}-${i}`);
       const { sessions, seconds } = await loginStorm(dev, before.url, users, flags['in-flight']);
-      const after = await host.request({ type: 'measure' });
-      storms[side].push({ seconds, cpuMsPerLogin: ((after.reading!.cpuSeconds - before.reading!.cpuSeconds) * 1000) / n });
-      await Promise.all(sessions.map((s) => s.client.close()));
-      try {
-        await host.request({ type: 'close' });
-      } finally {
-        await host.exited();
-      }
+      const after = await measureHost(host);
+      storms[side].push({ seconds, cpuMsPerLogin: ((after.cpuSeconds - before.cpuSeconds) * 1000) / n });
+      await closeHost(host, sessions);
       console.log(`${BENCH}: round ${roundNo} ${side}: ${fmt(seconds, 1)} s, ${fmt(storms[side].at(-1)!.cpuMsPerLogin)} ms CPU per login`);
     };
     for (let r = 1; r <= flags.rounds; r++) {

@@ -72,18 +72,29 @@ function port(flag: string, text: string | undefined, fallback: number): number 
   return Number(text);
 }
 
-type Values = Readonly<Record<string, string | boolean | undefined>>;
+/** A command's parsed flags: `--help`, and each string flag's value (undefined when not given). */
+interface Flags {
+  help: boolean;
+  str: (name: string) => string | undefined;
+}
 
-/** String options by name, plus --help. */
-function parse(argv: readonly string[], names: readonly string[]): Values {
+function parse(argv: readonly string[], names: readonly string[]): Flags {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const name of names) options[name] = { type: 'string' };
+  let values: Readonly<Record<string, string | boolean | undefined>>;
   try {
     // Without `multiple`, every value is a string or a boolean.
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err));
   }
+  return {
+    help: values['help'] === true,
+    str: (name) => {
+      const v = values[name];
+      return typeof v === 'string' ? v : undefined;
+    },
+  };
 }
 
 /** The banner shown when the dev server starts, alone or embedded in the gateway. */
@@ -105,15 +116,11 @@ export function devServerBanner(server: Pick<DevServer, 'apiUrl' | 'wsUrl'>, opt
 }
 
 async function devServerCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const values = parse(argv, ['host', 'api-port', 'ws-port', 'secret', 'log-level', 'data-dir']);
-  if (values['help'] === true) {
+  const { help, str } = parse(argv, ['host', 'api-port', 'ws-port', 'secret', 'log-level', 'data-dir']);
+  if (help) {
     io.stdout(DEV_SERVER_HELP);
     return 0;
   }
-  const str = (k: string): string | undefined => {
-    const v = values[k];
-    return typeof v === 'string' ? v : undefined;
-  };
   const secret = str('secret') ?? DEFAULT_SECRET;
   if (secret === '') throw new UsageError('--secret must not be empty');
   const apiPort = port('api-port', str('api-port'), DEFAULT_API_PORT);
@@ -145,15 +152,11 @@ async function devServerCommand(argv: readonly string[], io: CliIo): Promise<num
 }
 
 async function tokenCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const values = parse(argv, ['user', 'platform', 'api', 'secret', 'admin']);
-  if (values['help'] === true) {
+  const { help, str } = parse(argv, ['user', 'platform', 'api', 'secret', 'admin']);
+  if (help) {
     io.stdout(TOKEN_HELP);
     return 0;
   }
-  const str = (k: string): string | undefined => {
-    const v = values[k];
-    return typeof v === 'string' ? v : undefined;
-  };
   const user = str('user');
   if (user === undefined || user === '') throw new UsageError('--user is required');
   if (!/^[\p{L}\p{Nd}_]+$/u.test(user)) throw new UsageError('--user may hold letters, digits and _ only');

@@ -68,6 +68,15 @@ describe('CoreInstance with the Go 1.19 test core', () => {
     expect(value(await c.call('debugEcho', 'op', ['still fine']))).toBe('"still fine"');
   });
 
+  it('hands Go strings of any size and content: multi-byte text, 1 MB, a lone surrogate', async () => {
+    const c = await core('alice/5');
+    const big = 'é😀中'.repeat(100_000);
+    expect(value(await c.call('debugEcho', 'op', [big]))).toBe(JSON.stringify(big));
+    // Go reads the operationID as a string: its UTF-8 length must agree with what is written.
+    expect(value(await c.call('debugEcho', 'op\ud800x\udfff', ['after']))).toBe('"after"');
+    expect(value(await c.call('debugEcho', 'op', ['still fine']))).toBe('"still fine"');
+  });
+
   it('rejects wrong arity or types for sync-style functions before the core sees them', async () => {
     const c = await core('alice/5');
     await login(c, 'alice');

@@ -29,17 +29,11 @@ export class EndedCoreReclaimer {
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #lastCollectAt = -Infinity;
-  #collections = 0;
 
   constructor(collect: () => void, timing: ReclaimTiming = RECLAIM_TIMING, now: () => number = () => performance.now()) {
     this.#collect = collect;
     this.#timing = timing;
     this.#now = now;
-  }
-
-  /** GCs run so far. */
-  get collections(): number {
-    return this.#collections;
   }
 
   /** A core ended: its memory is garbage once nothing references the instance. */
@@ -51,15 +45,9 @@ export class EndedCoreReclaimer {
     this.#timer.unref();
   }
 
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
   #run(): void {
     this.#timer = undefined;
     this.#lastCollectAt = this.#now();
-    this.#collections++;
     this.#collect();
   }
 }
